@@ -1,0 +1,202 @@
+# SPDX-License-Identifier: MIT
+#
+# qnpu: one Makefile for the whole stack. Everything built goes under
+# build/ (git-ignored); heavy trees (QEMU, the kernel) are reused.
+#
+#   make deps        install the Debian packages the project needs
+#   make             driver, libnpu, tools, QEMU, guest kernel
+#   make check       host tests and VM tests; ends "N passed, N failed"
+#   make demo        boot a VM with the NPU and run the demo
+#   make bench       benchmarks
+#   make install     DESTDIR=... PREFIX=...
+
+SHELL := /bin/bash
+TOP := $(CURDIR)
+B := $(TOP)/build
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+CC ?= gcc
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Werror -Wno-unused-parameter
+KSELFTEST := $(B)/ksrc/linux-source-6.12/tools/testing/selftests
+KSCRIPTS := $(B)/ksrc/linux-source-6.12/scripts
+DRM_CFLAGS = $(shell pkg-config --cflags libdrm)
+DRM_LIBS = $(shell pkg-config --libs libdrm)
+CMOCKA_LIBS = $(shell pkg-config --libs cmocka)
+
+# Guest kernel version, known once `make deps` has run.
+KV = $(shell cat $(B)/kver 2>/dev/null)
+KDIR = /lib/modules/$(KV)/build
+
+.PHONY: all deps driver libnpu tools qemu kernel ksrc check check-host \
+	check-vm check-lint demo bench install clean distclean help
+
+all: driver libnpu tools qemu kernel
+
+help:
+	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
+
+deps:
+	@mkdir -p $(B)
+	@tools/deps.sh > $(B)/kver.new && mv $(B)/kver.new $(B)/kver
+
+# ---- kernel driver ---------------------------------------------------
+DRIVER_SRC := Kbuild $(wildcard driver/*.c driver/*.h driver/Kbuild) \
+	$(wildcard uapi/drm/*.h hw/*.h)
+
+driver: $(B)/driver/driver/qnpu.ko
+
+$(B)/driver/driver/qnpu.ko: $(DRIVER_SRC) | $(B)/kver
+	@mkdir -p $(B)/driver
+	@rsync -a --delete --exclude '*.o' --exclude '*.ko' --exclude '.*.cmd' \
+		--exclude '*.mod*' --exclude 'modules.order' --exclude 'Module.symvers' \
+		driver $(B)/driver/
+	@rsync -a Kbuild uapi hw $(B)/driver/
+	$(MAKE) -s -C $(KDIR) M=$(B)/driver W=1 KCFLAGS=-Werror modules
+
+$(B)/kver:
+	$(MAKE) deps
+
+# ---- libnpu ----------------------------------------------------------
+NPU_SRCS := $(wildcard libnpu/src/*.c)
+NPU_OBJS := $(NPU_SRCS:libnpu/src/%.c=$(B)/libnpu/%.o)
+NPU_HDRS := $(wildcard libnpu/include/npu/*.h libnpu/src/*.h)
+NPU_SOVER := 0
+NPU_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -fPIC -fvisibility=hidden \
+	-Ilibnpu/include -Iuapi/drm -Ihw $(DRM_CFLAGS)
+
+libnpu: $(B)/lib/libnpu.so $(B)/lib/libnpu.a
+
+$(B)/libnpu/%.o: libnpu/src/%.c $(NPU_HDRS) $(wildcard uapi/drm/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(NPU_CFLAGS) -c $< -o $@
+
+$(B)/lib/libnpu.so: $(NPU_OBJS)
+	@mkdir -p $(@D)
+	$(CC) -shared -Wl,-soname,libnpu.so.$(NPU_SOVER) -o $@.$(NPU_SOVER) $^ $(DRM_LIBS)
+	ln -sf libnpu.so.$(NPU_SOVER) $@
+
+$(B)/lib/libnpu.a: $(NPU_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+# ---- emulator core (host build, no QEMU) -----------------------------
+EMU_SRCS := $(wildcard emulator/core/*.c)
+EMU_OBJS := $(EMU_SRCS:emulator/core/%.c=$(B)/emu/%.o)
+EMU_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -Iemulator/core -Ihw -Iuapi/drm
+
+$(B)/emu/%.o: emulator/core/%.c $(wildcard emulator/core/*.h hw/*.h uapi/drm/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(EMU_CFLAGS) -c $< -o $@
+
+$(B)/emu/libqnpu-emu.a: $(EMU_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+# ---- tools -----------------------------------------------------------
+TOOL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -Ilibnpu/include
+
+tools: $(B)/bin/npu-info
+
+$(B)/bin/npu-info: tools/npu-info.c $(B)/lib/libnpu.a $(NPU_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(TOOL_CFLAGS) $< -o $@ $(B)/lib/libnpu.a $(DRM_LIBS)
+
+# ---- QEMU and the guest kernel ---------------------------------------
+qemu:
+	tools/build-qemu.sh
+
+kernel: | $(B)/kver
+	tools/fetch-kernel.sh
+
+# Headers and scripts taken from Debian's linux-source-6.12.
+ksrc: $(B)/ksrc/.done
+
+$(B)/ksrc/.done:
+	@mkdir -p $(B)/ksrc
+	tar -C $(B)/ksrc -xJf /usr/src/linux-source-6.12.tar.xz --wildcards \
+		'linux-source-6.12/tools/testing/selftests/kselftest*.h' \
+		'linux-source-6.12/scripts/checkpatch.pl' \
+		'linux-source-6.12/scripts/spelling.txt' \
+		'linux-source-6.12/scripts/const_structs.checkpatch'
+	touch $@
+
+# ---- tests -----------------------------------------------------------
+HOST_TESTS := $(patsubst tests/host/%.c,$(B)/tests/%,$(wildcard tests/host/test_*.c))
+VM_TESTS := $(patsubst tests/vm/%.c,$(B)/bin/%,$(wildcard tests/vm/*_test.c))
+RESULTS := $(B)/test-results
+
+$(B)/tests/test_libnpu: tests/host/test_libnpu.c $(B)/lib/libnpu.a
+	@mkdir -p $(@D)
+	$(CC) $(TOOL_CFLAGS) -Iuapi/drm -Ilibnpu/src $< -o $@ $(B)/lib/libnpu.a \
+		$(DRM_LIBS) $(CMOCKA_LIBS) -lm
+
+$(B)/tests/test_emu_core: tests/host/test_emu_core.c $(B)/emu/libqnpu-emu.a
+	@mkdir -p $(@D)
+	$(CC) $(EMU_CFLAGS) $< -o $@ $(B)/emu/libqnpu-emu.a $(CMOCKA_LIBS)
+
+$(B)/bin/%_test: tests/vm/%_test.c $(wildcard uapi/drm/*.h) | ksrc
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Wall -Werror -std=gnu11 \
+		-I$(KSELFTEST) -Iuapi/drm -Ihw $(DRM_CFLAGS) $< -o $@
+
+check:
+	@$(MAKE) -s deps
+	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
+	@$(MAKE) -s check-lint check-host check-vm; \
+		tools/test-summary $(RESULTS)
+
+check-host: $(HOST_TESTS)
+	@mkdir -p $(RESULTS)
+	@for t in $(HOST_TESTS); do \
+		tools/run-test host-$$(basename $$t) $(RESULTS) -- \
+			env CMOCKA_MESSAGE_OUTPUT=TAP $$t; \
+	done
+
+check-lint: driver ksrc
+	@mkdir -p $(RESULTS)
+	@tools/run-test lint-checkpatch $(RESULTS) -- tools/check-driver checkpatch
+	@tools/run-test lint-sparse $(RESULTS) -- tools/check-driver sparse
+
+check-vm: driver qemu kernel tools $(VM_TESTS)
+	@mkdir -p $(RESULTS)
+	@tools/run-test vm-query-default $(RESULTS) -- \
+		tools/qnpu-vm -- qnpu_query_test
+	@tools/run-test vm-query-two-devices $(RESULTS) -- \
+		tools/qnpu-vm --devices 2 --prop array-rows=8 --prop array-cols=16 \
+		--prop sram-kib=512 --prop clock-mhz=800 --prop dram-mbps=6400 \
+		--prop contexts=16 -- \
+		env QNPU_EXPECT_DEVICES=2 QNPU_EXPECT_ARRAY_ROWS=8 \
+		QNPU_EXPECT_ARRAY_COLS=16 QNPU_EXPECT_SRAM_KIB=512 \
+		QNPU_EXPECT_CLOCK_MHZ=800 QNPU_EXPECT_DRAM_MBPS=6400 \
+		QNPU_EXPECT_CONTEXTS=16 qnpu_query_test
+
+# ---- demo, bench -----------------------------------------------------
+demo: all
+	tools/qnpu-vm -- npu-info
+
+bench: all
+	@echo "bench: no benchmarks yet (issues 3 and 7 add them)"
+
+# ---- install ---------------------------------------------------------
+install: libnpu tools
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/npu \
+		$(DESTDIR)$(PREFIX)/include/drm $(DESTDIR)$(PREFIX)/bin
+	install -m 644 libnpu/include/npu/*.h $(DESTDIR)$(PREFIX)/include/npu/
+	install -m 644 uapi/drm/qnpu_accel.h uapi/drm/qnpu_cmdbuf.h \
+		$(DESTDIR)$(PREFIX)/include/drm/
+	install -m 755 $(B)/lib/libnpu.so.$(NPU_SOVER) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libnpu.so.$(NPU_SOVER) $(DESTDIR)$(PREFIX)/lib/libnpu.so
+	install -m 644 $(B)/lib/libnpu.a $(DESTDIR)$(PREFIX)/lib/
+	sed -e 's|@PREFIX@|$(PREFIX)|' libnpu/libnpu.pc.in \
+		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/libnpu.pc
+	install -m 755 $(B)/bin/npu-info $(DESTDIR)$(PREFIX)/bin/
+
+# ---- clean -----------------------------------------------------------
+# clean keeps the heavy trees (QEMU, kernel); distclean removes build/.
+clean:
+	rm -rf $(B)/driver $(B)/libnpu $(B)/lib $(B)/emu $(B)/bin $(B)/tests \
+		$(RESULTS)
+
+distclean:
+	rm -rf $(B)

@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * qnpu: DRM accel driver for the qnpu INT8 NPU (docs/hardware.md).
+ *
+ * Copyright (c) 2026 The qnpu authors
+ */
+
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/uaccess.h>
+
+#include <drm/drm_accel.h>
+#include <drm/drm_drv.h>
+#include <drm/drm_file.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_ioctl.h>
+#include <drm/drm_print.h>
+
+#include "qnpu_accel.h"
+#include "qnpu_drv.h"
+#include "qnpu_hw.h"
+
+/* Device address range handed out to BOs; page 0 and the top stay unmapped. */
+#define QNPU_VA_START		SZ_4G
+#define QNPU_MAX_BO_SIZE	SZ_1G
+#define QNPU_MAX_BO_HANDLES	256
+#define QNPU_MAX_JOBS_PER_FILE	256
+#define QNPU_MAX_BO_BYTES_FILE	SZ_2G
+
+static void qnpu_fill_device_info(struct qnpu_device *qdev,
+				  struct drm_qnpu_device_info *info)
+{
+	const struct qnpu_caps *caps = &qdev->caps;
+
+	memset(info, 0, sizeof(*info));
+	info->pci_vendor = qdev->pdev->vendor;
+	info->pci_device = qdev->pdev->device;
+	info->pci_revision = qdev->pdev->revision;
+	info->hw_version = caps->hw_version;
+	info->driver_version = QNPU_DRIVER_MAJOR << 16 |
+			       QNPU_DRIVER_MINOR << 8 | QNPU_DRIVER_PATCH;
+	info->mac_rows = caps->mac_rows;
+	info->mac_cols = caps->mac_cols;
+	info->clock_mhz = caps->clock_mhz;
+	info->dram_bw_mbps = caps->dram_bw_mbps;
+	info->sram_bytes = caps->sram_bytes;
+	info->ops = caps->ops;
+	info->features = caps->features;
+	info->mmu_contexts = caps->contexts;
+	info->va_bits = caps->va_bits;
+	info->page_size = 1u << caps->page_shift;
+	info->cmdbuf_version_min = caps->cmdbuf_min;
+	info->cmdbuf_version_max = caps->cmdbuf_max;
+	info->max_dim = caps->max_dim;
+	info->max_k = caps->max_k;
+	info->max_cmdbuf_size = caps->max_cmdbuf;
+	info->va_start = QNPU_VA_START;
+	info->va_end = 1ull << caps->va_bits;
+	info->max_bo_size = QNPU_MAX_BO_SIZE;
+	info->max_bo_handles = QNPU_MAX_BO_HANDLES;
+	info->max_jobs_per_file = QNPU_MAX_JOBS_PER_FILE;
+	info->max_bo_bytes_per_file = QNPU_MAX_BO_BYTES_FILE;
+}
+
+static void qnpu_fill_counters(struct qnpu_device *qdev,
+			       struct drm_qnpu_counters *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->jobs = qnpu_read64(qdev, QNPU_REG_PERF_JOBS);
+	c->errors = qnpu_read64(qdev, QNPU_REG_PERF_ERRORS);
+	c->macs = qnpu_read64(qdev, QNPU_REG_PERF_MACS);
+	c->dram_read_bytes = qnpu_read64(qdev, QNPU_REG_PERF_DRAM_RD);
+	c->dram_write_bytes = qnpu_read64(qdev, QNPU_REG_PERF_DRAM_WR);
+	c->sram_read_bytes = qnpu_read64(qdev, QNPU_REG_PERF_SRAM_RD);
+	c->sram_write_bytes = qnpu_read64(qdev, QNPU_REG_PERF_SRAM_WR);
+	c->cycles = qnpu_read64(qdev, QNPU_REG_PERF_CYCLES);
+	c->resets = atomic64_read(&qdev->resets);
+}
+
+/**
+ * qnpu_query_ioctl() - %DRM_IOCTL_QNPU_QUERY
+ * @drm: the device
+ * @data: &struct drm_qnpu_query
+ * @file: the caller's file
+ *
+ * Return: 0, -EINVAL for an unknown type or non-zero flags/padding,
+ * -EFAULT for an unwritable @data.
+ */
+int qnpu_query_ioctl(struct drm_device *drm, void *data,
+		     struct drm_file *file)
+{
+	struct qnpu_device *qdev = to_qnpu_device(drm);
+	struct drm_qnpu_query *args = data;
+	union {
+		struct drm_qnpu_device_info info;
+		struct drm_qnpu_counters counters;
+	} out;
+	u32 len;
+	int idx;
+
+	if (args->flags || args->pad)
+		return -EINVAL;
+
+	switch (args->type) {
+	case DRM_QNPU_QUERY_DEVICE_INFO:
+		len = sizeof(out.info);
+		break;
+	case DRM_QNPU_QUERY_COUNTERS:
+		len = sizeof(out.counters);
+		break;
+	default:
+		return -EINVAL;
+	}
+
+	if (args->size == 0) {
+		args->size = len;
+		return 0;
+	}
+
+	if (!drm_dev_enter(drm, &idx))
+		return -ENODEV;
+	if (args->type == DRM_QNPU_QUERY_DEVICE_INFO)
+		qnpu_fill_device_info(qdev, &out.info);
+	else
+		qnpu_fill_counters(qdev, &out.counters);
+	drm_dev_exit(idx);
+
+	len = min(len, args->size);
+	if (copy_to_user(u64_to_user_ptr(args->data), &out, len))
+		return -EFAULT;
+	args->size = len;
+	return 0;
+}
+
+static const struct drm_ioctl_desc qnpu_ioctls[] = {
+	DRM_IOCTL_DEF_DRV(QNPU_QUERY, qnpu_query_ioctl, DRM_RENDER_ALLOW),
+};
+
+DEFINE_DRM_ACCEL_FOPS(qnpu_fops);
+
+static const struct drm_driver qnpu_drm_driver = {
+	.driver_features = DRIVER_COMPUTE_ACCEL,
+	.ioctls = qnpu_ioctls,
+	.num_ioctls = ARRAY_SIZE(qnpu_ioctls),
+	.fops = &qnpu_fops,
+	.name = QNPU_DRIVER_NAME,
+	.desc = QNPU_DRIVER_DESC,
+	.major = QNPU_DRIVER_MAJOR,
+	.minor = QNPU_DRIVER_MINOR,
+	.patchlevel = QNPU_DRIVER_PATCH,
+};
+
+static int qnpu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct qnpu_device *qdev;
+	int ret;
+
+	qdev = devm_drm_dev_alloc(&pdev->dev, &qnpu_drm_driver,
+				  struct qnpu_device, drm);
+	if (IS_ERR(qdev))
+		return PTR_ERR(qdev);
+	qdev->pdev = pdev;
+	pci_set_drvdata(pdev, qdev);
+
+	ret = pcim_enable_device(pdev);
+	if (ret)
+		return ret;
+
+	qdev->regs = pcim_iomap_region(pdev, QNPU_BAR_REGS, QNPU_DRIVER_NAME);
+	if (IS_ERR(qdev->regs))
+		return PTR_ERR(qdev->regs);
+
+	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(52));
+	if (ret)
+		return ret;
+	pci_set_master(pdev);
+
+	ret = qnpu_hw_init(qdev);
+	if (ret)
+		return ret;
+
+	ret = qnpu_hw_irq_init(qdev);
+	if (ret)
+		goto err_hw;
+
+	ret = drm_dev_register(&qdev->drm, 0);
+	if (ret)
+		goto err_hw;
+
+	drm_info(&qdev->drm, "qnpu %u.%u, %ux%u MACs, %llu KiB SRAM, %u contexts\n",
+		 QNPU_VERSION_MAJOR(qdev->caps.hw_version),
+		 QNPU_VERSION_MINOR(qdev->caps.hw_version),
+		 qdev->caps.mac_rows, qdev->caps.mac_cols,
+		 qdev->caps.sram_bytes / SZ_1K, qdev->caps.contexts);
+	return 0;
+
+err_hw:
+	qnpu_hw_fini(qdev);
+	return ret;
+}
+
+static void qnpu_remove(struct pci_dev *pdev)
+{
+	struct qnpu_device *qdev = pci_get_drvdata(pdev);
+
+	drm_dev_unplug(&qdev->drm);
+	qnpu_hw_fini(qdev);
+}
+
+static const struct pci_device_id qnpu_pci_ids[] = {
+	{ PCI_DEVICE(QNPU_PCI_VENDOR_ID, QNPU_PCI_DEVICE_ID) },
+	{ }
+};
+MODULE_DEVICE_TABLE(pci, qnpu_pci_ids);
+
+static struct pci_driver qnpu_pci_driver = {
+	.name = QNPU_DRIVER_NAME,
+	.id_table = qnpu_pci_ids,
+	.probe = qnpu_probe,
+	.remove = qnpu_remove,
+};
+module_pci_driver(qnpu_pci_driver);
+
+MODULE_DESCRIPTION(QNPU_DRIVER_DESC);
+MODULE_AUTHOR("The qnpu authors");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: MIT
+/*
+ * libnpu: error messages.
+ *
+ * Copyright (c) 2026 The qnpu authors
+ */
+#include <string.h>
+
+#include "npu/npu.h"
+
+NPU_API const char *npu_strerror(int err)
+{
+	switch (err) {
+	case 0:
+		return "success";
+	case NPU_E_NOT_QNPU:
+		return "not a qnpu device";
+	case NPU_E_ABI:
+		return "the qnpu kernel driver speaks an incompatible interface";
+	}
+	if (err < 0 && err > -4096)
+		return strerror(-err);
+	return "unknown error";
+}

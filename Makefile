@@ -131,9 +131,9 @@ $(B)/tests/test_libnpu: tests/host/test_libnpu.c $(B)/lib/libnpu.a
 	$(CC) $(TOOL_CFLAGS) -Iuapi/drm -Ilibnpu/src $< -o $@ $(B)/lib/libnpu.a \
 		$(DRM_LIBS) $(CMOCKA_LIBS) -lm
 
-$(B)/tests/test_emu_core: tests/host/test_emu_core.c $(B)/emu/libqnpu-emu.a
+$(B)/tests/test_emu_%: tests/host/test_emu_%.c $(B)/emu/libqnpu-emu.a
 	@mkdir -p $(@D)
-	$(CC) $(EMU_CFLAGS) $< -o $@ $(B)/emu/libqnpu-emu.a $(CMOCKA_LIBS)
+	$(CC) $(EMU_CFLAGS) $< -o $@ $(B)/emu/libqnpu-emu.a $(CMOCKA_LIBS) -lpthread
 
 $(B)/bin/%_test: tests/vm/%_test.c $(wildcard uapi/drm/*.h) | ksrc
 	@mkdir -p $(@D)

@@ -91,7 +91,7 @@ bool qnpu_cap_read(const struct qnpu_config *cfg, uint32_t offset,
         v = cfg->dram_mbps;
         break;
     case QNPU_REG_CAP_OPS:
-        v = (1u << QNPU_OP_COUNT) - 1;
+        v = qnpu_ops_supported();
         break;
     case QNPU_REG_CAP_MMU:
         v = (uint32_t)QNPU_PAGE_SHIFT << 24 |

@@ -74,4 +74,7 @@ int qnpu_config_check(const struct qnpu_config *cfg, char *err,
 bool qnpu_cap_read(const struct qnpu_config *cfg, uint32_t offset,
                    uint32_t *value);
 
+/** qnpu_ops_supported() - CAP_OPS: bit n set when op n is implemented */
+uint32_t qnpu_ops_supported(void);
+
 #endif /* QNPU_CORE_H */

@@ -14,7 +14,10 @@
 #include "qemu/bitops.h"
 #include "qemu/host-utils.h"
 #include "qemu/log.h"
+#include "qemu/main-loop.h"
 #include "qemu/module.h"
+#include "qemu/thread.h"
+#include "qemu/timer.h"
 #include "qapi/error.h"
 #include "hw/pci/pci_device.h"
 #include "hw/pci/msi.h"
@@ -24,7 +27,10 @@
 #include "qom/object.h"
 #include "trace/trace-hw_misc_qnpu.h"
 
+#include "qnpu_cmdbuf.h"
 #include "qnpu_core.h"
+#include "qnpu_job.h"
+#include "qnpu_mmu.h"
 #include "qnpu_regs.h"
 
 #define TYPE_QNPU "qnpu"
@@ -54,6 +60,33 @@ struct QnpuState {
 
     uint64_t perf[QNPU_PERF_COUNT];
     uint32_t perf_hi_latch;
+
+    /*
+     * Jobs run on a worker thread, which holds the BQL only to read the
+     * ring and to complete a job; compute runs without it.
+     */
+    QemuThread worker;
+    QemuCond kick;              /* waited on with the BQL */
+    bool stopping;
+    bool busy;                  /* a job is running */
+    bool resetting;             /* reset waits for the running job */
+    uint64_t reset_gen;
+    uint64_t jobs_seen;         /* since power-on, for fault injection */
+    struct qnpu_bus bus;
+    struct qnpu_mmu mmu;
+    struct qnpu_engine engine;
+};
+
+/* Index of each PERF_* register in QnpuState.perf. */
+enum {
+    PERF_JOBS = (QNPU_REG_PERF_JOBS - QNPU_REG_PERF_JOBS) / 8,
+    PERF_MACS = (QNPU_REG_PERF_MACS - QNPU_REG_PERF_JOBS) / 8,
+    PERF_DRAM_RD = (QNPU_REG_PERF_DRAM_RD - QNPU_REG_PERF_JOBS) / 8,
+    PERF_DRAM_WR = (QNPU_REG_PERF_DRAM_WR - QNPU_REG_PERF_JOBS) / 8,
+    PERF_SRAM_RD = (QNPU_REG_PERF_SRAM_RD - QNPU_REG_PERF_JOBS) / 8,
+    PERF_SRAM_WR = (QNPU_REG_PERF_SRAM_WR - QNPU_REG_PERF_JOBS) / 8,
+    PERF_CYCLES = (QNPU_REG_PERF_CYCLES - QNPU_REG_PERF_JOBS) / 8,
+    PERF_ERRORS = (QNPU_REG_PERF_ERRORS - QNPU_REG_PERF_JOBS) / 8,
 };
 
 /* Interrupt delivery: an MSI(-X) message per newly raised cause, or INTx. */
@@ -84,9 +117,8 @@ static void qnpu_irq_raise(QnpuState *s, uint32_t bits)
     qnpu_irq_update(s, new_bits);
 }
 
-static void qnpu_soft_reset(QnpuState *s)
+static void qnpu_clear_state(QnpuState *s)
 {
-    trace_qnpu_reset();
     s->ctrl = 0;
     s->irq_status = 0;
     s->irq_mask = 0;
@@ -99,9 +131,175 @@ static void qnpu_soft_reset(QnpuState *s)
     s->ring_tail = 0;
     s->fence_addr = 0;
     s->completed_seq = 0;
+    qnpu_mmu_invalidate(&s->mmu, -1);
     qnpu_irq_update(s, 0);
-    /* The mask is now 0: RESET_DONE is recorded, not delivered. */
+}
+
+/* The end of a reset: the running job (if any) has stopped. */
+static void qnpu_reset_done(QnpuState *s)
+{
+    s->resetting = false;
+    atomic_store(&s->engine.abort, false);
+    /* The mask is 0: RESET_DONE is recorded, not delivered. */
     s->irq_status = QNPU_IRQ_RESET_DONE;
+    trace_qnpu_reset_done();
+}
+
+/* CTRL.RESET. Called with the BQL held. */
+static void qnpu_soft_reset(QnpuState *s)
+{
+    trace_qnpu_reset(s->busy);
+    s->reset_gen++;
+    qnpu_clear_state(s);
+    if (s->busy) {
+        s->resetting = true;
+        atomic_store(&s->engine.abort, true);
+        qemu_cond_broadcast(&s->kick);
+    } else {
+        qnpu_reset_done(s);
+    }
+}
+
+static int qnpu_bus_read(void *opaque, uint64_t pa, void *buf, size_t len)
+{
+    return pci_dma_read(PCI_DEVICE(opaque), pa, buf, len) == MEMTX_OK ? 0 : -1;
+}
+
+static int qnpu_bus_write(void *opaque, uint64_t pa, const void *buf,
+                          size_t len)
+{
+    return pci_dma_write(PCI_DEVICE(opaque), pa, buf, len) == MEMTX_OK ?
+           0 : -1;
+}
+
+static bool qnpu_job_ready(QnpuState *s)
+{
+    return (s->ctrl & QNPU_CTRL_ENABLE) && !s->resetting && s->ring_size &&
+           s->ring_head != s->ring_tail;
+}
+
+static bool qnpu_every(uint32_t period, uint64_t n)
+{
+    return period && n % period == 0;
+}
+
+/* Write back the slot, the fence and the counters; raise the interrupt. */
+static void qnpu_complete(QnpuState *s, uint64_t slot_pa,
+                          const struct qnpu_ring_slot *slot,
+                          const struct qnpu_job_result *res, uint64_t job_no)
+{
+    struct qnpu_ring_slot wb = { 0 };
+    uint32_t status = res->status, irq = 0;
+    uint64_t seq = le64_to_cpu(slot->seqno), fence = cpu_to_le64(seq);
+
+    if (qnpu_every(s->cfg.inject_corrupt_status, job_no)) {
+        status |= 0xbad00000;
+    }
+    wb.status = cpu_to_le32(status);
+    wb.error_offset = cpu_to_le32(res->error_offset);
+    wb.fault_addr = cpu_to_le64(res->status == QNPU_STATUS_MMU_FAULT ?
+                                res->fault.addr : 0);
+    wb.cycles = cpu_to_le64(res->stats.cycles);
+    wb.macs = cpu_to_le64(res->stats.macs);
+    wb.dram_rd = cpu_to_le64(res->stats.dram_rd);
+    wb.dram_wr = cpu_to_le64(res->stats.dram_wr);
+    pci_dma_write(PCI_DEVICE(s), slot_pa + offsetof(struct qnpu_ring_slot, status),
+                  &wb.status, QNPU_RING_SLOT_SIZE / 2);
+    smp_wmb();
+    if (s->fence_addr) {
+        pci_dma_write(PCI_DEVICE(s), s->fence_addr, &fence, sizeof(fence));
+    }
+    s->completed_seq = seq;
+
+    s->perf[PERF_JOBS]++;
+    s->perf[PERF_ERRORS] += res->status != QNPU_STATUS_OK;
+    s->perf[PERF_MACS] += res->stats.macs;
+    s->perf[PERF_DRAM_RD] += res->stats.dram_rd;
+    s->perf[PERF_DRAM_WR] += res->stats.dram_wr;
+    s->perf[PERF_SRAM_RD] += res->stats.sram_rd;
+    s->perf[PERF_SRAM_WR] += res->stats.sram_wr;
+    s->perf[PERF_CYCLES] += res->stats.cycles;
+
+    s->ring_head++;
+    s->busy = false;
+    trace_qnpu_job_done(seq, res->status, res->error_offset);
+
+    if (res->faulted) {
+        s->fault_addr = res->fault.addr;
+        s->fault_info = QNPU_MMU_FAULT_VALID | res->fault.ctx |
+                        (res->fault.write ? QNPU_MMU_FAULT_WRITE : 0) |
+                        (uint32_t)res->fault.reason << 20;
+        irq |= QNPU_IRQ_MMU_FAULT;
+    }
+    if (le16_to_cpu(slot->flags) & QNPU_JOB_IRQ) {
+        irq |= res->status == QNPU_STATUS_OK ? QNPU_IRQ_JOB_DONE
+                                             : QNPU_IRQ_JOB_ERROR;
+    }
+    if (irq) {
+        qnpu_irq_raise(s, irq);
+    }
+    if (qnpu_every(s->cfg.inject_spurious_irq, job_no)) {
+        qnpu_irq_update(s, QNPU_IRQ_ALL);
+    }
+}
+
+static void *qnpu_worker(void *opaque)
+{
+    QnpuState *s = opaque;
+
+    bql_lock();
+    for (;;) {
+        struct qnpu_ring_slot slot;
+        struct qnpu_job_result res;
+        uint64_t slot_pa, gen, job_no;
+        bool ran;
+
+        while (!s->stopping && !qnpu_job_ready(s)) {
+            qemu_cond_wait_bql(&s->kick);
+        }
+        if (s->stopping) {
+            break;
+        }
+        slot_pa = s->ring_base + QNPU_RING_SLOT_SIZE *
+                  (uint64_t)(s->ring_head & (s->ring_size - 1));
+        if (pci_dma_read(PCI_DEVICE(s), slot_pa, &slot,
+                         QNPU_RING_SLOT_SIZE / 2) != MEMTX_OK) {
+            memset(&slot, 0xff, QNPU_RING_SLOT_SIZE / 2);
+        }
+        gen = s->reset_gen;
+        job_no = ++s->jobs_seen;
+        s->busy = true;
+        trace_qnpu_job_start(le64_to_cpu(slot.seqno), le16_to_cpu(slot.ctx));
+
+        if (qnpu_every(s->cfg.inject_hang, job_no)) {
+            /* Hang until a reset stops us. */
+            while (!s->stopping && gen == s->reset_gen) {
+                qemu_cond_wait_bql(&s->kick);
+            }
+            ran = false;
+        } else {
+            uint64_t ctxtbl = s->ctxtbl;
+
+            bql_unlock();
+            if (s->cfg.inject_delay_us) {
+                g_usleep(s->cfg.inject_delay_us);
+            }
+            ran = qnpu_job_run(&s->engine, &slot, ctxtbl, &res);
+            bql_lock();
+        }
+
+        if (gen != s->reset_gen || !ran) {
+            /* A reset stopped the job: no write-back. */
+            s->busy = false;
+            if (s->resetting) {
+                qnpu_reset_done(s);
+            }
+            continue;
+        }
+        qnpu_complete(s, slot_pa, &slot, &res, job_no);
+    }
+    bql_unlock();
+    return NULL;
 }
 
 static uint64_t qnpu_perf_read(QnpuState *s, hwaddr addr, unsigned size)
@@ -146,7 +344,8 @@ static uint64_t qnpu_mmio_read(void *opaque, hwaddr addr, unsigned size)
         val = s->ctrl;
         break;
     case QNPU_REG_STATUS:
-        val = QNPU_STATUS_READY;
+        val = s->resetting ? QNPU_STATUS_RESETTING : QNPU_STATUS_READY;
+        val |= s->busy ? QNPU_STATUS_BUSY : 0;
         break;
     case QNPU_REG_SCRATCH:
         val = s->scratch;
@@ -234,8 +433,12 @@ static void qnpu_mmio_write(void *opaque, hwaddr addr, uint64_t val,
     case QNPU_REG_CTRL:
         if (val & QNPU_CTRL_RESET) {
             qnpu_soft_reset(s);
-        } else {
+        } else if (!s->resetting) {
             s->ctrl = val & QNPU_CTRL_ENABLE;
+            if (!s->ring_size) {
+                s->ctrl = 0;
+            }
+            qemu_cond_broadcast(&s->kick);
         }
         break;
     case QNPU_REG_SCRATCH:
@@ -254,9 +457,14 @@ static void qnpu_mmio_write(void *opaque, hwaddr addr, uint64_t val,
         break;
     case QNPU_REG_MMU_CTXTBL_LO:
     case QNPU_REG_MMU_CTXTBL_HI:
-        qnpu_write64(&s->ctxtbl, addr, val, size);
+        if (!running) {
+            qnpu_write64(&s->ctxtbl, addr, val, size);
+            s->ctxtbl &= ~0xfffull;
+        }
         break;
     case QNPU_REG_MMU_INVALIDATE:
+        qnpu_mmu_invalidate(&s->mmu, val & QNPU_MMU_INVALIDATE_ALL ? -1 :
+                            (int)(val & 0xffff));
         break;
     case QNPU_REG_MMU_FAULT_INFO:
         if (val == 0) {
@@ -267,6 +475,7 @@ static void qnpu_mmio_write(void *opaque, hwaddr addr, uint64_t val,
     case QNPU_REG_RING_BASE_HI:
         if (!running) {
             qnpu_write64(&s->ring_base, addr, val, size);
+            s->ring_base &= ~0xfffull;
         }
         break;
     case QNPU_REG_RING_SIZE:
@@ -276,14 +485,18 @@ static void qnpu_mmio_write(void *opaque, hwaddr addr, uint64_t val,
         }
         break;
     case QNPU_REG_RING_TAIL:
-        if ((uint32_t)(val - s->ring_head) <= s->ring_size) {
+        if ((uint32_t)(val - s->ring_head) <= s->ring_size &&
+            (uint32_t)(val - s->ring_head) >=
+            (uint32_t)(s->ring_tail - s->ring_head)) {
             s->ring_tail = val;
+            qemu_cond_broadcast(&s->kick);
         }
         break;
     case QNPU_REG_FENCE_ADDR_LO:
     case QNPU_REG_FENCE_ADDR_HI:
         if (!running) {
             qnpu_write64(&s->fence_addr, addr, val, size);
+            s->fence_addr &= ~7ull;
         }
         break;
     case QNPU_REG_PERF_CTRL:
@@ -339,10 +552,32 @@ static void qnpu_realize(PCIDevice *pdev, Error **errp)
         msix_uninit_exclusive_bar(pdev);
         return;
     }
+
+    s->bus = (struct qnpu_bus) {
+        .read = qnpu_bus_read, .write = qnpu_bus_write, .opaque = s,
+    };
+    qnpu_mmu_init(&s->mmu, &s->bus);
+    s->engine.cfg = &s->cfg;
+    s->engine.mmu = &s->mmu;
+    atomic_init(&s->engine.abort, false);
+    qemu_cond_init(&s->kick);
+    s->stopping = false;
+    qemu_thread_create(&s->worker, "qnpu", qnpu_worker, s,
+                       QEMU_THREAD_JOINABLE);
 }
 
 static void qnpu_exit(PCIDevice *pdev)
 {
+    QnpuState *s = QNPU(pdev);
+
+    s->stopping = true;
+    atomic_store(&s->engine.abort, true);
+    qemu_cond_broadcast(&s->kick);
+    bql_unlock();
+    qemu_thread_join(&s->worker);
+    bql_lock();
+    qemu_cond_destroy(&s->kick);
+    qnpu_mmu_destroy(&s->mmu);
     msi_uninit(pdev);
     msix_uninit_exclusive_bar(pdev);
 }
@@ -359,7 +594,9 @@ static void qnpu_device_reset(DeviceState *dev)
     QnpuState *s = QNPU(dev);
 
     qnpu_soft_reset(s);
-    s->irq_status = 0;
+    if (!s->resetting) {
+        s->irq_status = 0;
+    }
     s->scratch = 0;
     memset(s->perf, 0, sizeof(s->perf));
 }

@@ -1,0 +1,619 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * Host tests of the emulator core's MMU and job runner, on a simulated
+ * system memory. Page tables and command buffers are built here from
+ * docs/hardware.md, independently of the core.
+ *
+ * Copyright (c) 2026 The qnpu authors
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "qnpu_cmdbuf.h"
+#include "qnpu_core.h"
+#include "qnpu_job.h"
+#include "qnpu_mmu.h"
+#include "qnpu_regs.h"
+
+#define RAM_SIZE    (16u << 20)
+#define CTXTBL_PA   0x1000ull
+#define PT_POOL_PA  0x100000ull     /* page tables from here */
+#define DATA_PA     0x800000ull     /* pages for data from here */
+
+struct sys {
+    uint8_t *ram;
+    uint64_t next_pt;
+    uint64_t next_page;
+    struct qnpu_bus bus;
+    struct qnpu_mmu mmu;
+    struct qnpu_config cfg;
+    struct qnpu_engine eng;
+};
+
+static int ram_read(void *opaque, uint64_t pa, void *buf, size_t len)
+{
+    struct sys *s = opaque;
+
+    if (pa >= RAM_SIZE || len > RAM_SIZE - pa) {
+        return -1;
+    }
+    memcpy(buf, s->ram + pa, len);
+    return 0;
+}
+
+static int ram_write(void *opaque, uint64_t pa, const void *buf, size_t len)
+{
+    struct sys *s = opaque;
+
+    if (pa >= RAM_SIZE || len > RAM_SIZE - pa) {
+        return -1;
+    }
+    memcpy(s->ram + pa, buf, len);
+    return 0;
+}
+
+static uint64_t *u64_at(struct sys *s, uint64_t pa)
+{
+    return (uint64_t *)(s->ram + pa);
+}
+
+static uint64_t new_table(struct sys *s)
+{
+    uint64_t pa = s->next_pt;
+
+    s->next_pt += 4096;
+    memset(s->ram + pa, 0, 4096);
+    return pa;
+}
+
+/* Give context @ctx a fresh, empty root table. */
+static void ctx_create(struct sys *s, uint16_t ctx)
+{
+    *u64_at(s, CTXTBL_PA + 16ull * ctx) = new_table(s) | 1;
+    *u64_at(s, CTXTBL_PA + 16ull * ctx + 8) = 0;
+}
+
+/* Map the 4 KiB page at @va in @ctx to @pa with @perms (bit 1 R, bit 2 W). */
+static void map_page(struct sys *s, uint16_t ctx, uint64_t va, uint64_t pa,
+                     uint64_t perms)
+{
+    uint64_t table = *u64_at(s, CTXTBL_PA + 16ull * ctx) & ~0xfffull;
+    int shift;
+
+    for (shift = 30; shift >= 21; shift -= 9) {
+        uint64_t *e = u64_at(s, table + 8 * ((va >> shift) & 511));
+
+        if (!(*e & 1)) {
+            *e = new_table(s) | 1;
+        }
+        table = *e & ~0xfffull;
+    }
+    *u64_at(s, table + 8 * ((va >> 12) & 511)) = pa | perms | 1;
+}
+
+static void unmap_page(struct sys *s, uint16_t ctx, uint64_t va)
+{
+    uint64_t table = *u64_at(s, CTXTBL_PA + 16ull * ctx) & ~0xfffull;
+    int shift;
+
+    for (shift = 30; shift >= 21; shift -= 9) {
+        table = *u64_at(s, table + 8 * ((va >> shift) & 511)) & ~0xfffull;
+    }
+    *u64_at(s, table + 8 * ((va >> 12) & 511)) = 0;
+}
+
+/* Map @len bytes at @va to new pages; returns the PA of the first. */
+static uint64_t map_range(struct sys *s, uint16_t ctx, uint64_t va,
+                          uint64_t len, uint64_t perms)
+{
+    uint64_t first = s->next_page, off;
+
+    for (off = 0; off < len; off += 4096) {
+        map_page(s, ctx, va + off, s->next_page, perms);
+        s->next_page += 4096;
+    }
+    return first;
+}
+
+static int setup(void **state)
+{
+    struct sys *s = calloc(1, sizeof(*s));
+
+    s->ram = calloc(1, RAM_SIZE);
+    s->next_pt = PT_POOL_PA;
+    s->next_page = DATA_PA;
+    s->bus = (struct qnpu_bus) { ram_read, ram_write, s };
+    qnpu_mmu_init(&s->mmu, &s->bus);
+    qnpu_config_defaults(&s->cfg);
+    s->eng.cfg = &s->cfg;
+    s->eng.mmu = &s->mmu;
+    atomic_init(&s->eng.abort, false);
+    ctx_create(s, 1);
+    ctx_create(s, 2);
+    *state = s;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct sys *s = *state;
+
+    qnpu_mmu_destroy(&s->mmu);
+    free(s->ram);
+    free(s);
+    return 0;
+}
+
+/* A command-buffer under construction, placed at @va of a context. */
+struct cb {
+    uint8_t buf[4096];
+    uint32_t size;
+    uint32_t count;
+    bool raw;           /* header already written: leave it */
+};
+
+static void cb_init(struct cb *cb)
+{
+    memset(cb, 0, sizeof(*cb));
+    cb->size = sizeof(struct qnpu_cmdbuf_header);
+}
+
+static void *cb_add(struct cb *cb, uint16_t op, uint32_t size)
+{
+    struct qnpu_desc_header *h = (void *)(cb->buf + cb->size);
+
+    h->op = op;
+    h->version = 1;
+    h->size = size;
+    cb->size += size;
+    cb->count++;
+    return h;
+}
+
+static void cb_finish(struct cb *cb)
+{
+    struct qnpu_cmdbuf_header *h = (void *)cb->buf;
+
+    h->magic = QNPU_CMDBUF_MAGIC;
+    h->version = QNPU_CMDBUF_VERSION;
+    h->size = cb->size;
+    h->count = cb->count;
+}
+
+static struct qnpu_tensor tensor(uint64_t va, uint32_t n, uint32_t h,
+                                 uint32_t w, uint32_t c)
+{
+    return (struct qnpu_tensor) {
+        .addr = va, .dim = { n, h, w, c },
+        .stride = { h * w * c, w * c, c, 1 }, .dtype = QNPU_DTYPE_INT8,
+    };
+}
+
+#define CB_VA   0x10000000ull
+
+/* Write @cb into @ctx at CB_VA and run it as a job. */
+static bool run(struct sys *s, struct cb *cb, uint16_t ctx,
+                struct qnpu_job_result *res)
+{
+    struct qnpu_ring_slot slot = { 0 };
+    uint64_t pa = map_range(s, ctx, CB_VA, sizeof(cb->buf), 2);
+
+    /* Remapping a valid page needs an invalidation, as for a driver. */
+    qnpu_mmu_invalidate(&s->mmu, ctx);
+    if (!cb->raw) {
+        cb_finish(cb);
+    }
+    memcpy(s->ram + pa, cb->buf, cb->size);
+    slot.seqno = 1;
+    slot.cmdbuf_va = CB_VA;
+    slot.cmdbuf_size = cb->size;
+    slot.ctx = ctx;
+    slot.flags = QNPU_JOB_IRQ;
+    return qnpu_job_run(&s->eng, &slot, CTXTBL_PA, res);
+}
+
+static void add_copy(struct cb *cb, struct qnpu_tensor src,
+                     struct qnpu_tensor dst)
+{
+    struct qnpu_desc_copy *d = cb_add(cb, QNPU_OP_COPY, sizeof(*d));
+
+    d->src = src;
+    d->dst = dst;
+}
+
+static void test_copy_across_pages(void **state)
+{
+    struct sys *s = *state;
+    struct qnpu_job_result res;
+    uint64_t src_pa, dst_pa;
+    struct cb cb;
+    int i;
+
+    src_pa = map_range(s, 1, 0x200000, 3 * 4096, 2);
+    dst_pa = map_range(s, 1, 0x300000, 3 * 4096, 6);
+    for (i = 0; i < 10000; i++) {
+        s->ram[src_pa + 100 + i] = (uint8_t)(i * 7 + 3);
+    }
+    cb_init(&cb);
+    cb_add(&cb, QNPU_OP_NOP, 24);
+    add_copy(&cb, tensor(0x200000 + 100, 1, 10, 10, 100),
+             tensor(0x300000 + 50, 1, 10, 10, 100));
+    cb_add(&cb, QNPU_OP_BARRIER, 8);
+    assert_true(run(s, &cb, 1, &res));
+    assert_int_equal(res.status, QNPU_STATUS_OK);
+    assert_false(res.faulted);
+    assert_memory_equal(s->ram + dst_pa + 50, s->ram + src_pa + 100, 10000);
+    assert_int_equal(s->ram[dst_pa + 49], 0);
+    assert_int_equal(s->ram[dst_pa + 50 + 10000], 0);
+    assert_int_equal(res.stats.dram_rd, 10000);
+    assert_int_equal(res.stats.dram_wr, 10000);
+    assert_true(res.stats.cycles > 64);
+}
+
+static void test_copy_transpose_and_broadcast(void **state)
+{
+    struct sys *s = *state;
+    struct qnpu_job_result res;
+    struct qnpu_tensor src, dst;
+    uint64_t src_pa, dst_pa;
+    struct cb cb;
+    int h, w;
+
+    src_pa = map_range(s, 1, 0x400000, 4096, 2);
+    dst_pa = map_range(s, 1, 0x500000, 4096, 6);
+    for (h = 0; h < 5; h++) {
+        for (w = 0; w < 7; w++) {
+            s->ram[src_pa + h * 7 + w] = h * 10 + w;
+        }
+    }
+    /* dst[w][h] = src[h][w], written with a C stride of 5. */
+    src = tensor(0x400000, 1, 1, 5, 7);
+    dst = tensor(0x500000, 1, 1, 5, 7);
+    dst.stride[2] = 1;
+    dst.stride[3] = 5;
+    cb_init(&cb);
+    add_copy(&cb, src, dst);
+    /* Row 0 of src repeated 3 times with stride 0 on H. */
+    src = tensor(0x400000, 1, 3, 1, 7);
+    src.stride[1] = 0;
+    add_copy(&cb, src, tensor(0x500000 + 100, 1, 3, 1, 7));
+    assert_true(run(s, &cb, 1, &res));
+    assert_int_equal(res.status, QNPU_STATUS_OK);
+    for (h = 0; h < 5; h++) {
+        for (w = 0; w < 7; w++) {
+            assert_int_equal(s->ram[dst_pa + w * 5 + h], h * 10 + w);
+        }
+    }
+    for (h = 0; h < 3; h++) {
+        for (w = 0; w < 7; w++) {
+            assert_int_equal(s->ram[dst_pa + 100 + h * 7 + w], w);
+        }
+    }
+}
+
+static void expect_status(struct sys *s, struct cb *cb, uint16_t ctx,
+                          uint32_t status, uint32_t offset)
+{
+    struct qnpu_job_result res;
+
+    assert_true(run(s, cb, ctx, &res));
+    assert_int_equal(res.status, status);
+    assert_int_equal(res.error_offset, offset);
+}
+
+static void test_header_errors(void **state)
+{
+    struct sys *s = *state;
+    struct qnpu_cmdbuf_header *h;
+    struct cb cb;
+
+    cb_init(&cb);
+    cb_add(&cb, QNPU_OP_NOP, 8);
+    cb_finish(&cb);
+    cb.raw = true;
+    h = (void *)cb.buf;
+    h->magic ^= 1;
+    expect_status(s, &cb, 1, QNPU_STATUS_INVALID_HEADER, 0);
+    h->magic ^= 1;
+    h->version = 2;
+    expect_status(s, &cb, 1, QNPU_STATUS_UNSUPPORTED_VERSION, 0);
+    h->version = 1;
+    h->reserved[1] = 1;
+    expect_status(s, &cb, 1, QNPU_STATUS_INVALID_HEADER, 0);
+    h->reserved[1] = 0;
+    h->size = 48;
+    expect_status(s, &cb, 1, QNPU_STATUS_INVALID_HEADER, 0);
+    h->size = 40;
+    expect_status(s, &cb, 1, QNPU_STATUS_OK, 0);
+
+    cb_init(&cb);
+    cb_add(&cb, QNPU_OP_NOP, 8);
+    cb.count = 2;
+    expect_status(s, &cb, 1, QNPU_STATUS_INVALID_HEADER, 0);
+
+    cb_init(&cb);
+    cb_add(&cb, QNPU_OP_NOP, 8);
+    cb.size += 8;       /* 8 bytes no descriptor covers */
+    expect_status(s, &cb, 1, QNPU_STATUS_INVALID_HEADER, 0);
+
+    cb_init(&cb);
+    cb_add(&cb, QNPU_OP_NOP, 8);
+    ((struct qnpu_desc_header *)(cb.buf + 32))->size = 12;
+    expect_status(s, &cb, 1, QNPU_STATUS_INVALID_DESCRIPTOR, 32);
+}
+
+static void test_descriptor_errors(void **state)
+{
+    struct sys *s = *state;
+    struct qnpu_desc_header *h;
+    struct cb cb;
+
+    cb_init(&cb);
+    cb_add(&cb, QNPU_OP_NOP, 16);
+    h = cb_add(&cb, 0x77, 8);
+    expect_status(s, &cb, 1, QNPU_STATUS_UNKNOWN_OP, 48);
+
+    cb_init(&cb);
+    h = cb_add(&cb, QNPU_OP_BARRIER, 8);
+    h->version = 2;
+    expect_status(s, &cb, 1, QNPU_STATUS_UNSUPPORTED_VERSION, 32);
+
+    cb_init(&cb);
+    h = cb_add(&cb, QNPU_OP_BARRIER, 8);
+    h->flags = 1;
+    expect_status(s, &cb, 1, QNPU_STATUS_INVALID_DESCRIPTOR, 32);
+
+    cb_init(&cb);
+    cb_add(&cb, QNPU_OP_BARRIER, 16);
+    expect_status(s, &cb, 1, QNPU_STATUS_INVALID_DESCRIPTOR, 32);
+
+    /* COPY: dims differ, dim 0, reserved byte, output stride 0, limit. */
+    {
+        struct qnpu_tensor a = tensor(0x200000, 1, 1, 1, 8);
+        struct qnpu_tensor b = tensor(0x300000, 1, 1, 1, 9);
+
+        map_range(s, 1, 0x200000, 4096, 2);
+        map_range(s, 1, 0x300000, 4096, 6);
+        cb_init(&cb);
+        add_copy(&cb, a, b);
+        expect_status(s, &cb, 1, QNPU_STATUS_INVALID_DESCRIPTOR, 32);
+        b = a;
+        b.dim[1] = 0;
+        cb_init(&cb);
+        add_copy(&cb, a, b);
+        expect_status(s, &cb, 1, QNPU_STATUS_INVALID_DESCRIPTOR, 32);
+        b = a;
+        b.reserved[6] = 1;
+        cb_init(&cb);
+        add_copy(&cb, a, b);
+        expect_status(s, &cb, 1, QNPU_STATUS_INVALID_DESCRIPTOR, 32);
+        b = a;
+        b.stride[0] = 0;
+        cb_init(&cb);
+        add_copy(&cb, a, b);
+        expect_status(s, &cb, 1, QNPU_STATUS_INVALID_DESCRIPTOR, 32);
+        b = a;
+        b.dtype = QNPU_DTYPE_INT32;
+        cb_init(&cb);
+        add_copy(&cb, a, b);
+        expect_status(s, &cb, 1, QNPU_STATUS_INVALID_DESCRIPTOR, 32);
+        b = a;
+        b.dim[3] = 65536;
+        cb_init(&cb);
+        add_copy(&cb, a, b);
+        expect_status(s, &cb, 1, QNPU_STATUS_LIMIT_EXCEEDED, 32);
+    }
+}
+
+static void test_context_checks(void **state)
+{
+    struct sys *s = *state;
+    struct qnpu_job_result res;
+    struct qnpu_ring_slot slot = { .seqno = 1, .cmdbuf_va = CB_VA,
+                                   .cmdbuf_size = 40, .ctx = 1 };
+    struct cb cb;
+
+    cb_init(&cb);
+    cb_add(&cb, QNPU_OP_NOP, 8);
+    assert_true(run(s, &cb, 1, &res));
+    assert_int_equal(res.status, QNPU_STATUS_OK);
+
+    slot.ctx = 0;
+    assert_true(qnpu_job_run(&s->eng, &slot, CTXTBL_PA, &res));
+    assert_int_equal(res.status, QNPU_STATUS_BAD_CONTEXT);
+    assert_true(res.faulted);
+    assert_int_equal(res.fault.reason, QNPU_FAULT_BAD_CONTEXT);
+
+    slot.ctx = s->cfg.contexts;
+    assert_true(qnpu_job_run(&s->eng, &slot, CTXTBL_PA, &res));
+    assert_int_equal(res.status, QNPU_STATUS_BAD_CONTEXT);
+
+    slot.ctx = 3;       /* entry never made valid */
+    assert_true(qnpu_job_run(&s->eng, &slot, CTXTBL_PA, &res));
+    assert_int_equal(res.status, QNPU_STATUS_BAD_CONTEXT);
+
+    slot.ctx = 1;
+    assert_true(qnpu_job_run(&s->eng, &slot, 0, &res));
+    assert_int_equal(res.status, QNPU_STATUS_BAD_CONTEXT);
+
+    /* Context table outside RAM: bus error. */
+    assert_true(qnpu_job_run(&s->eng, &slot, RAM_SIZE + 0x1000, &res));
+    assert_int_equal(res.status, QNPU_STATUS_MMU_FAULT);
+    assert_int_equal(res.fault.reason, QNPU_FAULT_BUS_ERROR);
+
+    slot.flags = 2;
+    assert_true(qnpu_job_run(&s->eng, &slot, CTXTBL_PA, &res));
+    assert_int_equal(res.status, QNPU_STATUS_INVALID_HEADER);
+    slot.flags = 0;
+    slot.reserved0[4] = 1;
+    assert_true(qnpu_job_run(&s->eng, &slot, CTXTBL_PA, &res));
+    assert_int_equal(res.status, QNPU_STATUS_INVALID_HEADER);
+    slot.reserved0[4] = 0;
+
+    slot.cmdbuf_va = CB_VA + 4;
+    assert_true(qnpu_job_run(&s->eng, &slot, CTXTBL_PA, &res));
+    assert_int_equal(res.status, QNPU_STATUS_INVALID_HEADER);
+    slot.cmdbuf_va = CB_VA;
+    slot.cmdbuf_size = 24;
+    assert_true(qnpu_job_run(&s->eng, &slot, CTXTBL_PA, &res));
+    assert_int_equal(res.status, QNPU_STATUS_INVALID_HEADER);
+    slot.cmdbuf_size = 2u << 20;
+    assert_true(qnpu_job_run(&s->eng, &slot, CTXTBL_PA, &res));
+    assert_int_equal(res.status, QNPU_STATUS_LIMIT_EXCEEDED);
+
+    slot.cmdbuf_size = 4096;
+    slot.cmdbuf_va = (1ull << 39) - 2048;
+    assert_true(qnpu_job_run(&s->eng, &slot, CTXTBL_PA, &res));
+    assert_int_equal(res.status, QNPU_STATUS_MMU_FAULT);
+    assert_int_equal(res.fault.reason, QNPU_FAULT_VA_RANGE);
+    assert_int_equal(res.fault.addr, 1ull << 39);
+}
+
+static void test_faults(void **state)
+{
+    struct sys *s = *state;
+    struct qnpu_job_result res;
+    uint64_t pa;
+    struct cb cb;
+
+    map_range(s, 1, 0x200000, 4096, 2);         /* read-only */
+    map_range(s, 1, 0x300000, 4096, 6);
+
+    /* Destination not mapped: second descriptor faults at its VA. */
+    cb_init(&cb);
+    cb_add(&cb, QNPU_OP_NOP, 8);
+    add_copy(&cb, tensor(0x200000, 1, 1, 1, 16),
+             tensor(0x700000, 1, 1, 1, 16));
+    assert_true(run(s, &cb, 1, &res));
+    assert_int_equal(res.status, QNPU_STATUS_MMU_FAULT);
+    assert_int_equal(res.error_offset, 40);
+    assert_true(res.faulted);
+    assert_int_equal(res.fault.addr, 0x700000);
+    assert_true(res.fault.write);
+    assert_int_equal(res.fault.reason, QNPU_FAULT_NOT_MAPPED);
+    assert_int_equal(res.fault.ctx, 1);
+
+    /* Write to a read-only page. */
+    cb_init(&cb);
+    add_copy(&cb, tensor(0x300000, 1, 1, 1, 16),
+             tensor(0x200000 + 8, 1, 1, 1, 16));
+    assert_true(run(s, &cb, 1, &res));
+    assert_int_equal(res.status, QNPU_STATUS_MMU_FAULT);
+    assert_int_equal(res.fault.reason, QNPU_FAULT_PERMISSION);
+    assert_int_equal(res.fault.addr, 0x200008);
+
+    /* A span past 2^39. */
+    cb_init(&cb);
+    add_copy(&cb, tensor((1ull << 39) - 8, 1, 1, 1, 16),
+             tensor(0x300000, 1, 1, 1, 16));
+    assert_true(run(s, &cb, 1, &res));
+    assert_int_equal(res.status, QNPU_STATUS_MMU_FAULT);
+    assert_int_equal(res.fault.reason, QNPU_FAULT_VA_RANGE);
+
+    /* A leaf pointing outside RAM. */
+    map_page(s, 1, 0x900000, RAM_SIZE + 0x10000, 2);
+    cb_init(&cb);
+    add_copy(&cb, tensor(0x900000, 1, 1, 1, 16),
+             tensor(0x300000, 1, 1, 1, 16));
+    assert_true(run(s, &cb, 1, &res));
+    assert_int_equal(res.status, QNPU_STATUS_MMU_FAULT);
+    assert_int_equal(res.fault.reason, QNPU_FAULT_BUS_ERROR);
+
+    /* Reserved PTE bits make an entry not valid. */
+    pa = map_range(s, 1, 0xa00000, 4096, 2);
+    map_page(s, 1, 0xa00000, pa | (1ull << 60), 2);
+    cb_init(&cb);
+    add_copy(&cb, tensor(0xa00000, 1, 1, 1, 16),
+             tensor(0x300000, 1, 1, 1, 16));
+    assert_true(run(s, &cb, 1, &res));
+    assert_int_equal(res.status, QNPU_STATUS_MMU_FAULT);
+    assert_int_equal(res.fault.reason, QNPU_FAULT_NOT_MAPPED);
+}
+
+/* A job of context 2 cannot reach context 1's pages at the same VA. */
+static void test_isolation(void **state)
+{
+    struct sys *s = *state;
+    struct qnpu_job_result res;
+    uint64_t secret_pa, out2_pa;
+    struct cb cb;
+
+    secret_pa = map_range(s, 1, 0x200000, 4096, 2);
+    memset(s->ram + secret_pa, 0x5a, 64);
+    out2_pa = map_range(s, 2, 0x300000, 4096, 6);
+    cb_init(&cb);
+    add_copy(&cb, tensor(0x200000, 1, 1, 1, 64),
+             tensor(0x300000, 1, 1, 1, 64));
+    assert_true(run(s, &cb, 2, &res));
+    assert_int_equal(res.status, QNPU_STATUS_MMU_FAULT);
+    assert_int_equal(res.fault.ctx, 2);
+    assert_int_equal(res.fault.addr, 0x200000);
+    assert_int_equal(s->ram[out2_pa], 0);
+
+    /* The same command buffer works in context 1 (after context 2's try,
+     * so nothing cached for context 2 leaks). */
+    map_range(s, 1, 0x300000, 4096, 6);
+    assert_true(run(s, &cb, 1, &res));
+    assert_int_equal(res.status, QNPU_STATUS_OK);
+}
+
+static void test_invalidate(void **state)
+{
+    struct sys *s = *state;
+    struct qnpu_job_result res;
+    struct cb cb;
+
+    map_range(s, 1, 0x200000, 4096, 2);
+    map_range(s, 1, 0x300000, 4096, 6);
+    cb_init(&cb);
+    add_copy(&cb, tensor(0x200000, 1, 1, 1, 64),
+             tensor(0x300000, 1, 1, 1, 64));
+    assert_true(run(s, &cb, 1, &res));
+    assert_int_equal(res.status, QNPU_STATUS_OK);
+
+    unmap_page(s, 1, 0x200000);
+    qnpu_mmu_invalidate(&s->mmu, 1);
+    assert_true(run(s, &cb, 1, &res));
+    assert_int_equal(res.status, QNPU_STATUS_MMU_FAULT);
+    assert_int_equal(res.fault.addr, 0x200000);
+}
+
+static void test_abort(void **state)
+{
+    struct sys *s = *state;
+    struct qnpu_job_result res;
+    struct cb cb;
+
+    cb_init(&cb);
+    cb_add(&cb, QNPU_OP_NOP, 8);
+    atomic_store(&s->eng.abort, true);
+    assert_false(run(s, &cb, 1, &res));
+    atomic_store(&s->eng.abort, false);
+    assert_true(run(s, &cb, 1, &res));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_copy_across_pages, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_copy_transpose_and_broadcast,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_header_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_descriptor_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_context_checks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_faults, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_isolation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_invalidate, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_abort, setup, teardown),
+    };
+
+    return cmocka_run_group_tests_name("emulator jobs", tests, NULL, NULL);
+}

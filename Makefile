@@ -30,7 +30,8 @@ KV = $(shell cat $(B)/kver 2>/dev/null)
 KDIR = /lib/modules/$(KV)/build
 
 .PHONY: all deps driver libnpu tools qemu kernel ksrc check check-host \
-	check-vm check-lint demo bench install clean distclean help
+	check-vm check-lint check-fuzz fuzz demo bench install clean \
+	distclean help
 
 all: driver libnpu tools qemu kernel
 
@@ -84,7 +85,11 @@ $(B)/lib/libnpu.a: $(NPU_OBJS)
 # ---- emulator core (host build, no QEMU) -----------------------------
 EMU_SRCS := $(wildcard emulator/core/*.c)
 EMU_OBJS := $(EMU_SRCS:emulator/core/%.c=$(B)/emu/%.o)
-EMU_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -Iemulator/core -Ihw -Iuapi/drm
+# QEMU's own warnings, so the core is clean when QEMU compiles it.
+EMU_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -Iemulator/core -Ihw -Iuapi/drm \
+	-Wmissing-prototypes -Wstrict-prototypes -Wshadow=local -Wvla \
+	-Wold-style-definition -Wundef -Wwrite-strings -Wtype-limits \
+	-Wimplicit-fallthrough=2
 
 $(B)/emu/%.o: emulator/core/%.c $(wildcard emulator/core/*.h hw/*.h uapi/drm/*.h)
 	@mkdir -p $(@D)
@@ -131,19 +136,49 @@ $(B)/tests/test_libnpu: tests/host/test_libnpu.c $(B)/lib/libnpu.a
 	$(CC) $(TOOL_CFLAGS) -Iuapi/drm -Ilibnpu/src $< -o $@ $(B)/lib/libnpu.a \
 		$(DRM_LIBS) $(CMOCKA_LIBS) -lm
 
-$(B)/tests/test_emu_%: tests/host/test_emu_%.c $(B)/emu/libqnpu-emu.a
+$(B)/tests/test_ref: tests/host/test_ref.c $(B)/lib/libnpu.a $(NPU_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(EMU_CFLAGS) $< -o $@ $(B)/emu/libqnpu-emu.a $(CMOCKA_LIBS) -lpthread
+	$(CC) $(TOOL_CFLAGS) -Ilibnpu/src -Iuapi/drm $< -o $@ $(B)/lib/libnpu.a \
+		$(DRM_LIBS) $(CMOCKA_LIBS) -lm
+
+EMU_SIM := tests/host/emu_sim.c tests/host/emu_sim.h
+
+$(B)/tests/test_emu_%: tests/host/test_emu_%.c $(EMU_SIM) $(B)/emu/libqnpu-emu.a \
+		$(B)/lib/libnpu.a
+	@mkdir -p $(@D)
+	$(CC) $(EMU_CFLAGS) -Ilibnpu/src $< tests/host/emu_sim.c -o $@ \
+		$(B)/emu/libqnpu-emu.a $(B)/lib/libnpu.a $(CMOCKA_LIBS) -lpthread -lm
 
 $(B)/bin/%_test: tests/vm/%_test.c $(wildcard uapi/drm/*.h) | ksrc
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Wall -Werror -std=gnu11 \
 		-I$(KSELFTEST) -Iuapi/drm -Ihw $(DRM_CFLAGS) $< -o $@
 
+# ---- fuzzing (libFuzzer, clang 14) -----------------------------------
+FUZZ_SECONDS ?= 60
+FUZZ_CC := clang-14
+FUZZ_CFLAGS := -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=undefined -Iemulator/core -Ihw -Iuapi/drm -Itests/host
+
+$(B)/fuzz/fuzz_job: tests/fuzz/fuzz_job.c $(EMU_SIM) $(EMU_SRCS) \
+		$(wildcard emulator/core/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $< tests/host/emu_sim.c $(EMU_SRCS) -o $@ -lpthread
+
+$(B)/fuzz/seeds/.done: tests/fuzz/make-seeds.py
+	python3 tests/fuzz/make-seeds.py $(@D) && touch $@
+
+# make fuzz FUZZ_SECONDS=N: run the fuzz target for N seconds (corpus kept).
+fuzz: $(B)/fuzz/fuzz_job $(B)/fuzz/seeds/.done
+	@mkdir -p $(B)/fuzz/corpus
+	$(B)/fuzz/fuzz_job -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+		-timeout=30 -rss_limit_mb=4096 -print_final_stats=1 \
+		$(B)/fuzz/corpus $(B)/fuzz/seeds
+
 check:
 	@$(MAKE) -s deps
 	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
-	@$(MAKE) -s check-lint check-host check-vm; \
+	@$(MAKE) -s check-lint check-host check-fuzz check-vm; \
 		tools/test-summary $(RESULTS)
 
 check-host: $(HOST_TESTS)
@@ -152,6 +187,11 @@ check-host: $(HOST_TESTS)
 		tools/run-test host-$$(basename $$t) $(RESULTS) -- \
 			env CMOCKA_MESSAGE_OUTPUT=TAP $$t; \
 	done
+
+check-fuzz: $(B)/fuzz/fuzz_job $(B)/fuzz/seeds/.done
+	@mkdir -p $(RESULTS)
+	@tools/run-test fuzz-job $(RESULTS) -- tools/run-fuzz $(B)/fuzz/fuzz_job \
+		$(FUZZ_SECONDS) $(B)/fuzz/corpus $(B)/fuzz/seeds
 
 check-lint: driver ksrc
 	@mkdir -p $(RESULTS)
@@ -175,8 +215,14 @@ check-vm: driver qemu kernel tools $(VM_TESTS)
 demo: all
 	tools/qnpu-vm -- npu-info
 
-bench: all
-	@echo "bench: no benchmarks yet (issues 3 and 7 add them)"
+$(B)/bench/bench_emu: bench/bench_emu.c $(EMU_SIM) $(B)/emu/libqnpu-emu.a
+	@mkdir -p $(@D)
+	$(CC) $(EMU_CFLAGS) -O3 -Itests/host $< tests/host/emu_sim.c -o $@ \
+		$(B)/emu/libqnpu-emu.a -lpthread
+
+# Benchmarks (not tests): a table on stdout and build/bench.json.
+bench: $(B)/bench/bench_emu
+	$(B)/bench/bench_emu --json $(B)/bench.json
 
 # ---- install ---------------------------------------------------------
 install: libnpu tools

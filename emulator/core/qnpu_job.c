@@ -139,6 +139,10 @@ bool qnpu_job_run(struct qnpu_engine *eng, const struct qnpu_ring_slot *slot,
             return false;
         }
         status = qnpu_exec_desc(eng, &vm, buf + off, dsize, &s);
+        if (status == QNPU_STATUS_ABORTED) {
+            free(buf);
+            return false;
+        }
         if (status != QNPU_STATUS_OK) {
             free(buf);
             if (status == QNPU_STATUS_MMU_FAULT) {

@@ -11,6 +11,7 @@
 #include <stdatomic.h>
 
 #include "qnpu_core.h"
+#include "qnpu_kernels.h"
 #include "qnpu_mmu.h"
 #include "qnpu_regs.h"
 
@@ -44,11 +45,13 @@ struct qnpu_job_result {
  * struct qnpu_engine - what executes jobs: configuration, MMU, state
  * @cfg: device configuration
  * @mmu: the device MMU
+ * @kernels: compute kernels (qnpu_kernels_best() unless a test picks)
  * @abort: set by a reset; checked between descriptors
  */
 struct qnpu_engine {
     const struct qnpu_config *cfg;
     struct qnpu_mmu *mmu;
+    const struct qnpu_kernels *kernels;
     atomic_bool abort;
 };
 

@@ -559,6 +559,7 @@ static void qnpu_realize(PCIDevice *pdev, Error **errp)
     qnpu_mmu_init(&s->mmu, &s->bus);
     s->engine.cfg = &s->cfg;
     s->engine.mmu = &s->mmu;
+    s->engine.kernels = qnpu_kernels_best();
     atomic_init(&s->engine.abort, false);
     qemu_cond_init(&s->kick);
     s->stopping = false;

@@ -47,8 +47,7 @@ static void test_default_registers(void **state)
     assert_int_equal(cap(&cfg, 0x014), 1024);
     assert_int_equal(cap(&cfg, 0x018), 1000);
     assert_int_equal(cap(&cfg, 0x01c), 12800);
-    /* NOP, BARRIER, COPY so far; the compute ops come with issue 3. */
-    assert_int_equal(cap(&cfg, 0x020), 0x7);
+    assert_int_equal(cap(&cfg, 0x020), 0x3ff);
     assert_int_equal(cap(&cfg, 0x024), 0x0c270040);
     assert_int_equal(cap(&cfg, 0x028), 0x00011000);
     assert_int_equal(cap(&cfg, 0x02c), 0x00010001);

@@ -1,0 +1,304 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * Benchmark of the emulator core: int8 GEMM and convolutions run as
+ * device jobs (MMU, staging, im2col, GEMM, requantization included), per
+ * kernel family and thread count, next to the host's measured peak.
+ * Prints a table and writes a JSON list of {"name", "value", "unit"}.
+ *
+ *   bench_emu [--quick] [--json FILE]
+ *
+ * Copyright (c) 2026 The qnpu authors
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+#include "emu_sim.h"
+#include "qnpu_kernels.h"
+
+#define IN_VA   0x100000000ull
+#define W_VA    0x200000000ull
+#define OUT_VA  0x300000000ull
+
+static FILE *json;
+static int json_items;
+
+static double now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void report(const char *name, double value, const char *unit)
+{
+    printf("  %-52s %10.2f %s\n", name, value, unit);
+    if (json) {
+        fprintf(json, "%s\n  {\"name\": \"%s\", \"value\": %.4f, \"unit\": \"%s\"}",
+                json_items++ ? "," : "", name, value, unit);
+    }
+}
+
+struct layer {
+    const char *name;
+    uint32_t n, h, w, cin, cout, kh, kw, stride, pad, groups;
+    bool fc;
+};
+
+/* Build the layer's command buffer in @s; returns MACs per run. */
+static uint64_t setup_layer(struct sys *s, const struct layer *l,
+                            struct cb *cb)
+{
+    uint32_t oh = (l->h + 2 * l->pad - l->kh) / l->stride + 1;
+    uint32_t ow = (l->w + 2 * l->pad - l->kw) / l->stride + 1;
+    uint32_t cg_in = l->cin / l->groups, cg_out = l->cout / l->groups;
+    uint64_t k = (uint64_t)l->kh * l->kw * cg_in, wbytes, in_bytes, i;
+    bool dw = l->groups > 1 && l->groups == l->cin;
+    uint8_t *p;
+
+    wbytes = dw ? (uint64_t)l->kh * l->kw * l->cout :
+             (uint64_t)l->groups * ((cg_out + 15) / 16 * 16) *
+             ((k + 3) / 4 * 4);
+    in_bytes = (uint64_t)l->n * l->h * l->w * l->cin;
+    p = s->ram + map_range(s, 1, IN_VA, in_bytes, 2);
+    for (i = 0; i < in_bytes; i++) {
+        p[i] = (uint8_t)(i * 37 + 11);
+    }
+    p = s->ram + map_range(s, 1, W_VA, wbytes, 2);
+    for (i = 0; i < wbytes; i++) {
+        p[i] = (uint8_t)(i * 53 + 7) % 200 - 100;
+    }
+    map_range(s, 1, OUT_VA, (uint64_t)l->n * oh * ow * l->cout, 6);
+    qnpu_mmu_invalidate(&s->mmu, -1);
+
+    cb_init(cb);
+    if (l->fc) {
+        struct qnpu_desc_fc *d = cb_add(cb, QNPU_OP_FULLY_CONNECTED,
+                                        sizeof(*d));
+
+        d->input = tensor(IN_VA, 1, 1, l->n, l->cin);
+        d->output = tensor(OUT_VA, 1, 1, l->n, l->cout);
+        d->weights = W_VA;
+        d->requant = (struct qnpu_requant) {
+            .multiplier = 1 << 30, .shift = -12, .act_min = -128,
+            .act_max = 127,
+        };
+        return (uint64_t)l->n * l->cout * l->cin;
+    }
+    {
+        struct qnpu_desc_conv2d *d = cb_add(cb, QNPU_OP_CONV2D, sizeof(*d));
+
+        d->input = tensor(IN_VA, l->n, l->h, l->w, l->cin);
+        d->output = tensor(OUT_VA, l->n, oh, ow, l->cout);
+        d->weights = W_VA;
+        d->kernel_h = l->kh;
+        d->kernel_w = l->kw;
+        d->stride_h = d->stride_w = l->stride;
+        d->dilation_h = d->dilation_w = 1;
+        d->pad_top = d->pad_left = d->pad_bottom = d->pad_right = l->pad;
+        d->groups = l->groups;
+        d->requant = (struct qnpu_requant) {
+            .multiplier = 1 << 30, .shift = -10, .act_min = -128,
+            .act_max = 127,
+        };
+    }
+    return (uint64_t)l->n * oh * ow * l->cout * (dw ? l->kh * l->kw : k);
+}
+
+/* Best-of time for one job; at least @min_s seconds of runs. */
+static double time_job(struct sys *s, struct cb *cb, double min_s)
+{
+    struct qnpu_job_result res;
+    double best = 1e30, t0 = now();
+    int runs = 0;
+
+    do {
+        double t = now();
+
+        run(s, cb, 1, &res);
+        t = now() - t;
+        if (res.status != QNPU_STATUS_OK) {
+            fprintf(stderr, "bench: job failed with status %u\n", res.status);
+            exit(1);
+        }
+        best = t < best ? t : best;
+        runs++;
+    } while (now() - t0 < min_s || runs < 2);
+    return best;
+}
+
+#if defined(__x86_64__)
+/* Peak int8 MAC rate of one core: independent vpdpbusd chains. */
+__attribute__((target("avx512f,avx512vnni")))
+static double vnni_peak(void)
+{
+    __m512i acc[12], a = _mm512_set1_epi8(1), b = _mm512_set1_epi8(2);
+    long iters = 20000000, i;
+    double t;
+    int j;
+
+    for (j = 0; j < 12; j++) {
+        acc[j] = _mm512_setzero_si512();
+    }
+    t = now();
+    for (i = 0; i < iters; i++) {
+        for (j = 0; j < 12; j++) {
+            acc[j] = _mm512_dpbusd_epi32(acc[j], a, b);
+        }
+        __asm__ volatile("" : "+v"(acc[0]), "+v"(acc[1]), "+v"(acc[2]),
+                         "+v"(acc[3]), "+v"(acc[4]), "+v"(acc[5]));
+    }
+    t = now() - t;
+    for (j = 1; j < 12; j++) {
+        acc[0] = _mm512_add_epi32(acc[0], acc[j]);
+    }
+    if (_mm512_reduce_add_epi32(acc[0]) == 42) {
+        printf(" ");
+    }
+    return 2.0 * iters * 12 * 64 / t / 1e9;
+}
+
+/* The AVX2 equivalent: independent vpmaddwd + vpaddd chains. */
+__attribute__((target("avx2")))
+static double avx2_peak(void)
+{
+    __m256i acc[8], a = _mm256_set1_epi16(1), b = _mm256_set1_epi16(2);
+    long iters = 20000000, i;
+    double t;
+    int j;
+
+    for (j = 0; j < 8; j++) {
+        acc[j] = _mm256_setzero_si256();
+    }
+    t = now();
+    for (i = 0; i < iters; i++) {
+        for (j = 0; j < 8; j++) {
+            acc[j] = _mm256_add_epi32(acc[j], _mm256_madd_epi16(a, b));
+        }
+        __asm__ volatile("" : "+x"(acc[0]), "+x"(acc[1]), "+x"(acc[2]),
+                         "+x"(acc[3]));
+    }
+    t = now() - t;
+    for (j = 1; j < 8; j++) {
+        acc[0] = _mm256_add_epi32(acc[0], acc[j]);
+    }
+    if (_mm256_extract_epi32(acc[0], 0) == 42) {
+        printf(" ");
+    }
+    return 2.0 * iters * 8 * 16 / t / 1e9;
+}
+#endif
+
+int main(int argc, char **argv)
+{
+    static const struct layer layers[] = {
+        { "gemm 256x256x256", 256, 1, 1, 256, 256, 1, 1, 1, 0, 1, true },
+        { "gemm 1024x1024x1024", 1024, 1, 1, 1024, 1024, 1, 1, 1, 0, 1, true },
+        { "gemm 2048x2048x2048", 2048, 1, 1, 2048, 2048, 1, 1, 1, 0, 1, true },
+        { "conv 3x3 1x56x56x64->64", 1, 56, 56, 64, 64, 3, 3, 1, 1, 1, false },
+        { "conv 1x1 1x28x28x128->256", 1, 28, 28, 128, 256, 1, 1, 1, 0, 1,
+          false },
+        { "depthwise 3x3 1x112x112x32", 1, 112, 112, 32, 32, 3, 3, 1, 1, 32,
+          false },
+    };
+    const char *json_path = NULL;
+    bool quick = false;
+    double peak = 0;
+    void *state;
+    struct sys *s;
+    size_t li;
+    int i, isa;
+
+    for (i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--quick")) {
+            quick = true;
+        } else if (!strcmp(argv[i], "--json") && i + 1 < argc) {
+            json_path = argv[++i];
+        } else {
+            fprintf(stderr, "usage: bench_emu [--quick] [--json FILE]\n");
+            return 2;
+        }
+    }
+    if (json_path) {
+        json = fopen(json_path, "w");
+        if (!json) {
+            perror(json_path);
+            return 1;
+        }
+        fprintf(json, "[");
+    }
+
+    printf("qnpu emulator core benchmark (GOPS = 2 x MACs / s)\n");
+#if defined(__x86_64__)
+    if (qnpu_kernels_get(QNPU_ISA_AVX512_VNNI)) {
+        peak = vnni_peak();
+        report("host peak: vpdpbusd, 1 core", peak, "GOPS");
+    } else {
+        printf("  host peak: no AVX-512 VNNI on this CPU\n");
+    }
+    if (qnpu_kernels_get(QNPU_ISA_AVX2)) {
+        report("host peak: vpmaddwd, 1 core", avx2_peak(), "GOPS");
+    }
+#endif
+
+    sim_setup(&state);
+    s = state;
+    free(s->ram);
+    /* Room for the largest GEMM: 3 x 4 MiB plus tables. */
+    s->ram = calloc(1, RAM_SIZE);
+    for (li = 0; li < sizeof(layers) / sizeof(layers[0]); li++) {
+        const struct layer *l = &layers[li];
+        struct cb cb;
+        uint64_t macs;
+
+        if (quick && l->n == 2048) {
+            continue;
+        }
+        s->next_pt = PT_POOL_PA;
+        s->next_page = DATA_PA;
+        ctx_create(s, 1);
+        macs = setup_layer(s, l, &cb);
+        for (isa = 0; isa < QNPU_ISA_COUNT; isa++) {
+            const struct qnpu_kernels *k = qnpu_kernels_get(isa);
+            unsigned threads;
+
+            if (!k) {
+                continue;
+            }
+            for (threads = 1; threads <= 2; threads++) {
+                char name[128];
+                double t, gops;
+
+                /* The portable path is slow: one run of the big GEMMs. */
+                if (isa == QNPU_ISA_PORTABLE && macs > (1ull << 31)) {
+                    continue;
+                }
+                s->eng.kernels = k;
+                s->cfg.workers = threads;
+                t = time_job(s, &cb, quick ? 0.05 : 0.3);
+                gops = 2.0 * macs / t / 1e9;
+                snprintf(name, sizeof(name), "%s %s %ut", l->name, k->name,
+                         threads);
+                report(name, gops, "GOPS");
+                if (isa == QNPU_ISA_AVX512_VNNI && threads == 1 && peak > 0) {
+                    snprintf(name, sizeof(name), "%s %s 1t of peak", l->name,
+                             k->name);
+                    report(name, 100.0 * gops / peak, "%");
+                }
+            }
+        }
+    }
+    if (json) {
+        fprintf(json, "\n]\n");
+        fclose(json);
+    }
+    sim_teardown(&state);
+    return 0;
+}

@@ -1,0 +1,62 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * qnpu emulator core: compute kernels on dense host buffers.
+ *
+ * Copyright (c) 2026 The qnpu authors
+ */
+#ifndef QNPU_KERNELS_H
+#define QNPU_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * int8 GEMM over weights in the device's packed layout (docs/hardware.md
+ * 13.3.2), the way the MAC array runs it:
+ *
+ *   C[r][o] = bias[o] + sum over k < KB*4 of A[r][k] * W(o, k)   (mod 2^32)
+ *
+ * A holds rows of KB*4 bytes as unsigned values (the int8 input XOR 0x80,
+ * i.e. x + 128); the caller folds -128 * sum(W(o, .)) into bias. W is OB
+ * blocks of KB 16x4 blocks; C rows are ldc int32 (ldc >= OB*16); bias has
+ * OB*16 entries. Rows [r0, r1) are computed.
+ */
+typedef void qnpu_gemm_fn(const uint8_t *a, size_t r0, size_t r1, size_t kb,
+                          const int8_t *w, size_t ob, const int32_t *bias,
+                          int32_t *c, size_t ldc);
+
+#if defined(__x86_64__)
+/* qnpu_kernels_x86.c: call only after qnpu_kernels_get() said yes. */
+extern qnpu_gemm_fn qnpu_gemm_avx2, qnpu_gemm_avx512_vnni;
+#endif
+
+/** enum qnpu_isa - the kernel families, best last */
+enum qnpu_isa {
+    QNPU_ISA_PORTABLE,
+    QNPU_ISA_AVX2,
+    QNPU_ISA_AVX512_VNNI,
+    QNPU_ISA_COUNT,
+};
+
+struct qnpu_kernels {
+    enum qnpu_isa isa;
+    const char *name;
+    qnpu_gemm_fn *gemm;
+};
+
+/** qnpu_kernels_get() - kernels of @isa, or NULL if the host lacks it */
+const struct qnpu_kernels *qnpu_kernels_get(enum qnpu_isa isa);
+
+/** qnpu_kernels_best() - the fastest kernels this host runs */
+const struct qnpu_kernels *qnpu_kernels_best(void);
+
+/* Requantization, docs/arithmetic.md section 3. */
+int32_t qnpu_mbqm(int32_t acc, int32_t multiplier, int32_t shift, int mode);
+
+static inline int8_t qnpu_clamp8(int64_t v, int32_t lo, int32_t hi)
+{
+    return (int8_t)(v < lo ? lo : v > hi ? hi : v);
+}
+
+#endif /* QNPU_KERNELS_H */

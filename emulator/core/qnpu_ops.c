@@ -1,0 +1,988 @@
+/*
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * qnpu emulator core: the compute operations (docs/hardware.md section 13,
+ * docs/arithmetic.md). Each op checks its descriptor in the order of
+ * section 14 (field errors, then limits, then K, then address ranges),
+ * stages its operands in host memory, computes, and writes the output.
+ *
+ * Copyright (c) 2026 The qnpu authors
+ */
+#include <endian.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "qnpu_internal.h"
+#include "qnpu_job.h"
+#include "qnpu_kernels.h"
+#include "qnpu_ops.h"
+
+#define INVALID     QNPU_STATUS_INVALID_DESCRIPTOR
+
+/* Rows of the implicit-GEMM input staged at a time (bounds host memory). */
+#define GEMM_CHUNK_BYTES    (4u << 20)
+
+/* Requantization parameters, decoded and fetched. */
+struct requant {
+    bool raw;                   /* INT32 output: no requantization */
+    int mode;
+    int32_t zp, lo, hi;
+    int32_t m, s;               /* per tensor */
+    uint64_t params_va;         /* per channel, when non-zero */
+    int32_t *pm, *ps;           /* per-channel multipliers and shifts */
+};
+
+static bool in_range(int64_t v, int64_t lo, int64_t hi)
+{
+    return v >= lo && v <= hi;
+}
+
+static uint32_t requant_decode(const struct qnpu_requant *r, bool raw,
+                               bool per_channel_ok, struct requant *rq)
+{
+    memset(rq, 0, sizeof(*rq));
+    rq->raw = raw;
+    if (raw) {
+        return qnpu_all_zero(r, sizeof(*r)) ? QNPU_STATUS_OK : INVALID;
+    }
+    rq->params_va = le64toh(r->channel_params);
+    rq->m = (int32_t)le32toh(r->multiplier);
+    rq->s = (int32_t)le32toh(r->shift);
+    rq->zp = (int32_t)le32toh(r->output_zero_point);
+    rq->lo = (int32_t)le32toh(r->act_min);
+    rq->hi = (int32_t)le32toh(r->act_max);
+    rq->mode = r->rounding;
+    if (!qnpu_all_zero(r->reserved, sizeof(r->reserved)) || rq->mode > 1 ||
+        !in_range(rq->zp, -128, 127) || rq->lo < -128 || rq->hi > 127 ||
+        rq->lo > rq->hi) {
+        return INVALID;
+    }
+    if (rq->params_va) {
+        if (!per_channel_ok || rq->m || rq->s) {
+            return INVALID;
+        }
+    } else if (rq->m < 0 || !in_range(rq->s, -31, 30)) {
+        return INVALID;
+    }
+    return QNPU_STATUS_OK;
+}
+
+/* Fetch and check per-channel parameters (after the range checks). */
+static uint32_t requant_fetch(struct qnpu_vm *vm, struct requant *rq,
+                              uint32_t channels)
+{
+    struct qnpu_channel_requant *p;
+    uint32_t i;
+
+    if (rq->raw || !rq->params_va) {
+        return QNPU_STATUS_OK;
+    }
+    p = malloc(sizeof(*p) * channels);
+    rq->pm = malloc(sizeof(int32_t) * channels);
+    rq->ps = malloc(sizeof(int32_t) * channels);
+    if (!p || !rq->pm || !rq->ps) {
+        free(p);
+        return QNPU_STATUS_LIMIT_EXCEEDED;
+    }
+    if (qnpu_vm_read(vm, rq->params_va, p, sizeof(*p) * channels)) {
+        free(p);
+        return QNPU_STATUS_MMU_FAULT;
+    }
+    for (i = 0; i < channels; i++) {
+        rq->pm[i] = (int32_t)le32toh(p[i].multiplier);
+        rq->ps[i] = (int32_t)le32toh(p[i].shift);
+        if (rq->pm[i] < 0 || !in_range(rq->ps[i], -31, 30)) {
+            free(p);
+            return INVALID;
+        }
+    }
+    free(p);
+    return QNPU_STATUS_OK;
+}
+
+static void requant_free(struct requant *rq)
+{
+    free(rq->pm);
+    free(rq->ps);
+}
+
+static inline int8_t requant_one(const struct requant *rq, int32_t acc,
+                                 uint32_t ch)
+{
+    int32_t m = rq->pm ? rq->pm[ch] : rq->m;
+    int32_t s = rq->pm ? rq->ps[ch] : rq->s;
+
+    return qnpu_clamp8((int64_t)qnpu_mbqm(acc, m, s, rq->mode) + rq->zp,
+                       rq->lo, rq->hi);
+}
+
+/* Store @rows x @cols accumulators (row stride @ldc) into @out at @col0. */
+static void store_rows(const struct requant *rq, const int32_t *acc,
+                       size_t rows, size_t cols, size_t ldc, uint8_t *out,
+                       size_t out_cols, size_t col0)
+{
+    size_t r, c;
+
+    for (r = 0; r < rows; r++) {
+        const int32_t *a = acc + r * ldc;
+
+        if (rq->raw) {
+            memcpy(out + (r * out_cols + col0) * 4, a, cols * 4);
+            continue;
+        }
+        for (c = 0; c < cols; c++) {
+            out[r * out_cols + col0 + c] =
+                (uint8_t)requant_one(rq, a[c], col0 + c);
+        }
+    }
+}
+
+/* Read @len bytes at @va into a new buffer; NULL with *status set. */
+static void *fetch(struct qnpu_vm *vm, uint64_t va, uint64_t len,
+                   uint32_t *status)
+{
+    void *buf = malloc(len ? len : 1);
+
+    if (!buf) {
+        *status = QNPU_STATUS_LIMIT_EXCEEDED;
+        return NULL;
+    }
+    if (len && qnpu_vm_read(vm, va, buf, len)) {
+        free(buf);
+        *status = QNPU_STATUS_MMU_FAULT;
+        return NULL;
+    }
+    return buf;
+}
+
+static void *fetch_tensor(struct qnpu_vm *vm, const struct qnpu_tens *t,
+                          uint32_t *status)
+{
+    void *buf = malloc(t->elems * t->esize);
+
+    if (!buf) {
+        *status = QNPU_STATUS_LIMIT_EXCEEDED;
+        return NULL;
+    }
+    if (qnpu_tensor_move(vm, t, buf, false)) {
+        free(buf);
+        *status = QNPU_STATUS_MMU_FAULT;
+        return NULL;
+    }
+    return buf;
+}
+
+static uint64_t tbytes(const struct qnpu_tens *t)
+{
+    return t->elems * t->esize;
+}
+
+/* Section 15.2 for the GEMM-like ops. */
+static void gemm_stats(const struct qnpu_config *cfg, struct qnpu_stats *st,
+                       uint64_t compute, uint64_t macs, uint64_t sram_rd,
+                       uint64_t weight_bytes, uint64_t extra_bytes,
+                       uint64_t in_bytes, uint64_t out_bytes)
+{
+    uint64_t half = (uint64_t)cfg->sram_kib * 1024 / 2;
+    uint64_t passes = qnpu_max_u64(1, qnpu_div_up(weight_bytes, half));
+
+    st->macs = macs;
+    st->dram_rd = weight_bytes + extra_bytes + passes * in_bytes;
+    st->dram_wr = out_bytes;
+    st->sram_rd = sram_rd;
+    st->sram_wr = st->dram_rd + out_bytes;
+    st->cycles = qnpu_max_u64(compute,
+                              qnpu_dram_cycles(cfg, st->dram_rd + st->dram_wr)) +
+                 DESC_OVERHEAD_CYCLES;
+}
+
+static void simple_stats(const struct qnpu_config *cfg, struct qnpu_stats *st,
+                         uint64_t compute, uint64_t rd, uint64_t wr)
+{
+    st->dram_rd = rd;
+    st->dram_wr = wr;
+    st->sram_rd = rd;
+    st->sram_wr = rd + wr;
+    st->cycles = qnpu_max_u64(compute, qnpu_dram_cycles(cfg, rd + wr)) +
+                 DESC_OVERHEAD_CYCLES;
+}
+
+/* ---- packed-weight GEMM, shared by CONV2D, FULLY_CONNECTED, MATMUL ---- */
+
+/*
+ * bias_adj[o] = bias[o] - 128 * sum_k W(o, k): the GEMM kernels take the
+ * input as x + 128 (unsigned, as VNNI wants it), so this cancels the shift.
+ */
+static void fold_bias(const int8_t *w, size_t ob, size_t kb,
+                      const int32_t *bias, size_t cols, int32_t *bias_adj)
+{
+    size_t o, t;
+
+    for (o = 0; o < ob * 16; o++) {
+        const int8_t *blk = w + (o / 16) * kb * 64 + (o % 16) * 4;
+        uint32_t sum = 0;
+
+        for (t = 0; t < kb * 4; t++) {
+            sum += (uint32_t)(int32_t)blk[(t / 4) * 64 + t % 4];
+        }
+        bias_adj[o] = (int32_t)((o < cols && bias ? (uint32_t)bias[o] : 0u) -
+                                128u * sum);
+    }
+}
+
+struct gemm_job {
+    const struct qnpu_kernels *k;
+    const uint8_t *a;
+    size_t kb, ob;
+    const int8_t *w;
+    const int32_t *bias;
+    int32_t *c;
+    size_t ldc;
+};
+
+static void gemm_range(void *opaque, size_t r0, size_t r1)
+{
+    struct gemm_job *g = opaque;
+
+    g->k->gemm(g->a, r0, r1, g->kb, g->w, g->ob, g->bias, g->c, g->ldc);
+}
+
+/* ---- CONV2D ---- */
+
+struct conv_shape {
+    uint32_t n, h, w, cin, oh, ow, cout;
+    uint32_t kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, groups;
+    int32_t izp;
+    uint32_t cg_in, cg_out;
+    uint64_t k;
+    bool depthwise;
+};
+
+static bool out_extent(uint32_t in, uint32_t p0, uint32_t p1, uint32_t k,
+                       uint32_t d, uint32_t s, uint32_t out)
+{
+    int64_t span = (int64_t)in + p0 + p1 - ((int64_t)(k - 1) * d + 1);
+
+    return span >= 0 && (uint64_t)(span / s + 1) == out;
+}
+
+static uint32_t conv_check(const struct qnpu_desc_conv2d *d,
+                           const struct qnpu_tens *in,
+                           const struct qnpu_tens *out, struct conv_shape *cs)
+{
+    cs->n = in->dim[0];
+    cs->h = in->dim[1];
+    cs->w = in->dim[2];
+    cs->cin = in->dim[3];
+    cs->oh = out->dim[1];
+    cs->ow = out->dim[2];
+    cs->cout = out->dim[3];
+    cs->kh = le16toh(d->kernel_h);
+    cs->kw = le16toh(d->kernel_w);
+    cs->sh = le16toh(d->stride_h);
+    cs->sw = le16toh(d->stride_w);
+    cs->dh = le16toh(d->dilation_h);
+    cs->dw = le16toh(d->dilation_w);
+    cs->pt = le16toh(d->pad_top);
+    cs->pl = le16toh(d->pad_left);
+    cs->pb = le16toh(d->pad_bottom);
+    cs->pr = le16toh(d->pad_right);
+    cs->groups = le32toh(d->groups);
+    cs->izp = (int32_t)le32toh(d->input_zero_point);
+
+    if (!in_range(cs->kh, 1, 255) || !in_range(cs->kw, 1, 255) ||
+        !in_range(cs->sh, 1, 255) || !in_range(cs->sw, 1, 255) ||
+        !in_range(cs->dh, 1, 255) || !in_range(cs->dw, 1, 255) ||
+        cs->pt >= (cs->kh - 1) * cs->dh + 1 ||
+        cs->pb >= (cs->kh - 1) * cs->dh + 1 ||
+        cs->pl >= (cs->kw - 1) * cs->dw + 1 ||
+        cs->pr >= (cs->kw - 1) * cs->dw + 1 ||
+        cs->groups == 0 || cs->cin % cs->groups || cs->cout % cs->groups ||
+        !in_range(cs->izp, -128, 127) || d->reserved ||
+        out->dim[0] != cs->n ||
+        !out_extent(cs->h, cs->pt, cs->pb, cs->kh, cs->dh, cs->sh, cs->oh) ||
+        !out_extent(cs->w, cs->pl, cs->pr, cs->kw, cs->dw, cs->sw, cs->ow)) {
+        return INVALID;
+    }
+    cs->cg_in = cs->cin / cs->groups;
+    cs->cg_out = cs->cout / cs->groups;
+    cs->k = (uint64_t)cs->kh * cs->kw * cs->cg_in;
+    cs->depthwise = cs->groups > 1 && cs->groups == cs->cin;
+    return QNPU_STATUS_OK;
+}
+
+static uint64_t conv_weight_bytes(const struct conv_shape *cs)
+{
+    if (cs->depthwise) {
+        return (uint64_t)cs->kh * cs->kw * cs->cout;
+    }
+    return (uint64_t)cs->groups * qnpu_div_up(cs->cg_out, 16) * 16 *
+           qnpu_div_up(cs->k, 4) * 4;
+}
+
+/* acc[c] += x[c] * w[c]: the inner loop of depthwise, vectorised by GCC. */
+__attribute__((optimize("tree-vectorize")))
+static void dw_mac(uint32_t *acc, const int8_t *x, const int8_t *w, uint32_t n)
+{
+    uint32_t c;
+
+    for (c = 0; c < n; c++) {
+        acc[c] += (uint32_t)((int32_t)x[c] * (int32_t)w[c]);
+    }
+}
+
+/*
+ * Depthwise: every output channel is its own small dot product over the
+ * window, so it runs channel-vectorised per tap instead of as a GEMM. The
+ * input is expanded to C_out channels first when the multiplier is > 1.
+ */
+static void conv_depthwise(const struct conv_shape *cs, const uint8_t *in,
+                           const int8_t *w, const int32_t *bias,
+                           const struct requant *rq, uint8_t *out)
+{
+    uint32_t mult = cs->cout / cs->cin, n, oy, ox, ky, kx, c;
+    uint32_t *acc = malloc(sizeof(uint32_t) * cs->cout);
+    int8_t *padrow = malloc(cs->cout);
+    const int8_t *x = (const int8_t *)in;
+    int8_t *wide = NULL;
+    size_t npix_in = (size_t)cs->n * cs->h * cs->w, i;
+
+    memset(padrow, (int8_t)cs->izp, cs->cout);
+    if (mult > 1) {
+        wide = malloc(npix_in * cs->cout);
+        for (i = 0; i < npix_in; i++) {
+            for (c = 0; c < cs->cout; c++) {
+                wide[i * cs->cout + c] = x[i * cs->cin + c / mult];
+            }
+        }
+        x = wide;
+    }
+    for (n = 0; n < cs->n; n++) {
+        for (oy = 0; oy < cs->oh; oy++) {
+            for (ox = 0; ox < cs->ow; ox++) {
+                size_t opix = ((size_t)n * cs->oh + oy) * cs->ow + ox;
+
+                for (c = 0; c < cs->cout; c++) {
+                    acc[c] = bias ? (uint32_t)bias[c] : 0;
+                }
+                for (ky = 0; ky < cs->kh; ky++) {
+                    int64_t iy = (int64_t)oy * cs->sh - cs->pt + ky * cs->dh;
+
+                    for (kx = 0; kx < cs->kw; kx++) {
+                        int64_t ix = (int64_t)ox * cs->sw - cs->pl +
+                                     kx * cs->dw;
+                        const int8_t *wk = w + ((size_t)ky * cs->kw + kx) *
+                                           cs->cout;
+                        bool inb = iy >= 0 && iy < cs->h && ix >= 0 &&
+                                   ix < cs->w;
+
+                        dw_mac(acc, inb ? x + (((size_t)n * cs->h + iy) *
+                                               cs->w + ix) * cs->cout
+                                        : padrow, wk, cs->cout);
+                    }
+                }
+                if (rq->raw) {
+                    memcpy(out + opix * cs->cout * 4, acc, cs->cout * 4);
+                } else {
+                    for (c = 0; c < cs->cout; c++) {
+                        out[opix * cs->cout + c] =
+                            (uint8_t)requant_one(rq, (int32_t)acc[c], c);
+                    }
+                }
+            }
+        }
+    }
+    free(wide);
+    free(padrow);
+    free(acc);
+}
+
+/* Stage rows [p0, p1) of group @g's implicit-GEMM input, as x + 128. */
+static void im2col(const struct conv_shape *cs, const uint8_t *in_u8,
+                   uint32_t g, size_t p0, size_t p1, size_t kp, uint8_t *a)
+{
+    uint8_t pad = (uint8_t)(cs->izp ^ 0x80);
+    size_t p;
+
+    for (p = p0; p < p1; p++) {
+        uint8_t *row = a + (p - p0) * kp;
+        uint32_t ox = p % cs->ow, oy = (p / cs->ow) % cs->oh;
+        uint32_t n = p / ((size_t)cs->ow * cs->oh), ky, kx;
+
+        for (ky = 0; ky < cs->kh; ky++) {
+            int64_t iy = (int64_t)oy * cs->sh - cs->pt + ky * cs->dh;
+
+            for (kx = 0; kx < cs->kw; kx++) {
+                int64_t ix = (int64_t)ox * cs->sw - cs->pl + kx * cs->dw;
+
+                if (iy >= 0 && iy < cs->h && ix >= 0 && ix < cs->w) {
+                    memcpy(row, in_u8 + (((size_t)n * cs->h + iy) * cs->w +
+                                         ix) * cs->cin + g * cs->cg_in,
+                           cs->cg_in);
+                } else {
+                    memset(row, pad, cs->cg_in);
+                }
+                row += cs->cg_in;
+            }
+        }
+        memset(row, 0x80, kp - cs->k);
+    }
+}
+
+static uint32_t conv_packed(struct qnpu_engine *eng,
+                            const struct conv_shape *cs, const uint8_t *in,
+                            const int8_t *w, const int32_t *bias,
+                            const struct requant *rq, uint8_t *out)
+{
+    size_t kb = qnpu_div_up(cs->k, 4), kp = kb * 4;
+    size_t ob = qnpu_div_up(cs->cg_out, 16), ldc = ob * 16;
+    size_t npix = (size_t)cs->n * cs->oh * cs->ow, in_bytes;
+    size_t chunk = qnpu_max_u64(1, GEMM_CHUNK_BYTES / (kp + 4 * ldc));
+    size_t esize = rq->raw ? 4 : 1, i, p0;
+    int32_t *bias_adj = malloc(sizeof(int32_t) * ldc);
+    uint8_t *in_u8, *a;
+    int32_t *c;
+    uint32_t g, status = QNPU_STATUS_OK;
+
+    in_bytes = (size_t)cs->n * cs->h * cs->w * cs->cin;
+    in_u8 = malloc(in_bytes);
+    a = malloc(qnpu_min_size(chunk, npix) * kp);
+    c = malloc(sizeof(int32_t) * qnpu_min_size(chunk, npix) * ldc);
+    if (!bias_adj || !in_u8 || !a || !c) {
+        free(bias_adj);
+        free(in_u8);
+        free(a);
+        free(c);
+        return QNPU_STATUS_LIMIT_EXCEEDED;
+    }
+    for (i = 0; i < in_bytes; i++) {
+        in_u8[i] = in[i] ^ 0x80;
+    }
+
+    for (g = 0; g < cs->groups && status == QNPU_STATUS_OK; g++) {
+        const int8_t *wg = w + (size_t)g * ob * 16 * kp;
+        struct gemm_job job = {
+            .k = eng->kernels, .a = a, .kb = kb, .ob = ob, .w = wg,
+            .bias = bias_adj, .c = c, .ldc = ldc,
+        };
+
+        fold_bias(wg, ob, kb, bias ? bias + (size_t)g * cs->cg_out : NULL,
+                  cs->cg_out, bias_adj);
+        for (p0 = 0; p0 < npix; p0 += chunk) {
+            size_t p1 = qnpu_min_size(npix, p0 + chunk);
+
+            if (atomic_load(&eng->abort)) {
+                status = QNPU_STATUS_ABORTED;
+                break;
+            }
+            im2col(cs, in_u8, g, p0, p1, kp, a);
+            qnpu_parallel_rows(eng, gemm_range, &job, p1 - p0);
+            store_rows(rq, c, p1 - p0, cs->cg_out, ldc,
+                       out + p0 * cs->cout * esize, cs->cout,
+                       (size_t)g * cs->cg_out);
+        }
+    }
+    free(bias_adj);
+    free(in_u8);
+    free(a);
+    free(c);
+    return status;
+}
+
+uint32_t qnpu_exec_conv2d(struct qnpu_engine *eng, struct qnpu_vm *vm,
+                          const struct qnpu_desc_conv2d *d,
+                          struct qnpu_stats *st)
+{
+    const struct qnpu_config *cfg = eng->cfg;
+    struct qnpu_tens in, out;
+    struct conv_shape cs;
+    struct requant rq;
+    uint64_t wbytes, bias_va = le64toh(d->bias), weights_va, npix;
+    uint32_t status;
+    uint8_t *ib = NULL, *ob = NULL;
+    int8_t *wb = NULL;
+    int32_t *bb = NULL;
+
+    status = qnpu_tensor_decode(&d->input, false, false, &in);
+    if (status == QNPU_STATUS_OK) {
+        status = qnpu_tensor_decode(&d->output, true, true, &out);
+    }
+    if (status == QNPU_STATUS_OK) {
+        status = conv_check(d, &in, &out, &cs);
+    }
+    if (status == QNPU_STATUS_OK) {
+        status = requant_decode(&d->requant, out.esize == 4, true, &rq);
+    }
+    if (status != QNPU_STATUS_OK) {
+        return status;
+    }
+    wbytes = conv_weight_bytes(&cs);
+    if (in.over_limit || out.over_limit || wbytes > QNPU_MAX_TENSOR_BYTES) {
+        return QNPU_STATUS_LIMIT_EXCEEDED;
+    }
+    if (cs.k > QNPU_MAX_K) {
+        return QNPU_STATUS_ACC_OVERFLOW;
+    }
+    weights_va = le64toh(d->weights);
+    if (!qnpu_tensor_in_range(vm, &in, false) ||
+        !qnpu_tensor_in_range(vm, &out, true) ||
+        !qnpu_range_ok(vm, weights_va, wbytes, false) ||
+        (bias_va && !qnpu_range_ok(vm, bias_va, 4ull * cs.cout, false)) ||
+        (rq.params_va &&
+         !qnpu_range_ok(vm, rq.params_va, 8ull * cs.cout, false))) {
+        return QNPU_STATUS_MMU_FAULT;
+    }
+
+    status = requant_fetch(vm, &rq, cs.cout);
+    if (status == QNPU_STATUS_OK) {
+        wb = fetch(vm, weights_va, wbytes, &status);
+    }
+    if (wb && bias_va) {
+        bb = fetch(vm, bias_va, 4ull * cs.cout, &status);
+    }
+    if (status == QNPU_STATUS_OK) {
+        ib = fetch_tensor(vm, &in, &status);
+    }
+    if (status == QNPU_STATUS_OK) {
+        ob = malloc(tbytes(&out));
+        status = ob ? QNPU_STATUS_OK : QNPU_STATUS_LIMIT_EXCEEDED;
+    }
+    if (status == QNPU_STATUS_OK) {
+        if (cs.depthwise) {
+            conv_depthwise(&cs, ib, wb, bb, &rq, ob);
+        } else {
+            status = conv_packed(eng, &cs, ib, wb, bb, &rq, ob);
+        }
+    }
+    if (status == QNPU_STATUS_OK && qnpu_tensor_move(vm, &out, ob, true)) {
+        status = QNPU_STATUS_MMU_FAULT;
+    }
+    free(ib);
+    free(ob);
+    free(wb);
+    free(bb);
+    requant_free(&rq);
+    if (status != QNPU_STATUS_OK) {
+        return status;
+    }
+
+    npix = (uint64_t)cs.n * cs.oh * cs.ow;
+    if (cs.depthwise) {
+        uint64_t taps = (uint64_t)cs.kh * cs.kw;
+
+        gemm_stats(cfg, st,
+                   qnpu_div_up(npix, cfg->array_rows) *
+                   qnpu_div_up(cs.cout, cfg->array_cols) * taps,
+                   npix * cs.cout * taps,
+                   npix * taps * cs.cout +
+                   wbytes * qnpu_div_up(npix, cfg->array_rows),
+                   wbytes, (bias_va ? 4ull * cs.cout : 0) +
+                   (rq.params_va ? 8ull * cs.cout : 0),
+                   tbytes(&in), tbytes(&out));
+    } else {
+        uint64_t col_passes = qnpu_div_up(cs.cg_out, cfg->array_cols);
+
+        gemm_stats(cfg, st,
+                   cs.groups * qnpu_div_up(npix, cfg->array_rows) *
+                   col_passes * cs.k,
+                   npix * cs.cout * cs.k,
+                   cs.groups * npix * cs.k * col_passes +
+                   wbytes * qnpu_div_up(npix, cfg->array_rows),
+                   wbytes, (bias_va ? 4ull * cs.cout : 0) +
+                   (rq.params_va ? 8ull * cs.cout : 0),
+                   tbytes(&in), tbytes(&out));
+    }
+    return QNPU_STATUS_OK;
+}
+
+/* ---- FULLY_CONNECTED: a 1x1 convolution over rows ---- */
+
+uint32_t qnpu_exec_fc(struct qnpu_engine *eng, struct qnpu_vm *vm,
+                      const struct qnpu_desc_fc *d, struct qnpu_stats *st)
+{
+    struct qnpu_desc_conv2d conv;
+
+    /*
+     * FC is exactly CONV2D with a 1x1 kernel on the rows: map it so both
+     * share one checked path. The descriptor's own rules come first.
+     */
+    if (d->reserved || !in_range((int32_t)le32toh(d->input_zero_point),
+                                 -128, 127)) {
+        return INVALID;
+    }
+    memset(&conv, 0, sizeof(conv));
+    conv.input = d->input;
+    conv.output = d->output;
+    if (le32toh(d->output.dim[0]) != le32toh(d->input.dim[0]) ||
+        le32toh(d->output.dim[1]) != le32toh(d->input.dim[1]) ||
+        le32toh(d->output.dim[2]) != le32toh(d->input.dim[2])) {
+        return INVALID;
+    }
+    conv.weights = d->weights;
+    conv.bias = d->bias;
+    conv.kernel_h = conv.kernel_w = htole16(1);
+    conv.stride_h = conv.stride_w = htole16(1);
+    conv.dilation_h = conv.dilation_w = htole16(1);
+    conv.groups = htole32(1);
+    conv.input_zero_point = 0;
+    conv.requant = d->requant;
+    return qnpu_exec_conv2d(eng, vm, &conv, st);
+}
+
+/* ---- MATMUL ---- */
+
+uint32_t qnpu_exec_matmul(struct qnpu_engine *eng, struct qnpu_vm *vm,
+                          const struct qnpu_desc_matmul *d,
+                          struct qnpu_stats *st)
+{
+    const struct qnpu_config *cfg = eng->cfg;
+    struct qnpu_tens ta, tb, to;
+    struct requant rq;
+    uint64_t bias_va = le64toh(d->bias), batches, m, k, p, kb, ob, ldc;
+    int32_t za = (int32_t)le32toh(d->a_zero_point);
+    int32_t zb = (int32_t)le32toh(d->b_zero_point);
+    uint8_t *a = NULL, *b = NULL, *o = NULL, *au = NULL;
+    int8_t *w = NULL;
+    int32_t *bias = NULL, *badj = NULL, *c = NULL;
+    uint32_t status, *colsum = NULL;
+    uint64_t bt, i, j, kk;
+
+    status = qnpu_tensor_decode(&d->a, false, false, &ta);
+    if (status == QNPU_STATUS_OK) {
+        status = qnpu_tensor_decode(&d->b, false, false, &tb);
+    }
+    if (status == QNPU_STATUS_OK) {
+        status = qnpu_tensor_decode(&d->output, true, true, &to);
+    }
+    if (status == QNPU_STATUS_OK) {
+        status = requant_decode(&d->requant, to.esize == 4, false, &rq);
+    }
+    if (status != QNPU_STATUS_OK) {
+        return status;
+    }
+    if (!in_range(za, -128, 127) || !in_range(zb, -128, 127) ||
+        tb.dim[0] != ta.dim[0] || tb.dim[1] != ta.dim[1] ||
+        to.dim[0] != ta.dim[0] || to.dim[1] != ta.dim[1] ||
+        tb.dim[2] != ta.dim[3] || to.dim[2] != ta.dim[2] ||
+        to.dim[3] != tb.dim[3]) {
+        return INVALID;
+    }
+    if (ta.over_limit || tb.over_limit || to.over_limit) {
+        return QNPU_STATUS_LIMIT_EXCEEDED;
+    }
+    batches = (uint64_t)ta.dim[0] * ta.dim[1];
+    m = ta.dim[2];
+    k = ta.dim[3];
+    p = tb.dim[3];
+    if (k > QNPU_MAX_K) {
+        return QNPU_STATUS_ACC_OVERFLOW;
+    }
+    if (!qnpu_tensor_in_range(vm, &ta, false) ||
+        !qnpu_tensor_in_range(vm, &tb, false) ||
+        !qnpu_tensor_in_range(vm, &to, true) ||
+        (bias_va && !qnpu_range_ok(vm, bias_va, 4 * p, false))) {
+        return QNPU_STATUS_MMU_FAULT;
+    }
+
+    kb = qnpu_div_up(k, 4);
+    ob = qnpu_div_up(p, 16);
+    ldc = ob * 16;
+    if (bias_va) {
+        bias = fetch(vm, bias_va, 4 * p, &status);
+    }
+    if (status == QNPU_STATUS_OK) {
+        a = fetch_tensor(vm, &ta, &status);
+    }
+    if (status == QNPU_STATUS_OK) {
+        b = fetch_tensor(vm, &tb, &status);
+    }
+    if (status == QNPU_STATUS_OK) {
+        o = malloc(tbytes(&to));
+        au = malloc(m * kb * 4);
+        w = calloc(ob * kb, 64);
+        badj = malloc(sizeof(int32_t) * ldc);
+        c = malloc(sizeof(int32_t) * m * ldc);
+        colsum = malloc(sizeof(uint32_t) * p);
+        if (!o || !au || !w || !badj || !c || !colsum) {
+            status = QNPU_STATUS_LIMIT_EXCEEDED;
+        }
+    }
+
+    /*
+     * sum (a - za)(b - zb) = sum a*b - zb*sum(a) - za*sum(b) + K*za*zb.
+     * B goes into the packed layout as the weights, so the product runs
+     * on the same GEMM as convolutions; all of it modulo 2^32.
+     */
+    for (bt = 0; status == QNPU_STATUS_OK && bt < batches; bt++) {
+        const int8_t *ab = (const int8_t *)a + bt * m * k;
+        const int8_t *bb = (const int8_t *)b + bt * k * p;
+        struct gemm_job job = {
+            .k = eng->kernels, .a = au, .kb = kb, .ob = ob, .w = w,
+            .bias = badj, .c = c, .ldc = ldc,
+        };
+
+        for (j = 0; j < p; j++) {
+            colsum[j] = 0;
+            for (kk = 0; kk < k; kk++) {
+                int8_t v = bb[kk * p + j];
+
+                w[((j / 16) * kb + kk / 4) * 64 + (j % 16) * 4 + kk % 4] = v;
+                colsum[j] += (uint32_t)(int32_t)v;
+            }
+        }
+        fold_bias(w, ob, kb, NULL, 0, badj);
+        for (j = 0; j < p; j++) {
+            badj[j] = (int32_t)((uint32_t)badj[j] +
+                                (bias ? (uint32_t)bias[j] : 0) -
+                                (uint32_t)za * colsum[j] +
+                                (uint32_t)k * (uint32_t)(za * zb));
+        }
+        for (i = 0; i < m; i++) {
+            for (kk = 0; kk < kb * 4; kk++) {
+                au[i * kb * 4 + kk] = kk < k ? (uint8_t)(ab[i * k + kk] ^ 0x80)
+                                             : 0x80;
+            }
+        }
+        qnpu_parallel_rows(eng, gemm_range, &job, m);
+        for (i = 0; i < m; i++) {
+            uint32_t rowsum = 0;
+
+            for (kk = 0; kk < k; kk++) {
+                rowsum += (uint32_t)(int32_t)ab[i * k + kk];
+            }
+            for (j = 0; j < p; j++) {
+                c[i * ldc + j] = (int32_t)((uint32_t)c[i * ldc + j] -
+                                           (uint32_t)zb * rowsum);
+            }
+        }
+        store_rows(&rq, c, m, p, ldc, o + bt * m * p * to.esize, p, 0);
+    }
+    if (status == QNPU_STATUS_OK && qnpu_tensor_move(vm, &to, o, true)) {
+        status = QNPU_STATUS_MMU_FAULT;
+    }
+    free(a);
+    free(b);
+    free(o);
+    free(au);
+    free(w);
+    free(bias);
+    free(badj);
+    free(c);
+    free(colsum);
+    requant_free(&rq);
+    if (status != QNPU_STATUS_OK) {
+        return status;
+    }
+    gemm_stats(cfg, st,
+               batches * qnpu_div_up(m, cfg->array_rows) *
+               qnpu_div_up(p, cfg->array_cols) * k,
+               batches * m * p * k,
+               batches * m * k * qnpu_div_up(p, cfg->array_cols) +
+               tbytes(&tb) * qnpu_div_up(m, cfg->array_rows),
+               tbytes(&tb), bias_va ? 4 * p : 0, tbytes(&ta), tbytes(&to));
+    return QNPU_STATUS_OK;
+}
+
+/* ---- MAXPOOL, AVGPOOL ---- */
+
+uint32_t qnpu_exec_pool(struct qnpu_engine *eng, struct qnpu_vm *vm,
+                        const struct qnpu_desc_pool *d, bool avg,
+                        struct qnpu_stats *st)
+{
+    const struct qnpu_config *cfg = eng->cfg;
+    struct qnpu_tens in, out;
+    uint32_t kh = le16toh(d->kernel_h), kw = le16toh(d->kernel_w);
+    uint32_t sh = le16toh(d->stride_h), sw = le16toh(d->stride_w);
+    uint32_t pt = le16toh(d->pad_top), pl = le16toh(d->pad_left);
+    uint32_t pb = le16toh(d->pad_bottom), pr = le16toh(d->pad_right);
+    int32_t lo = (int32_t)le32toh(d->act_min), hi = (int32_t)le32toh(d->act_max);
+    uint32_t status, n, oy, ox, c, ch, h, w;
+    const int8_t *x;
+    int8_t *o;
+    uint64_t npix;
+
+    status = qnpu_tensor_decode(&d->input, false, false, &in);
+    if (status == QNPU_STATUS_OK) {
+        status = qnpu_tensor_decode(&d->output, true, false, &out);
+    }
+    if (status != QNPU_STATUS_OK) {
+        return status;
+    }
+    h = in.dim[1];
+    w = in.dim[2];
+    ch = in.dim[3];
+    if (!in_range(kh, 1, 255) || !in_range(kw, 1, 255) ||
+        !in_range(sh, 1, 255) || !in_range(sw, 1, 255) || pt >= kh ||
+        pb >= kh || pl >= kw || pr >= kw || lo < -128 || hi > 127 ||
+        lo > hi || out.dim[0] != in.dim[0] || out.dim[3] != ch ||
+        !out_extent(h, pt, pb, kh, 1, sh, out.dim[1]) ||
+        !out_extent(w, pl, pr, kw, 1, sw, out.dim[2])) {
+        return INVALID;
+    }
+    if (in.over_limit || out.over_limit) {
+        return QNPU_STATUS_LIMIT_EXCEEDED;
+    }
+    if (!qnpu_tensor_in_range(vm, &in, false) ||
+        !qnpu_tensor_in_range(vm, &out, true)) {
+        return QNPU_STATUS_MMU_FAULT;
+    }
+    x = fetch_tensor(vm, &in, &status);
+    if (!x) {
+        return status;
+    }
+    o = malloc(tbytes(&out));
+    if (!o) {
+        free((void *)x);
+        return QNPU_STATUS_LIMIT_EXCEEDED;
+    }
+    for (n = 0; n < in.dim[0]; n++) {
+        for (oy = 0; oy < out.dim[1]; oy++) {
+            /* Valid taps only: padding never takes part (arithmetic.md 5). */
+            int64_t y0 = (int64_t)oy * sh - pt, y1 = y0 + kh;
+            int64_t ya = y0 < 0 ? 0 : y0, yb = y1 > h ? h : y1;
+
+            for (ox = 0; ox < out.dim[2]; ox++) {
+                int64_t x0 = (int64_t)ox * sw - pl, x1 = x0 + kw;
+                int64_t xa = x0 < 0 ? 0 : x0, xb = x1 > w ? w : x1;
+                int32_t count = (int32_t)((yb - ya) * (xb - xa));
+                int8_t *dst = o + (((size_t)n * out.dim[1] + oy) *
+                                   out.dim[2] + ox) * ch;
+
+                for (c = 0; c < ch; c++) {
+                    int32_t acc = avg ? 0 : -128, v;
+                    int64_t yy, xx;
+
+                    for (yy = ya; yy < yb; yy++) {
+                        for (xx = xa; xx < xb; xx++) {
+                            v = x[(((size_t)n * h + yy) * w + xx) * ch + c];
+                            acc = avg ? acc + v : (v > acc ? v : acc);
+                        }
+                    }
+                    if (avg) {
+                        acc = acc >= 0 ? (acc + count / 2) / count
+                                       : (acc - count / 2) / count;
+                    }
+                    dst[c] = qnpu_clamp8(acc, lo, hi);
+                }
+            }
+        }
+    }
+    status = qnpu_tensor_move(vm, &out, (uint8_t *)o, true) ?
+             QNPU_STATUS_MMU_FAULT : QNPU_STATUS_OK;
+    free((void *)x);
+    free(o);
+    if (status != QNPU_STATUS_OK) {
+        return status;
+    }
+    npix = (uint64_t)out.dim[0] * out.dim[1] * out.dim[2];
+    simple_stats(cfg, st,
+                 qnpu_div_up(npix, cfg->array_rows) *
+                 qnpu_div_up(ch, cfg->array_cols) * kh * kw,
+                 tbytes(&in), tbytes(&out));
+    return QNPU_STATUS_OK;
+}
+
+/* ---- ADD, MUL ---- */
+
+uint32_t qnpu_exec_eltwise(struct qnpu_engine *eng, struct qnpu_vm *vm,
+                           const struct qnpu_desc_eltwise *d, bool mul,
+                           struct qnpu_stats *st)
+{
+    const struct qnpu_config *cfg = eng->cfg;
+    int32_t z1 = (int32_t)le32toh(d->input1_zero_point);
+    int32_t z2 = (int32_t)le32toh(d->input2_zero_point);
+    int32_t m1 = (int32_t)le32toh(d->input1_multiplier);
+    int32_t s1 = (int32_t)le32toh(d->input1_shift);
+    int32_t m2 = (int32_t)le32toh(d->input2_multiplier);
+    int32_t s2 = (int32_t)le32toh(d->input2_shift);
+    int32_t ls = (int32_t)le32toh(d->left_shift);
+    bool single = !mul && d->input2.addr == 0;
+    struct qnpu_tens t1, t2, to;
+    struct requant rq;
+    int8_t *x1 = NULL, *x2 = NULL, *o = NULL;
+    uint32_t status;
+    uint64_t i;
+    int dd;
+
+    status = qnpu_tensor_decode(&d->input1, false, false, &t1);
+    if (status == QNPU_STATUS_OK && !single) {
+        status = qnpu_tensor_decode(&d->input2, false, false, &t2);
+    }
+    if (status == QNPU_STATUS_OK) {
+        status = qnpu_tensor_decode(&d->output, true, false, &to);
+    }
+    if (status == QNPU_STATUS_OK) {
+        status = requant_decode(&d->requant, false, false, &rq);
+    }
+    if (status != QNPU_STATUS_OK) {
+        return status;
+    }
+    if (!in_range(z1, -128, 127) || !in_range(z2, -128, 127) || d->reserved) {
+        return INVALID;
+    }
+    if (mul) {
+        if (m1 || s1 || m2 || s2 || ls || !d->input2.addr) {
+            return INVALID;
+        }
+    } else if (m1 < 0 || m2 < 0 || !in_range(s1, -31, 0) ||
+               !in_range(s2, -31, 0) || !in_range(ls, 0, 20)) {
+        return INVALID;
+    }
+    if (single && (!qnpu_all_zero(&d->input2, sizeof(d->input2)) || z2 ||
+                   m2 || s2)) {
+        return INVALID;
+    }
+    for (dd = 0; dd < 4; dd++) {
+        if (to.dim[dd] != t1.dim[dd] || (!single && t2.dim[dd] != t1.dim[dd])) {
+            return INVALID;
+        }
+    }
+    if (t1.over_limit || to.over_limit || (!single && t2.over_limit)) {
+        return QNPU_STATUS_LIMIT_EXCEEDED;
+    }
+    if (!qnpu_tensor_in_range(vm, &t1, false) ||
+        (!single && !qnpu_tensor_in_range(vm, &t2, false)) ||
+        !qnpu_tensor_in_range(vm, &to, true)) {
+        return QNPU_STATUS_MMU_FAULT;
+    }
+    x1 = fetch_tensor(vm, &t1, &status);
+    if (x1 && !single) {
+        x2 = fetch_tensor(vm, &t2, &status);
+    }
+    if (status == QNPU_STATUS_OK) {
+        o = malloc(tbytes(&to));
+        status = o ? QNPU_STATUS_OK : QNPU_STATUS_LIMIT_EXCEEDED;
+    }
+    for (i = 0; status == QNPU_STATUS_OK && i < to.elems; i++) {
+        int32_t v;
+
+        if (mul) {
+            v = qnpu_mbqm((x1[i] - z1) * (x2[i] - z2), rq.m, rq.s, rq.mode);
+        } else {
+            int32_t a = qnpu_mbqm((int32_t)((uint32_t)(x1[i] - z1) << ls),
+                                  m1, s1, rq.mode);
+            int32_t b = single ? 0 :
+                qnpu_mbqm((int32_t)((uint32_t)(x2[i] - z2) << ls),
+                          m2, s2, rq.mode);
+
+            v = qnpu_mbqm((int32_t)((uint32_t)a + (uint32_t)b), rq.m, rq.s,
+                          rq.mode);
+        }
+        o[i] = qnpu_clamp8((int64_t)v + rq.zp, rq.lo, rq.hi);
+    }
+    if (status == QNPU_STATUS_OK &&
+        qnpu_tensor_move(vm, &to, (uint8_t *)o, true)) {
+        status = QNPU_STATUS_MMU_FAULT;
+    }
+    free(x1);
+    free(x2);
+    free(o);
+    if (status != QNPU_STATUS_OK) {
+        return status;
+    }
+    simple_stats(cfg, st,
+                 qnpu_div_up(to.elems,
+                             (uint64_t)cfg->array_rows * cfg->array_cols),
+                 tbytes(&t1) + (single ? 0 : tbytes(&t2)), tbytes(&to));
+    return QNPU_STATUS_OK;
+}

@@ -149,7 +149,7 @@ $(B)/tests/test_emu_%: tests/host/test_emu_%.c $(EMU_SIM) $(B)/emu/libqnpu-emu.a
 	$(CC) $(EMU_CFLAGS) -Ilibnpu/src $< tests/host/emu_sim.c -o $@ \
 		$(B)/emu/libqnpu-emu.a $(B)/lib/libnpu.a $(CMOCKA_LIBS) -lpthread -lm
 
-$(B)/bin/%_test: tests/vm/%_test.c $(wildcard uapi/drm/*.h) | ksrc
+$(B)/bin/%_test: tests/vm/%_test.c $(wildcard uapi/drm/*.h tests/vm/*.h) | ksrc
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Wall -Werror -std=gnu11 \
 		-I$(KSELFTEST) -Iuapi/drm -Ihw $(DRM_CFLAGS) $< -o $@
@@ -201,9 +201,11 @@ check-lint: driver ksrc
 check-vm: driver qemu kernel tools $(VM_TESTS)
 	@mkdir -p $(RESULTS)
 	@tools/run-test vm-query-default $(RESULTS) -- \
-		tools/qnpu-vm -- qnpu_query_test
+		tools/qnpu-vm --strict -- qnpu_query_test
+	@tools/run-test vm-jobs $(RESULTS) -- \
+		tools/qnpu-vm --strict --timeout 600 -- qnpu_job_test
 	@tools/run-test vm-query-two-devices $(RESULTS) -- \
-		tools/qnpu-vm --devices 2 --prop array-rows=8 --prop array-cols=16 \
+		tools/qnpu-vm --strict --devices 2 --prop array-rows=8 --prop array-cols=16 \
 		--prop sram-kib=512 --prop clock-mhz=800 --prop dram-mbps=6400 \
 		--prop contexts=16 -- \
 		env QNPU_EXPECT_DEVICES=2 QNPU_EXPECT_ARRAY_ROWS=8 \

@@ -13,19 +13,16 @@
 #include <drm/drm_drv.h>
 #include <drm/drm_file.h>
 #include <drm/drm_gem.h>
+#include <drm/drm_gem_shmem_helper.h>
 #include <drm/drm_ioctl.h>
 #include <drm/drm_print.h>
 
 #include "qnpu_accel.h"
+#include "qnpu_debugfs.h"
 #include "qnpu_drv.h"
+#include "qnpu_gem.h"
 #include "qnpu_hw.h"
-
-/* Device address range handed out to BOs; page 0 and the top stay unmapped. */
-#define QNPU_VA_START		SZ_4G
-#define QNPU_MAX_BO_SIZE	SZ_1G
-#define QNPU_MAX_BO_HANDLES	256
-#define QNPU_MAX_JOBS_PER_FILE	256
-#define QNPU_MAX_BO_BYTES_FILE	SZ_2G
+#include "qnpu_job.h"
 
 static void qnpu_fill_device_info(struct qnpu_device *qdev,
 				  struct drm_qnpu_device_info *info)
@@ -132,14 +129,117 @@ int qnpu_query_ioctl(struct drm_device *drm, void *data,
 	return 0;
 }
 
+static void qnpu_file_release(struct kref *ref)
+{
+	struct qnpu_file *qfile = container_of(ref, struct qnpu_file, ref);
+
+	qnpu_job_file_release(qfile);
+	qnpu_mmu_file_fini(qfile);
+	drm_dev_put(&qfile->qdev->drm);
+	kfree(qfile);
+}
+
+/**
+ * qnpu_file_get() - take a reference on a file's address space
+ * @qfile: the file
+ */
+void qnpu_file_get(struct qnpu_file *qfile)
+{
+	kref_get(&qfile->ref);
+}
+
+/**
+ * qnpu_file_put() - drop one; the last frees the MMU context
+ * @qfile: the file
+ */
+void qnpu_file_put(struct qnpu_file *qfile)
+{
+	kref_put(&qfile->ref, qnpu_file_release);
+}
+
+static int qnpu_open(struct drm_device *drm, struct drm_file *file)
+{
+	struct qnpu_device *qdev = to_qnpu_device(drm);
+	struct qnpu_file *qfile;
+	int ret, idx;
+
+	if (!drm_dev_enter(drm, &idx))
+		return -ENODEV;
+	qfile = kzalloc(sizeof(*qfile), GFP_KERNEL);
+	if (!qfile) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	kref_init(&qfile->ref);
+	qfile->qdev = qdev;
+	qfile->drm_file = file;
+	atomic_set(&qfile->queued, 0);
+	atomic64_set(&qfile->bo_bytes, 0);
+
+	ret = qnpu_mmu_file_init(qfile);
+	if (ret) {
+		kfree(qfile);
+		goto out;
+	}
+	ret = qnpu_job_file_init(qfile);
+	if (ret) {
+		qnpu_mmu_file_fini(qfile);
+		kfree(qfile);
+		goto out;
+	}
+	drm_dev_get(drm);
+	file->driver_priv = qfile;
+	mutex_lock(&qdev->files_lock);
+	list_add_tail(&qfile->link, &qdev->files);
+	mutex_unlock(&qdev->files_lock);
+out:
+	drm_dev_exit(idx);
+	return ret;
+}
+
+static void qnpu_postclose(struct drm_device *drm, struct drm_file *file)
+{
+	struct qnpu_device *qdev = to_qnpu_device(drm);
+	struct qnpu_file *qfile = file->driver_priv;
+
+	mutex_lock(&qdev->files_lock);
+	list_del(&qfile->link);
+	mutex_unlock(&qdev->files_lock);
+	qfile->drm_file = NULL;
+	qnpu_job_file_fini(qfile);
+	qnpu_file_put(qfile);
+}
+
+static void qnpu_show_fdinfo(struct drm_printer *p, struct drm_file *file)
+{
+	struct qnpu_file *qfile = file->driver_priv;
+
+	drm_printf(p, "qnpu-context:\t%u\n", qfile->ctx);
+	drm_printf(p, "qnpu-jobs-queued:\t%d\n", atomic_read(&qfile->queued));
+	drm_show_memory_stats(p, file);
+}
+
 static const struct drm_ioctl_desc qnpu_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(QNPU_QUERY, qnpu_query_ioctl, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(QNPU_BO_CREATE, qnpu_bo_create_ioctl, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(QNPU_BO_INFO, qnpu_bo_info_ioctl, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(QNPU_SUBMIT, qnpu_submit_ioctl, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(QNPU_WAIT, qnpu_wait_ioctl, DRM_RENDER_ALLOW),
 };
 
-DEFINE_DRM_ACCEL_FOPS(qnpu_fops);
+static const struct file_operations qnpu_fops = {
+	.owner = THIS_MODULE,
+	DRM_ACCEL_FOPS,
+	.show_fdinfo = drm_show_fdinfo,
+};
 
 static const struct drm_driver qnpu_drm_driver = {
-	.driver_features = DRIVER_COMPUTE_ACCEL,
+	.driver_features = DRIVER_COMPUTE_ACCEL | DRIVER_GEM | DRIVER_SYNCOBJ,
+	.open = qnpu_open,
+	.postclose = qnpu_postclose,
+	.show_fdinfo = qnpu_show_fdinfo,
+	.gem_create_object = qnpu_gem_create_object,
+	.gem_prime_import_sg_table = drm_gem_shmem_prime_import_sg_table,
 	.ioctls = qnpu_ioctls,
 	.num_ioctls = ARRAY_SIZE(qnpu_ioctls),
 	.fops = &qnpu_fops,
@@ -175,17 +275,25 @@ static int qnpu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return ret;
 	pci_set_master(pdev);
 
+	INIT_LIST_HEAD(&qdev->files);
+	mutex_init(&qdev->files_lock);
 	ret = qnpu_hw_init(qdev);
 	if (ret)
 		return ret;
-
+	ret = qnpu_mmu_dev_init(qdev);
+	if (ret)
+		goto err_hw;
+	ret = qnpu_job_dev_init(qdev);
+	if (ret)
+		goto err_mmu;
 	ret = qnpu_hw_irq_init(qdev);
 	if (ret)
-		goto err_hw;
+		goto err_job;
 
+	qnpu_debugfs_init(qdev);
 	ret = drm_dev_register(&qdev->drm, 0);
 	if (ret)
-		goto err_hw;
+		goto err_job;
 
 	drm_info(&qdev->drm, "qnpu %u.%u, %ux%u MACs, %llu KiB SRAM, %u contexts\n",
 		 QNPU_VERSION_MAJOR(qdev->caps.hw_version),
@@ -194,6 +302,11 @@ static int qnpu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		 qdev->caps.sram_bytes / SZ_1K, qdev->caps.contexts);
 	return 0;
 
+err_job:
+	qnpu_hw_fini(qdev);
+	qnpu_job_dev_fini(qdev);
+err_mmu:
+	qnpu_mmu_dev_fini(qdev);
 err_hw:
 	qnpu_hw_fini(qdev);
 	return ret;
@@ -203,8 +316,12 @@ static void qnpu_remove(struct pci_dev *pdev)
 {
 	struct qnpu_device *qdev = pci_get_drvdata(pdev);
 
+	/* New ioctls fail with -ENODEV from here; open files stay valid. */
 	drm_dev_unplug(&qdev->drm);
 	qnpu_hw_fini(qdev);
+	synchronize_irq(qdev->irq);
+	qnpu_job_dev_fini(qdev);
+	qnpu_mmu_dev_fini(qdev);
 }
 
 static const struct pci_device_id qnpu_pci_ids[] = {

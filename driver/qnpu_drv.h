@@ -5,16 +5,34 @@
 #ifndef __QNPU_DRV_H__
 #define __QNPU_DRV_H__
 
+#include <linux/idr.h>
+#include <linux/mutex.h>
 #include <linux/pci.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/xarray.h>
 
 #include <drm/drm_device.h>
+#include <drm/drm_file.h>
+#include <drm/drm_mm.h>
+#include <drm/gpu_scheduler.h>
 
 #define QNPU_DRIVER_NAME	"qnpu"
 #define QNPU_DRIVER_DESC	"qnpu INT8 neural processing unit"
 #define QNPU_DRIVER_MAJOR	1
 #define QNPU_DRIVER_MINOR	0
 #define QNPU_DRIVER_PATCH	0
+
+/* Device address range handed out to BOs; low 4 GiB stay unmapped. */
+#define QNPU_VA_START		SZ_4G
+#define QNPU_MAX_BO_SIZE	SZ_1G
+#define QNPU_MAX_BO_HANDLES	256
+#define QNPU_MAX_JOBS_PER_FILE	256
+#define QNPU_MAX_BO_BYTES_FILE	(2ull * SZ_1G)
+#define QNPU_MAX_BO_BYTES_DEV	(8ull * SZ_1G)
+#define QNPU_JOB_RECORDS	4096	/* statuses a file keeps */
+#define QNPU_RING_ENTRIES	256
+#define QNPU_JOB_TIMEOUT_MS	5000
 
 /**
  * struct qnpu_caps - what the device said it can do, read at probe
@@ -57,6 +75,18 @@ struct qnpu_caps {
 };
 
 /**
+ * struct qnpu_dma_page - one page of DMA-coherent memory
+ * @cpu: kernel address
+ * @dma: device (bus) address
+ */
+struct qnpu_dma_page {
+	void *cpu;
+	dma_addr_t dma;
+};
+
+struct qnpu_job;
+
+/**
  * struct qnpu_device - one qnpu PCI function
  * @drm: DRM device, embedded
  * @pdev: the PCI function
@@ -65,6 +95,23 @@ struct qnpu_caps {
  * @caps: device capabilities
  * @resets: device resets since probe
  * @irqs: interrupts handled
+ * @ctx_ida: MMU context ids in use (1 .. contexts - 1)
+ * @ctxtbl: the context table
+ * @ctxtbl_size: bytes of @ctxtbl
+ * @ring: the job ring
+ * @fence_page: where the device writes the last completed seqno
+ * @ring_lock: protects the ring indices, @ring_jobs and @next_seqno;
+ *	also the lock of the hardware fences
+ * @ring_tail: next slot the driver fills (free-running)
+ * @ring_head: oldest slot whose job has not been retired
+ * @ring_jobs: job occupying each slot, in submission order
+ * @next_seqno: seqno of the next job put on the ring
+ * @fence_context: dma_fence context of hardware fences
+ * @sched: the job scheduler
+ * @bo_bytes: BO memory held by all files
+ * @reset_lock: serialises resets with the debugfs trigger
+ * @files: open files, for debugfs
+ * @files_lock: protects @files
  */
 struct qnpu_device {
 	struct drm_device drm;
@@ -74,6 +121,69 @@ struct qnpu_device {
 	struct qnpu_caps caps;
 	atomic64_t resets;
 	atomic64_t irqs;
+
+	struct ida ctx_ida;
+	struct qnpu_dma_page ctxtbl;
+	size_t ctxtbl_size;
+
+	struct qnpu_dma_page ring;
+	size_t ring_size;
+	struct qnpu_dma_page fence_page;
+	spinlock_t ring_lock;		/* see kernel-doc */
+	u32 ring_tail;
+	u32 ring_head;
+	struct qnpu_job *ring_jobs[QNPU_RING_ENTRIES];
+	u64 next_seqno;
+	u64 fence_context;
+
+	struct drm_gpu_scheduler sched;
+	atomic64_t bo_bytes;
+	struct mutex reset_lock;	/* see kernel-doc */
+
+	struct list_head files;
+	struct mutex files_lock;	/* see kernel-doc */
+};
+
+/**
+ * struct qnpu_pt - one page-table page and its children
+ * @page: the table the device reads
+ * @child: next-level tables (NULL at level 0)
+ */
+struct qnpu_pt {
+	struct qnpu_dma_page page;
+	struct qnpu_pt **child;
+};
+
+/**
+ * struct qnpu_file - per-open-file state: one device address space
+ * @ref: held by the open file, its BO mappings and its jobs
+ * @qdev: the device
+ * @ctx: MMU context id
+ * @root: level-2 page table
+ * @mm: device VA allocator
+ * @mm_lock: protects @mm and the page tables; orders job ids
+ * @entities: one scheduler entity per priority
+ * @jobs: job records, by id
+ * @next_job_id: id of the next job
+ * @queued: jobs submitted and not yet freed
+ * @bo_bytes: BO memory this file holds
+ * @link: in &qnpu_device.files
+ * @drm_file: the DRM file
+ */
+struct qnpu_file {
+	struct kref ref;
+	struct qnpu_device *qdev;
+	u16 ctx;
+	struct qnpu_pt root;
+	struct drm_mm mm;
+	struct mutex mm_lock;		/* see kernel-doc */
+	struct drm_sched_entity entities[DRM_SCHED_PRIORITY_COUNT];
+	struct xarray jobs;
+	u64 next_job_id;
+	atomic_t queued;
+	atomic64_t bo_bytes;
+	struct list_head link;
+	struct drm_file *drm_file;
 };
 
 static inline struct qnpu_device *to_qnpu_device(struct drm_device *drm)
@@ -83,5 +193,15 @@ static inline struct qnpu_device *to_qnpu_device(struct drm_device *drm)
 
 int qnpu_query_ioctl(struct drm_device *drm, void *data,
 		     struct drm_file *file);
+
+/* qnpu_mmu.c */
+int qnpu_mmu_dev_init(struct qnpu_device *qdev);
+void qnpu_mmu_dev_fini(struct qnpu_device *qdev);
+void qnpu_mmu_hw_init(struct qnpu_device *qdev);
+int qnpu_mmu_file_init(struct qnpu_file *qfile);
+void qnpu_mmu_file_fini(struct qnpu_file *qfile);
+int qnpu_mmu_map(struct qnpu_file *qfile, u64 va, struct sg_table *sgt,
+		 u64 size, bool writable);
+void qnpu_mmu_unmap(struct qnpu_file *qfile, u64 va, u64 size);
 
 #endif /* __QNPU_DRV_H__ */

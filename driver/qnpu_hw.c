@@ -12,6 +12,7 @@
 #include <drm/drm_print.h>
 
 #include "qnpu_hw.h"
+#include "qnpu_job.h"
 
 #define QNPU_RESET_TIMEOUT_US	100000
 
@@ -128,10 +129,14 @@ static irqreturn_t qnpu_irq_handler(int irq, void *arg)
 	pending = qnpu_read(qdev, QNPU_REG_IRQ_STATUS) &
 		  qnpu_read(qdev, QNPU_REG_IRQ_MASK);
 	if (!pending)
-		return IRQ_NONE;
+		/* A message with no cause; completions may still be due. */
+		return qnpu_job_irq(qdev) ? IRQ_HANDLED : IRQ_NONE;
 
 	qnpu_write(qdev, QNPU_REG_IRQ_ACK, pending);
 	atomic64_inc(&qdev->irqs);
+	if (pending & (QNPU_IRQ_JOB_DONE | QNPU_IRQ_JOB_ERROR |
+		       QNPU_IRQ_MMU_FAULT))
+		qnpu_job_irq(qdev);
 	return IRQ_HANDLED;
 }
 
@@ -155,9 +160,5 @@ int qnpu_hw_irq_init(struct qnpu_device *qdev)
 	qdev->irq = pci_irq_vector(pdev, 0);
 	ret = devm_request_irq(&pdev->dev, qdev->irq, qnpu_irq_handler,
 			       IRQF_SHARED, QNPU_DRIVER_NAME, qdev);
-	if (ret)
-		return ret;
-
-	qnpu_write(qdev, QNPU_REG_IRQ_MASK, QNPU_IRQ_ALL & ~QNPU_IRQ_RESET_DONE);
-	return 0;
+	return ret;
 }

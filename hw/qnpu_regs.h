@@ -150,8 +150,8 @@
  * Context 0 is reserved and never valid.
  */
 struct qnpu_ctx_entry {
-	__u64 root;		/* level-2 table PA | QNPU_CTX_VALID */
-	__u64 reserved;
+	__le64 root;		/* level-2 table PA | QNPU_CTX_VALID */
+	__le64 reserved;
 };
 
 #define QNPU_CTX_VALID			(1ull << 0)
@@ -179,21 +179,21 @@ struct qnpu_ctx_entry {
  */
 struct qnpu_ring_slot {
 	/* written by the driver */
-	__u64 seqno;		/* fence value of this job, increasing */
-	__u64 cmdbuf_va;	/* device VA in the job's context */
-	__u32 cmdbuf_size;	/* bytes */
-	__u16 ctx;		/* MMU context, 1..contexts-1 */
-	__u16 flags;		/* QNPU_JOB_* */
-	__u64 reserved0[5];
+	__le64 seqno;		/* fence value of this job, increasing */
+	__le64 cmdbuf_va;	/* device VA in the job's context */
+	__le32 cmdbuf_size;	/* bytes */
+	__le16 ctx;		/* MMU context, 1..contexts-1 */
+	__le16 flags;		/* QNPU_JOB_* */
+	__le64 reserved0[5];
 	/* written by the device on completion */
-	__u32 status;		/* enum qnpu_status (qnpu_cmdbuf.h) */
-	__u32 error_offset;	/* byte offset of the failing descriptor */
-	__u64 fault_addr;	/* device VA of an MMU fault */
-	__u64 cycles;		/* modelled cycles of this job */
-	__u64 macs;
-	__u64 dram_rd;
-	__u64 dram_wr;
-	__u64 reserved1[2];
+	__le32 status;		/* enum qnpu_status (qnpu_cmdbuf.h) */
+	__le32 error_offset;	/* byte offset of the failing descriptor */
+	__le64 fault_addr;	/* device VA of an MMU fault */
+	__le64 cycles;		/* modelled cycles of this job */
+	__le64 macs;
+	__le64 dram_rd;
+	__le64 dram_wr;
+	__le64 reserved1[2];
 };
 
 #define QNPU_RING_SLOT_SIZE		128

@@ -15,6 +15,7 @@ TOP := $(CURDIR)
 B := $(TOP)/build
 PREFIX ?= /usr/local
 DESTDIR ?=
+UDEVDIR ?= /lib/udev
 
 CC ?= gcc
 CFLAGS ?= -O2 -g
@@ -204,6 +205,20 @@ check-vm: driver qemu kernel tools $(VM_TESTS)
 		tools/qnpu-vm --strict -- qnpu_query_test
 	@tools/run-test vm-jobs $(RESULTS) -- \
 		tools/qnpu-vm --strict --timeout 600 -- qnpu_job_test
+	@tools/run-test vm-share $(RESULTS) -- \
+		tools/qnpu-vm --strict --timeout 600 --prop inject-delay-us=3000 \
+		--modparam max_bo_mib_per_file=8 --modparam max_jobs_per_file=16 \
+		-- qnpu_share_test
+	@tools/run-test vm-recovery-hang $(RESULTS) -- \
+		tools/qnpu-vm --strict --timeout 600 --prop inject-hang=3 \
+		--modparam job_timeout_ms=1000 \
+		-- qnpu_recovery_test -T corrupt_status_is_reported
+	@tools/run-test vm-recovery-corrupt $(RESULTS) -- \
+		tools/qnpu-vm --strict --timeout 300 --prop inject-corrupt-status=2 \
+		--prop inject-spurious-irq=1 \
+		-- qnpu_recovery_test -t corrupt_status_is_reported
+	@tools/run-test vm-unplug $(RESULTS) -- \
+		tools/qnpu-vm --strict --timeout 300 -- qnpu_unplug_test
 	@tools/run-test vm-query-two-devices $(RESULTS) -- \
 		tools/qnpu-vm --strict --devices 2 --prop array-rows=8 --prop array-cols=16 \
 		--prop sram-kib=512 --prop clock-mhz=800 --prop dram-mbps=6400 \
@@ -239,6 +254,8 @@ install: libnpu tools
 	sed -e 's|@PREFIX@|$(PREFIX)|' libnpu/libnpu.pc.in \
 		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/libnpu.pc
 	install -m 755 $(B)/bin/npu-info $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(UDEVDIR)/rules.d
+	install -m 644 driver/70-qnpu.rules $(DESTDIR)$(UDEVDIR)/rules.d/
 
 # ---- clean -----------------------------------------------------------
 # clean keeps the heavy trees (QEMU, kernel); distclean removes build/.

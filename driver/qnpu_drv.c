@@ -24,6 +24,22 @@
 #include "qnpu_hw.h"
 #include "qnpu_job.h"
 
+unsigned int qnpu_max_jobs_per_file = 256;
+module_param_named(max_jobs_per_file, qnpu_max_jobs_per_file, uint, 0444);
+MODULE_PARM_DESC(max_jobs_per_file, "Jobs one file may have queued (default 256)");
+
+unsigned int qnpu_max_bo_mib_per_file = 2048;
+module_param_named(max_bo_mib_per_file, qnpu_max_bo_mib_per_file, uint, 0444);
+MODULE_PARM_DESC(max_bo_mib_per_file, "BO memory one file may map, MiB (default 2048)");
+
+unsigned int qnpu_max_bo_mib_per_device = 8192;
+module_param_named(max_bo_mib_per_device, qnpu_max_bo_mib_per_device, uint, 0444);
+MODULE_PARM_DESC(max_bo_mib_per_device, "BO memory of all files, MiB (default 8192)");
+
+unsigned int qnpu_job_timeout_ms = 5000;
+module_param_named(job_timeout_ms, qnpu_job_timeout_ms, uint, 0444);
+MODULE_PARM_DESC(job_timeout_ms, "Time a job may run before the device is reset (default 5000)");
+
 static void qnpu_fill_device_info(struct qnpu_device *qdev,
 				  struct drm_qnpu_device_info *info)
 {
@@ -55,8 +71,8 @@ static void qnpu_fill_device_info(struct qnpu_device *qdev,
 	info->va_end = 1ull << caps->va_bits;
 	info->max_bo_size = QNPU_MAX_BO_SIZE;
 	info->max_bo_handles = QNPU_MAX_BO_HANDLES;
-	info->max_jobs_per_file = QNPU_MAX_JOBS_PER_FILE;
-	info->max_bo_bytes_per_file = QNPU_MAX_BO_BYTES_FILE;
+	info->max_jobs_per_file = qnpu_max_jobs_per_file;
+	info->max_bo_bytes_per_file = (u64)qnpu_max_bo_mib_per_file * SZ_1M;
 }
 
 static void qnpu_fill_counters(struct qnpu_device *qdev,

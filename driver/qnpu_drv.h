@@ -27,12 +27,14 @@
 #define QNPU_VA_START		SZ_4G
 #define QNPU_MAX_BO_SIZE	SZ_1G
 #define QNPU_MAX_BO_HANDLES	256
-#define QNPU_MAX_JOBS_PER_FILE	256
-#define QNPU_MAX_BO_BYTES_FILE	(2ull * SZ_1G)
-#define QNPU_MAX_BO_BYTES_DEV	(8ull * SZ_1G)
 #define QNPU_JOB_RECORDS	4096	/* statuses a file keeps */
 #define QNPU_RING_ENTRIES	256
-#define QNPU_JOB_TIMEOUT_MS	5000
+
+/* Limits an administrator can tune (module parameters, qnpu_drv.c). */
+extern unsigned int qnpu_max_jobs_per_file;
+extern unsigned int qnpu_max_bo_mib_per_file;
+extern unsigned int qnpu_max_bo_mib_per_device;
+extern unsigned int qnpu_job_timeout_ms;
 
 /**
  * struct qnpu_caps - what the device said it can do, read at probe

@@ -94,7 +94,7 @@ static int qnpu_bo_open(struct drm_gem_object *obj, struct drm_file *file)
 		return 0;
 	}
 	if (atomic64_add_return(obj->size, &qfile->bo_bytes) >
-	    QNPU_MAX_BO_BYTES_FILE) {
+	    (u64)qnpu_max_bo_mib_per_file * SZ_1M) {
 		ret = -ENOSPC;
 		goto err_bytes;
 	}
@@ -189,7 +189,8 @@ struct drm_gem_object *qnpu_gem_create_object(struct drm_device *drm,
 	struct qnpu_device *qdev = to_qnpu_device(drm);
 	struct qnpu_bo *bo;
 
-	if (atomic64_add_return(size, &qdev->bo_bytes) > QNPU_MAX_BO_BYTES_DEV) {
+	if (atomic64_add_return(size, &qdev->bo_bytes) >
+	    (u64)qnpu_max_bo_mib_per_device * SZ_1M) {
 		atomic64_sub(size, &qdev->bo_bytes);
 		return ERR_PTR(-ENOSPC);
 	}

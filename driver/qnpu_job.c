@@ -227,9 +227,13 @@ void qnpu_reset(struct qnpu_device *qdev, struct drm_sched_job *bad)
 
 	mutex_lock(&qdev->reset_lock);
 	drm_sched_stop(&qdev->sched, bad);
+	/*
+	 * Only the hung job fails. drm_sched's karma would also cancel every
+	 * later job of the same file; those are innocent and run again.
+	 */
 	if (bad) {
-		drm_sched_increase_karma(bad);
 		to_qnpu_job(bad)->rec->status = QNPU_STATUS_TIMEOUT;
+		dma_fence_set_error(&bad->s_fence->finished, -ETIME);
 	}
 
 	if (drm_dev_enter(&qdev->drm, &idx)) {
@@ -307,7 +311,7 @@ int qnpu_job_dev_init(struct qnpu_device *qdev)
 		.num_rqs = DRM_SCHED_PRIORITY_COUNT,
 		.credit_limit = QNPU_RING_ENTRIES - 1,
 		.hang_limit = 0,
-		.timeout = msecs_to_jiffies(QNPU_JOB_TIMEOUT_MS),
+		.timeout = msecs_to_jiffies(max(qnpu_job_timeout_ms, 10u)),
 		.name = QNPU_DRIVER_NAME,
 		.dev = qdev->drm.dev,
 	};
@@ -624,7 +628,7 @@ int qnpu_submit_ioctl(struct drm_device *drm, void *data,
 			return -ENOENT;
 	}
 
-	if (atomic_inc_return(&qfile->queued) > QNPU_MAX_JOBS_PER_FILE) {
+	if (atomic_inc_return(&qfile->queued) > qnpu_max_jobs_per_file) {
 		atomic_dec(&qfile->queued);
 		ret = -EBUSY;
 		goto out_sync;

@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <grp.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
@@ -420,6 +422,57 @@ TEST_F(npu, fork_shares_the_file)
 	EXPECT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
 	EXPECT_EQ(0, memcmp(self->dst.map, self->src.map, 128));
+}
+
+/*
+ * What the udev rule (driver/70-qnpu.rules) sets up: the node in group
+ * render, mode 0660. A user in that group submits jobs without root; one
+ * outside it cannot open the node.
+ */
+TEST(non_root_user_in_render_group)
+{
+	const gid_t render = 105;
+	struct stat st;
+	int status, as_member;
+
+	ASSERT_EQ(0, stat(QNPU_NODE, &st));
+	ASSERT_EQ(0, chown(QNPU_NODE, 0, render));
+	ASSERT_EQ(0, chmod(QNPU_NODE, 0660));
+	for (as_member = 0; as_member < 2; as_member++) {
+		pid_t pid = fork();
+
+		ASSERT_GE(pid, 0);
+		if (pid == 0) {
+			struct qnpu_bo cb;
+			struct qnpu_cb c;
+			uint64_t id;
+			int fd;
+
+			if (setgroups(as_member, &render) || setgid(1000) ||
+			    setuid(1000))
+				_exit(10);
+			fd = qnpu_open_node(NULL);
+			if (!as_member)
+				_exit(fd < 0 && errno == EACCES ? 0 : 11);
+			if (fd < 0 || qnpu_bo_new(fd, 4096, 0, &cb))
+				_exit(12);
+			qnpu_cb_init(&c, cb.map);
+			qnpu_cb_add(&c, QNPU_OP_NOP, 8);
+			if (qnpu_submit(fd, &cb, qnpu_cb_end(&c), NULL, &id) ||
+			    qnpu_wait(fd, id, 10 * QNPU_SEC, NULL))
+				_exit(13);
+			/* High priority needs CAP_SYS_NICE. */
+			_exit(qnpu_submit(fd, &cb, c.size,
+					  &(struct qnpu_submit_opts){
+						.priority = DRM_QNPU_PRIORITY_HIGH },
+					  NULL) == -EPERM ? 0 : 14);
+		}
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		EXPECT_TRUE(WIFEXITED(status));
+		EXPECT_EQ(0, WEXITSTATUS(status));
+	}
+	chown(QNPU_NODE, st.st_uid, st.st_gid);
+	chmod(QNPU_NODE, st.st_mode & 07777);
 }
 
 TEST_HARNESS_MAIN

@@ -141,9 +141,13 @@ static inline void qnpu_cb_copy(struct qnpu_cb *cb, uint64_t src, uint64_t dst,
 				uint32_t bytes)
 {
 	struct qnpu_desc_copy *d = qnpu_cb_add(cb, QNPU_OP_COPY, sizeof(*d));
+	uint32_t c = bytes < 65535 ? bytes : 65535;
 
-	d->src = qnpu_t8(src, 1, 1, 1, bytes);
-	d->dst = qnpu_t8(dst, 1, 1, 1, bytes);
+	/* Rows of c bytes: a dimension holds at most 65535. */
+	while (bytes % c)
+		c--;
+	d->src = qnpu_t8(src, 1, 1, bytes / c, c);
+	d->dst = qnpu_t8(dst, 1, 1, bytes / c, c);
 }
 
 struct qnpu_submit_opts {

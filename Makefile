@@ -208,7 +208,7 @@ check-vm: driver qemu kernel tools $(VM_TESTS)
 	@tools/run-test vm-share $(RESULTS) -- \
 		tools/qnpu-vm --strict --timeout 600 --prop inject-delay-us=3000 \
 		--modparam max_bo_mib_per_file=8 --modparam max_jobs_per_file=16 \
-		-- qnpu_share_test
+		--modparam max_bo_mib_per_device=16 -- qnpu_share_test
 	@tools/run-test vm-recovery-hang $(RESULTS) -- \
 		tools/qnpu-vm --strict --timeout 600 --prop inject-hang=3 \
 		--modparam job_timeout_ms=1000 \

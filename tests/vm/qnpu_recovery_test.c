@@ -147,6 +147,55 @@ TEST_F(dev, close_while_a_job_hangs)
 	ASSERT_GE(self->fd, 0);
 }
 
+static int syncobj_new(int fd, uint32_t *h)
+{
+	struct drm_syncobj_create c = { 0 };
+	int ret = qnpu_ioctl(fd, DRM_IOCTL_SYNCOBJ_CREATE, &c);
+
+	*h = c.handle;
+	return ret;
+}
+
+TEST_F(dev, dependency_on_a_hung_job)
+{
+	struct drm_qnpu_wait w;
+	uint32_t bos[] = { self->src.handle, self->dst.handle }, s;
+	struct qnpu_submit_opts o = { .bos = bos, .bo_count = 2 };
+	struct qnpu_cb cb;
+	uint64_t a, c, d;
+
+	/* Device jobs 13 and 14 run; 15 hangs; the next depends on it. */
+	a = job(_metadata, self, 0);
+	ASSERT_EQ(0, qnpu_wait(self->fd, a, 10 * QNPU_SEC, &w));
+	a = job(_metadata, self, 1);
+	ASSERT_EQ(0, qnpu_wait(self->fd, a, 10 * QNPU_SEC, &w));
+	ASSERT_EQ(0, syncobj_new(self->fd, &s));
+	qnpu_cb_init(&cb, (uint8_t *)self->cbo.map + 2 * 256);
+	qnpu_cb_copy(&cb, self->src.addr, self->dst.addr + 2 * 4096, 4096);
+	o.cb_offset = 2 * 256;
+	o.out_syncobj = s;
+	ASSERT_EQ(0, qnpu_submit(self->fd, &self->cbo, qnpu_cb_end(&cb), &o, &c));
+	qnpu_cb_init(&cb, (uint8_t *)self->cbo.map + 3 * 256);
+	qnpu_cb_copy(&cb, self->dst.addr + 2 * 4096, self->dst.addr + 3 * 4096,
+		     4096);
+	o.cb_offset = 3 * 256;
+	o.out_syncobj = 0;
+	o.in_syncobjs = &s;
+	o.in_count = 1;
+	ASSERT_EQ(0, qnpu_submit(self->fd, &self->cbo, qnpu_cb_end(&cb), &o, &d));
+	/* The dependent job waits: the hung one has not ended. */
+	EXPECT_EQ(-ETIME, qnpu_wait(self->fd, d, 200000000, &w));
+	ASSERT_EQ(0, qnpu_wait(self->fd, c, 30 * QNPU_SEC, &w));
+	EXPECT_EQ(QNPU_STATUS_TIMEOUT, w.status);
+	/*
+	 * Then it runs: a failed dependency does not cancel its dependents
+	 * (as in other drm_sched drivers); the submitter reads the
+	 * producer's status.
+	 */
+	ASSERT_EQ(0, qnpu_wait(self->fd, d, 30 * QNPU_SEC, &w));
+	EXPECT_EQ(QNPU_STATUS_OK, w.status);
+}
+
 TEST_F(dev, corrupt_status_is_reported)
 {
 	struct drm_qnpu_wait w;

@@ -229,7 +229,10 @@ TEST(concurrent_processes)
 	}
 }
 
-/* The VM runs this with max_bo_mib_per_file=8, max_jobs_per_file=16. */
+/*
+ * The VM runs this with max_bo_mib_per_file=8, max_jobs_per_file=16 and
+ * max_bo_mib_per_device=16.
+ */
 TEST(per_file_limits)
 {
 	struct drm_qnpu_device_info info;
@@ -241,7 +244,7 @@ TEST(per_file_limits)
 	struct qnpu_bo cbo, a, b;
 	uint32_t h[4];
 	uint64_t id = 0;
-	int fd = qnpu_open_node(NULL), fd2, i, busy = 0, ok = 0;
+	int fd = qnpu_open_node(NULL), fd2, fd3, i, busy = 0, ok = 0;
 
 	ASSERT_GE(fd, 0);
 	ASSERT_EQ(0, qnpu_ioctl(fd, DRM_IOCTL_QNPU_QUERY, &q));
@@ -254,11 +257,23 @@ TEST(per_file_limits)
 		h[i] = c.handle;
 	}
 	EXPECT_EQ(-ENOSPC, qnpu_ioctl(fd, DRM_IOCTL_QNPU_BO_CREATE, &c));
-	/* Another file has its own budget. */
+	/* Another file has its own budget... */
 	fd2 = qnpu_open_node(NULL);
 	ASSERT_GE(fd2, 0);
 	EXPECT_EQ(0, qnpu_ioctl(fd2, DRM_IOCTL_QNPU_BO_CREATE, &c));
+	EXPECT_EQ(0, qnpu_ioctl(fd2, DRM_IOCTL_QNPU_BO_CREATE, &c));
+	c.size = 2 << 20;
+	EXPECT_EQ(0, qnpu_ioctl(fd2, DRM_IOCTL_QNPU_BO_CREATE, &c));
+	/* ...but the device's 16 MiB (now 14 used) bind a third file. */
+	fd3 = qnpu_open_node(NULL);
+	ASSERT_GE(fd3, 0);
+	c.size = 3 << 20;
+	EXPECT_EQ(-ENOSPC, qnpu_ioctl(fd3, DRM_IOCTL_QNPU_BO_CREATE, &c));
+	c.size = 2 << 20;
+	EXPECT_EQ(0, qnpu_ioctl(fd3, DRM_IOCTL_QNPU_BO_CREATE, &c));
+	close(fd3);
 	close(fd2);
+	c.size = 3 << 20;
 	/* Freeing gives the budget back. */
 	gc.handle = h[1];
 	ASSERT_EQ(0, qnpu_ioctl(fd, DRM_IOCTL_GEM_CLOSE, &gc));

@@ -264,8 +264,10 @@ struct drm_qnpu_submit {
  * struct drm_qnpu_wait - wait for a job (or a BO) to be idle
  *
  * Returns 0 once the job has ended, whatever its status, -ETIME if it
- * has not ended after @timeout_ns, -ENOENT for an unknown job id. A
- * job's status stays readable until the file is closed.
+ * has not ended after @timeout_ns, -ENOENT for an unknown job id. The
+ * status of the last 4096 jobs of a file stays readable until the file
+ * is closed. A job whose in-fence failed still runs: the producer's own
+ * status says whether its output is valid.
  */
 struct drm_qnpu_wait {
 	/** @job_id: in: from &drm_qnpu_submit.job_id */

@@ -205,6 +205,9 @@ check-vm: driver qemu kernel tools $(VM_TESTS)
 		tools/qnpu-vm --strict -- qnpu_query_test
 	@tools/run-test vm-jobs $(RESULTS) -- \
 		tools/qnpu-vm --strict --timeout 600 -- qnpu_job_test
+	@tools/run-test vm-jobs-second-device $(RESULTS) -- \
+		tools/qnpu-vm --strict --timeout 600 --devices 2 -- \
+		env QNPU_NODE=/dev/accel/accel1 qnpu_job_test
 	@tools/run-test vm-share $(RESULTS) -- \
 		tools/qnpu-vm --strict --timeout 600 --prop inject-delay-us=3000 \
 		--modparam max_bo_mib_per_file=8 --modparam max_jobs_per_file=16 \

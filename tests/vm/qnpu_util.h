@@ -21,7 +21,9 @@
 #include "qnpu_accel.h"
 #include "qnpu_cmdbuf.h"
 
-#define QNPU_NODE "/dev/accel/accel0"
+/* The device under test: $QNPU_NODE, or the first accel node. */
+#define QNPU_NODE (getenv("QNPU_NODE") ? getenv("QNPU_NODE") : \
+		   "/dev/accel/accel0")
 
 static inline int qnpu_open_node(const char *path)
 {

@@ -76,7 +76,7 @@ $(B)/libnpu/%.o: libnpu/src/%.c $(NPU_HDRS) $(wildcard uapi/drm/*.h)
 
 $(B)/lib/libnpu.so: $(NPU_OBJS)
 	@mkdir -p $(@D)
-	$(CC) -shared -Wl,-soname,libnpu.so.$(NPU_SOVER) -o $@.$(NPU_SOVER) $^ $(DRM_LIBS)
+	$(CC) -shared -Wl,-soname,libnpu.so.$(NPU_SOVER) -o $@.$(NPU_SOVER) $^ $(DRM_LIBS) -lpthread -lm
 	ln -sf libnpu.so.$(NPU_SOVER) $@
 
 $(B)/lib/libnpu.a: $(NPU_OBJS)
@@ -102,11 +102,16 @@ $(B)/emu/libqnpu-emu.a: $(EMU_OBJS)
 # ---- tools -----------------------------------------------------------
 TOOL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -Ilibnpu/include
 
-tools: $(B)/bin/npu-info
+tools: $(B)/bin/npu-info $(B)/bin/hello_npu
+
+$(B)/bin/hello_npu: examples/hello_npu.c $(B)/lib/libnpu.a $(NPU_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Wall -Werror -std=gnu11 -Ilibnpu/include -Iuapi $< -o $@ \
+		$(B)/lib/libnpu.a $(DRM_LIBS) -lpthread -lm
 
 $(B)/bin/npu-info: tools/npu-info.c $(B)/lib/libnpu.a $(NPU_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(TOOL_CFLAGS) $< -o $@ $(B)/lib/libnpu.a $(DRM_LIBS)
+	$(CC) $(TOOL_CFLAGS) $< -o $@ $(B)/lib/libnpu.a $(DRM_LIBS) -lpthread -lm
 
 # ---- QEMU and the guest kernel ---------------------------------------
 qemu:
@@ -142,6 +147,10 @@ $(B)/tests/test_ref: tests/host/test_ref.c $(B)/lib/libnpu.a $(NPU_HDRS)
 	$(CC) $(TOOL_CFLAGS) -Ilibnpu/src -Iuapi/drm $< -o $@ $(B)/lib/libnpu.a \
 		$(DRM_LIBS) $(CMOCKA_LIBS) -lm
 
+$(B)/tests/test_quant: tests/host/test_quant.c $(B)/lib/libnpu.a $(NPU_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(TOOL_CFLAGS) $< -o $@ $(B)/lib/libnpu.a $(DRM_LIBS) $(CMOCKA_LIBS) -lm
+
 EMU_SIM := tests/host/emu_sim.c tests/host/emu_sim.h
 
 $(B)/tests/test_emu_%: tests/host/test_emu_%.c $(EMU_SIM) $(B)/emu/libqnpu-emu.a \
@@ -150,10 +159,12 @@ $(B)/tests/test_emu_%: tests/host/test_emu_%.c $(EMU_SIM) $(B)/emu/libqnpu-emu.a
 	$(CC) $(EMU_CFLAGS) -Ilibnpu/src $< tests/host/emu_sim.c -o $@ \
 		$(B)/emu/libqnpu-emu.a $(B)/lib/libnpu.a $(CMOCKA_LIBS) -lpthread -lm
 
-$(B)/bin/%_test: tests/vm/%_test.c $(wildcard uapi/drm/*.h tests/vm/*.h) | ksrc
+$(B)/bin/%_test: tests/vm/%_test.c $(wildcard uapi/drm/*.h tests/vm/*.h) \
+		$(B)/lib/libnpu.a | ksrc
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Wall -Werror -std=gnu11 \
-		-I$(KSELFTEST) -Iuapi/drm -Ihw $(DRM_CFLAGS) $< -o $@
+	$(CC) $(CFLAGS) -Wall -Werror -std=gnu11 -I$(KSELFTEST) -Iuapi/drm \
+		-Ihw -Ilibnpu/include $(DRM_CFLAGS) $< -o $@ $(B)/lib/libnpu.a \
+		$(DRM_LIBS) -lpthread -lm
 
 # ---- fuzzing (libFuzzer, clang 14) -----------------------------------
 FUZZ_SECONDS ?= 60
@@ -182,8 +193,9 @@ check:
 	@$(MAKE) -s check-lint check-host check-fuzz check-vm; \
 		tools/test-summary $(RESULTS)
 
-check-host: $(HOST_TESTS)
+check-host: $(HOST_TESTS) libnpu tools
 	@mkdir -p $(RESULTS)
+	@tools/run-test host-install $(RESULTS) -- tools/check-install
 	@for t in $(HOST_TESTS); do \
 		tools/run-test host-$$(basename $$t) $(RESULTS) -- \
 			env CMOCKA_MESSAGE_OUTPUT=TAP $$t; \
@@ -208,6 +220,11 @@ check-vm: driver qemu kernel tools $(VM_TESTS)
 	@tools/run-test vm-jobs-second-device $(RESULTS) -- \
 		tools/qnpu-vm --strict --timeout 600 --devices 2 -- \
 		env QNPU_NODE=/dev/accel/accel1 qnpu_job_test
+	@tools/run-test vm-libnpu $(RESULTS) -- \
+		tools/qnpu-vm --strict --timeout 600 -- libnpu_device_test
+	@tools/run-test vm-example $(RESULTS) -- \
+		tools/qnpu-vm --strict -- sh -c 'echo 1..1; hello_npu && \
+		echo "ok 1 examples/hello_npu runs a job" || echo "not ok 1 hello_npu"' 
 	@tools/run-test vm-share $(RESULTS) -- \
 		tools/qnpu-vm --strict --timeout 600 --prop inject-delay-us=3000 \
 		--modparam max_bo_mib_per_file=8 --modparam max_jobs_per_file=16 \
@@ -232,8 +249,12 @@ check-vm: driver qemu kernel tools $(VM_TESTS)
 		QNPU_EXPECT_CONTEXTS=16 qnpu_query_test
 
 # ---- demo, bench -----------------------------------------------------
-demo: all
-	tools/qnpu-vm -- npu-info
+# The main job (grows with the model work of issue 6): boot a VM with the
+# emulated NPU, show the device, run a job through driver and library.
+demo:
+	@$(MAKE) -s deps
+	@$(MAKE) -s all
+	tools/qnpu-vm -- sh -c 'npu-info && hello_npu' 
 
 $(B)/bench/bench_emu: bench/bench_emu.c $(EMU_SIM) $(B)/emu/libqnpu-emu.a
 	@mkdir -p $(@D)

@@ -243,7 +243,7 @@ int qnpu_bo_create_ioctl(struct drm_device *drm, void *data,
 			args->device_addr = map->node.start;
 			qnpu_mapping_put(map);
 		} else {
-			drm_gem_handle_delete(file, handle);
+			/* Another thread closed the new handle already. */
 			ret = -ENOENT;
 		}
 	}

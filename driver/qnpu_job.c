@@ -272,12 +272,11 @@ static enum drm_gpu_sched_stat qnpu_timedout_job(struct drm_sched_job *sched_job
 	return DRM_GPU_SCHED_STAT_NOMINAL;
 }
 
-static void qnpu_free_job(struct drm_sched_job *sched_job)
+static void qnpu_job_release(struct kref *ref)
 {
-	struct qnpu_job *job = to_qnpu_job(sched_job);
+	struct qnpu_job *job = container_of(ref, struct qnpu_job, ref);
 	u32 i;
 
-	drm_sched_job_cleanup(sched_job);
 	for (i = 0; i < job->bo_count; i++) {
 		if (job->maps[i])
 			qnpu_mapping_put(job->maps[i]);
@@ -290,6 +289,17 @@ static void qnpu_free_job(struct drm_sched_job *sched_job)
 	atomic_dec(&job->qfile->queued);
 	qnpu_file_put(job->qfile);
 	kfree(job);
+}
+
+static void qnpu_job_put(struct qnpu_job *job)
+{
+	kref_put(&job->ref, qnpu_job_release);
+}
+
+static void qnpu_free_job(struct drm_sched_job *sched_job)
+{
+	drm_sched_job_cleanup(sched_job);
+	qnpu_job_put(to_qnpu_job(sched_job));
 }
 
 static const struct drm_sched_backend_ops qnpu_sched_ops = {
@@ -577,6 +587,8 @@ static int qnpu_job_push(struct qnpu_job *job, struct qnpu_file *qfile,
 	for (i = 0; i < job->bo_count; i++)
 		dma_resv_add_fence(job->bos[i]->resv, job->rec->finished,
 				   DMA_RESV_USAGE_WRITE);
+	/* The scheduler's reference: the job may end before we return. */
+	kref_get(&job->ref);
 	drm_sched_entity_push_job(&job->base);
 	mutex_unlock(&qfile->mm_lock);
 out:
@@ -638,12 +650,15 @@ int qnpu_submit_ioctl(struct drm_device *drm, void *data,
 	if (job)
 		job->rec = kzalloc(sizeof(*job->rec), GFP_KERNEL);
 	if (!job || !job->rec) {
+		if (job)
+			kfree(job->rec);
 		kfree(job);
 		atomic_dec(&qfile->queued);
 		ret = -ENOMEM;
 		goto out_sync;
 	}
 	kref_init(&job->rec->ref);
+	kref_init(&job->ref);
 	job->rec->status = QNPU_STATUS_ABORTED;
 	job->qdev = qdev;
 	job->qfile = qfile;
@@ -671,24 +686,11 @@ int qnpu_submit_ioctl(struct drm_device *drm, void *data,
 	if (out_sync)
 		drm_syncobj_replace_fence(out_sync, job->rec->finished);
 	args->job_id = job_id;
+	qnpu_job_put(job);
 	goto out_sync;
 
 err_job:
-	{
-		u32 i;
-
-		for (i = 0; i < job->bo_count; i++) {
-			if (job->maps && job->maps[i])
-				qnpu_mapping_put(job->maps[i]);
-			drm_gem_object_put(job->bos[i]);
-		}
-		kvfree(job->maps);
-		kvfree(job->bos);
-		qnpu_record_put(job->rec);
-		atomic_dec(&qfile->queued);
-		qnpu_file_put(qfile);
-		kfree(job);
-	}
+	qnpu_job_put(job);
 out_sync:
 	if (out_sync)
 		drm_syncobj_put(out_sync);

@@ -35,6 +35,7 @@ struct qnpu_job_record {
 /**
  * struct qnpu_job - one submitted command buffer
  * @base: scheduler job
+ * @ref: held by the scheduler (until free_job) and by the submit ioctl
  * @qdev: the device
  * @qfile: the submitting file (a reference is held)
  * @rec: its record
@@ -48,6 +49,7 @@ struct qnpu_job_record {
  */
 struct qnpu_job {
 	struct drm_sched_job base;
+	struct kref ref;
 	struct qnpu_device *qdev;
 	struct qnpu_file *qfile;
 	struct qnpu_job_record *rec;

@@ -14,16 +14,12 @@
 
 #include <xf86drm.h>
 
+#include "device_internal.h"
 #include "npu/npu.h"
 #include "qnpu_accel.h"
 
 #define ACCEL_DIR	"/dev/accel"
 #define MAX_NODES	64
-
-struct npu_device {
-	int fd;
-	char path[64];
-};
 
 /* Open @path and check that the qnpu driver is behind it. */
 static int open_qnpu_node(const char *path, int *fd_out)

@@ -121,6 +121,157 @@ NPU_API int npu_device_counters(struct npu_device *dev,
 /** npu_device_fd() - the file descriptor behind a handle */
 NPU_API int npu_device_fd(const struct npu_device *dev);
 
+/* ---- buffers ------------------------------------------------------- */
+
+/** struct npu_buffer - device memory, mapped for the CPU (opaque) */
+struct npu_buffer;
+
+/** Buffer flag: the device may read but not write it (weights). */
+#define NPU_BUFFER_DEVICE_READONLY	(1u << 0)
+
+/**
+ * npu_buffer_new() - allocate zeroed device memory
+ * @dev: the device
+ * @size: bytes (rounded up to the page size)
+ * @flags: NPU_BUFFER_*
+ * @out: the buffer
+ *
+ * Return: 0, -EINVAL, -E2BIG over the device's largest buffer, -ENOSPC
+ * over the memory a process may hold, or another negative errno.
+ */
+NPU_API int npu_buffer_new(struct npu_device *dev, size_t size, uint32_t flags,
+			   struct npu_buffer **out);
+
+/** npu_buffer_free() - release a buffer (jobs using it keep it alive) */
+NPU_API void npu_buffer_free(struct npu_buffer *buf);
+
+/**
+ * npu_buffer_map() - the CPU address of a buffer's contents
+ * @buf: the buffer
+ * @ptr: the address, valid until npu_buffer_unmap() or npu_buffer_free()
+ *
+ * Maps on first use; maps nest.
+ */
+NPU_API int npu_buffer_map(struct npu_buffer *buf, void **ptr);
+
+/** npu_buffer_unmap() - undo one npu_buffer_map() */
+NPU_API int npu_buffer_unmap(struct npu_buffer *buf);
+
+/** npu_buffer_addr() - the buffer's device address (for descriptors) */
+NPU_API uint64_t npu_buffer_addr(const struct npu_buffer *buf);
+
+/** npu_buffer_size() - the buffer's size in bytes */
+NPU_API size_t npu_buffer_size(const struct npu_buffer *buf);
+
+/**
+ * npu_buffer_export() - share a buffer as a dma-buf
+ * @buf: the buffer
+ * @fd: a new dma-buf file descriptor (the caller closes it)
+ */
+NPU_API int npu_buffer_export(struct npu_buffer *buf, int *fd);
+
+/**
+ * npu_buffer_import() - use a dma-buf (from this or another device handle,
+ *	or another driver) as a buffer of @dev
+ * @dev: the device
+ * @fd: the dma-buf; not consumed
+ * @out: the buffer, at its own device address in @dev
+ */
+NPU_API int npu_buffer_import(struct npu_device *dev, int fd,
+			      struct npu_buffer **out);
+
+/* ---- jobs and fences ----------------------------------------------- */
+
+/** struct npu_fence - a point other jobs or the CPU can wait for (opaque) */
+struct npu_fence;
+
+/** npu_fence_new() - a fence a job will signal (a DRM syncobj) */
+NPU_API int npu_fence_new(struct npu_device *dev, struct npu_fence **out);
+
+/** npu_fence_free() - release a fence */
+NPU_API void npu_fence_free(struct npu_fence *fence);
+
+/**
+ * npu_fence_wait() - wait until a fence has signalled
+ * @fence: the fence
+ * @timeout_ns: relative; 0 polls
+ *
+ * Return: 0, -ETIME on timeout, -EINVAL for a fence no job signals yet.
+ */
+NPU_API int npu_fence_wait(struct npu_fence *fence, int64_t timeout_ns);
+
+/** enum npu_priority - scheduling priority of a job */
+enum npu_priority {
+	NPU_PRIORITY_LOW = 0,
+	NPU_PRIORITY_NORMAL = 1,
+	NPU_PRIORITY_HIGH = 2,	/* needs CAP_SYS_NICE */
+};
+
+/**
+ * struct npu_job - a command buffer to run
+ * @cmdbuf: the buffer holding it
+ * @offset: its offset in @cmdbuf, 8-byte aligned
+ * @size: its size in bytes
+ * @buffers: every buffer the job reads or writes (@cmdbuf may be left out)
+ * @buffer_count: entries of @buffers
+ * @wait: fences to wait for before running
+ * @wait_count: entries of @wait
+ * @signal: fence to signal when the job ends, or NULL
+ * @priority: enum npu_priority
+ */
+struct npu_job {
+	struct npu_buffer *cmdbuf;
+	size_t offset;
+	size_t size;
+	struct npu_buffer *const *buffers;
+	size_t buffer_count;
+	struct npu_fence *const *wait;
+	size_t wait_count;
+	struct npu_fence *signal;
+	enum npu_priority priority;
+};
+
+/**
+ * struct npu_job_result - how a job ended
+ * @status: enum qnpu_status of <drm/qnpu_cmdbuf.h>; npu_status_str()
+ * @error_offset: offset of the failing descriptor in the command buffer
+ * @fault_addr: device address of an MMU fault
+ * @cycles: modelled device cycles
+ */
+struct npu_job_result {
+	uint32_t status;
+	uint32_t error_offset;
+	uint64_t fault_addr;
+	uint64_t cycles;
+};
+
+/**
+ * npu_submit() - queue a job
+ * @dev: the device
+ * @job: what to run
+ * @id: the job's id, for npu_wait()
+ *
+ * Return: 0; -EBUSY when too many jobs are queued (wait for one, retry);
+ * -EINVAL, -ENOENT, -E2BIG for a malformed job.
+ */
+NPU_API int npu_submit(struct npu_device *dev, const struct npu_job *job,
+		       uint64_t *id);
+
+/**
+ * npu_wait() - wait for a job to end
+ * @dev: the device
+ * @id: from npu_submit()
+ * @timeout_ns: relative; 0 polls
+ * @result: how it ended (may be NULL)
+ *
+ * Return: 0 once the job has ended (whatever its status); -ETIME.
+ */
+NPU_API int npu_wait(struct npu_device *dev, uint64_t id, int64_t timeout_ns,
+		     struct npu_job_result *result);
+
+/** npu_status_str() - the name of a job status */
+NPU_API const char *npu_status_str(uint32_t status);
+
 #ifdef __cplusplus
 }
 #endif

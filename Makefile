@@ -156,10 +156,11 @@ EMU_SIM := tests/host/emu_sim.c tests/host/emu_sim.h
 $(B)/tests/test_emu_%: tests/host/test_emu_%.c $(EMU_SIM) $(B)/emu/libqnpu-emu.a \
 		$(B)/lib/libnpu.a
 	@mkdir -p $(@D)
-	$(CC) $(EMU_CFLAGS) -Ilibnpu/src $< tests/host/emu_sim.c -o $@ \
-		$(B)/emu/libqnpu-emu.a $(B)/lib/libnpu.a $(CMOCKA_LIBS) -lpthread -lm
+	$(CC) $(EMU_CFLAGS) -Ilibnpu/src -Ilibnpu/include $< tests/host/emu_sim.c -o $@ \
+		$(B)/emu/libqnpu-emu.a $(B)/lib/libnpu.a $(DRM_LIBS) $(CMOCKA_LIBS) \
+		-lpthread -lm
 
-$(B)/bin/%_test: tests/vm/%_test.c $(wildcard uapi/drm/*.h tests/vm/*.h) \
+$(B)/bin/%_test: tests/vm/%_test.c $(wildcard uapi/drm/*.h tests/vm/*.h tests/lib/*.h) \
 		$(B)/lib/libnpu.a | ksrc
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Wall -Werror -std=gnu11 -I$(KSELFTEST) -Iuapi/drm \
@@ -222,6 +223,8 @@ check-vm: driver qemu kernel tools $(VM_TESTS)
 		env QNPU_NODE=/dev/accel/accel1 qnpu_job_test
 	@tools/run-test vm-libnpu $(RESULTS) -- \
 		tools/qnpu-vm --strict --timeout 600 -- libnpu_device_test
+	@tools/run-test vm-libnpu-graphs $(RESULTS) -- \
+		tools/qnpu-vm --strict --timeout 600 -- libnpu_graph_test
 	@tools/run-test vm-example $(RESULTS) -- \
 		tools/qnpu-vm --strict -- sh -c 'echo 1..1; hello_npu && \
 		echo "ok 1 examples/hello_npu runs a job" || echo "not ok 1 hello_npu"' 

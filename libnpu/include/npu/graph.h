@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libnpu: a graph of quantized layers, the compiler that turns it into a
+ * qnpu program (command buffers, packed weights, a memory plan), and the
+ * executors that run a program: on the NPU through the driver, or on the
+ * plain CPU reference. Every executor runs the same command buffers, so
+ * they give the same bytes.
+ *
+ * Copyright (c) 2026 The qnpu authors
+ */
+#ifndef NPU_GRAPH_H
+#define NPU_GRAPH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <npu/npu.h>
+#include <npu/quant.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** enum npu_elem - element types of graph tensors */
+enum npu_elem {
+	NPU_ELEM_INT8,
+	NPU_ELEM_INT32,		/* biases */
+	NPU_ELEM_FLOAT32,	/* graph edges quantized/dequantized on the CPU */
+};
+
+/**
+ * struct npu_tensor_info - a tensor of the graph
+ * @name: for error messages (copied)
+ * @elem: element type
+ * @shape: NHWC extents (1 for unused leading dimensions); weights are
+ *	OHWI: [C_out][KH][KW][C_in / groups]
+ * @qcount: 0 (float or bias), 1 (per tensor) or the channel count (per
+ *	output channel, weights only)
+ * @scales: @qcount scales
+ * @zero_points: @qcount zero points (weights: 0)
+ * @data: contents of a constant tensor (weights, bias), copied; NULL for
+ *	activations
+ */
+struct npu_tensor_info {
+	const char *name;
+	enum npu_elem elem;
+	uint32_t shape[4];
+	uint32_t qcount;
+	const float *scales;
+	const int32_t *zero_points;
+	const void *data;
+};
+
+/** enum npu_op_type - graph operations */
+enum npu_op_type {
+	NPU_OP_CONV2D,		/* inputs: x, weights, bias (or -1) */
+	NPU_OP_FULLY_CONNECTED,	/* inputs: x, weights [C_out][1][1][K], bias */
+	NPU_OP_MAXPOOL,		/* inputs: x */
+	NPU_OP_AVGPOOL,		/* inputs: x */
+	NPU_OP_ADD,		/* inputs: a, b */
+	NPU_OP_MUL,		/* inputs: a, b */
+	NPU_OP_RESHAPE,		/* inputs: x; same bytes, output's shape */
+	NPU_OP_QUANTIZE,	/* float32 -> int8, on the CPU */
+	NPU_OP_DEQUANTIZE,	/* int8 -> float32, on the CPU */
+	NPU_OP_SOFTMAX,		/* float32 over C, on the CPU */
+};
+
+/**
+ * struct npu_op_info - an operation of the graph
+ * @type: what it computes
+ * @name: for error messages (copied)
+ * @inputs: tensor ids (-1 for an absent optional input)
+ * @output: tensor id of the result
+ * @kernel: pooling window (KH, KW); convolutions take it from the weights
+ * @stride: (SH, SW), 0 means 1
+ * @dilation: (DH, DW), 0 means 1
+ * @pad: top, left, bottom, right
+ * @groups: convolution groups, 0 means 1
+ * @act: fused activation
+ * @rounding: enum qnpu_rounding of the requantization (0: TFLite double)
+ */
+struct npu_op_info {
+	enum npu_op_type type;
+	const char *name;
+	int inputs[3];
+	int output;
+	uint32_t kernel[2];
+	uint32_t stride[2];
+	uint32_t dilation[2];
+	uint32_t pad[4];
+	uint32_t groups;
+	enum npu_activation act;
+	int rounding;
+};
+
+/** struct npu_graph - a graph under construction (opaque) */
+struct npu_graph;
+
+NPU_API int npu_graph_new(struct npu_graph **out);
+NPU_API void npu_graph_free(struct npu_graph *g);
+
+/** npu_graph_tensor() - add a tensor; *id is its id */
+NPU_API int npu_graph_tensor(struct npu_graph *g,
+			     const struct npu_tensor_info *t, int *id);
+
+/**
+ * npu_graph_op() - append an operation; operations run in the order they
+ *	are added, so inputs must be graph inputs, constants or outputs of
+ *	earlier operations
+ */
+NPU_API int npu_graph_op(struct npu_graph *g, const struct npu_op_info *op);
+
+/** npu_graph_io() - declare the graph's inputs and outputs */
+NPU_API int npu_graph_io(struct npu_graph *g, const int *inputs, size_t ninputs,
+			 const int *outputs, size_t noutputs);
+
+/**
+ * npu_graph_error() - why the last call on @g failed, naming the tensor or
+ *	op and the reason ("" when nothing failed)
+ */
+NPU_API const char *npu_graph_error(const struct npu_graph *g);
+
+/* ---- programs ------------------------------------------------------ */
+
+/** struct npu_program - a compiled graph (opaque) */
+struct npu_program;
+
+/**
+ * npu_compile() - compile a graph for the qnpu device
+ * @g: the graph (npu_graph_error() explains a failure)
+ * @out: the program
+ *
+ * Packs weights in the device layout, folds input zero points into the
+ * biases, builds per-channel requantization, fuses activations, plans
+ * the activation memory with buffer reuse by liveness, and leaves
+ * quantize/dequantize/softmax to the CPU between device segments.
+ */
+NPU_API int npu_compile(struct npu_graph *g, struct npu_program **out);
+NPU_API void npu_program_free(struct npu_program *p);
+
+/** npu_program_save() - write a program to a versioned file */
+NPU_API int npu_program_save(const struct npu_program *p, const char *path);
+
+/** npu_program_load() - read a file written by npu_program_save() */
+NPU_API int npu_program_load(const char *path, struct npu_program **out);
+
+/**
+ * struct npu_program_stats - what a program holds
+ * @device_ops: descriptors for the device
+ * @cpu_ops: operations left to the CPU
+ * @weight_bytes: packed weights, biases and requantization parameters
+ * @arena_bytes: activation memory after buffer reuse
+ * @arena_bytes_unshared: what it would be without reuse
+ */
+struct npu_program_stats {
+	uint32_t device_ops;
+	uint32_t cpu_ops;
+	uint64_t weight_bytes;
+	uint64_t arena_bytes;
+	uint64_t arena_bytes_unshared;
+};
+
+NPU_API int npu_program_stats(const struct npu_program *p,
+			      struct npu_program_stats *st);
+
+/* ---- executors ----------------------------------------------------- */
+
+/** enum npu_executor_kind - where a program runs */
+enum npu_executor_kind {
+	NPU_EXEC_NPU,	/* the device, through the kernel driver */
+	NPU_EXEC_REF,	/* the plain CPU reference */
+};
+
+/** struct npu_executor - a program loaded for running (opaque) */
+struct npu_executor;
+
+/**
+ * npu_executor_new() - prepare @p to run on @kind
+ * @p: the program (must outlive the executor)
+ * @kind: where
+ * @dev: the device, for NPU_EXEC_NPU; NULL otherwise
+ * @out: the executor
+ */
+NPU_API int npu_executor_new(const struct npu_program *p,
+			     enum npu_executor_kind kind, struct npu_device *dev,
+			     struct npu_executor **out);
+NPU_API void npu_executor_free(struct npu_executor *e);
+
+/**
+ * npu_executor_run() - run once
+ * @e: the executor
+ * @inputs: one buffer per graph input, in npu_graph_io() order, holding
+ *	the input's elements (NHWC, dense)
+ * @outputs: one buffer per graph output
+ * @result: the device's status of the failing segment, or OK (may be NULL)
+ *
+ * Return: 0, or a negative error; a job that the device fails gives
+ * -EIO with @result saying why.
+ */
+NPU_API int npu_executor_run(struct npu_executor *e, const void *const *inputs,
+			     void *const *outputs, struct npu_job_result *result);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NPU_GRAPH_H */

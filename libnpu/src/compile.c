@@ -1,0 +1,827 @@
+// SPDX-License-Identifier: MIT
+/*
+ * libnpu: the compiler from a graph of quantized layers to a qnpu program.
+ *
+ * Copyright (c) 2026 The qnpu authors
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "program.h"
+#include "ref.h"
+
+#define ARENA_ALIGN	64
+#define WEIGHTS_ALIGN	64
+
+/* A growable byte buffer. */
+struct blob {
+	uint8_t *data;
+	size_t size, cap;
+};
+
+static int blob_reserve(struct blob *b, size_t more)
+{
+	size_t cap = b->cap ? b->cap : 4096;
+	uint8_t *d;
+
+	while (cap < b->size + more)
+		cap *= 2;
+	if (cap == b->cap)
+		return 0;
+	d = realloc(b->data, cap);
+	if (!d)
+		return -ENOMEM;
+	memset(d + b->cap, 0, cap - b->cap);
+	b->data = d;
+	b->cap = cap;
+	return 0;
+}
+
+/* Append @len bytes (zeroed when @src is NULL) at @align; offset in *off. */
+static int blob_add(struct blob *b, const void *src, size_t len, size_t align,
+		    uint64_t *off)
+{
+	size_t at = (b->size + align - 1) / align * align;
+	int ret = blob_reserve(b, at - b->size + len);
+
+	if (ret)
+		return ret;
+	if (src)
+		memcpy(b->data + at, src, len);
+	b->size = at + len;
+	if (off)
+		*off = at;
+	return 0;
+}
+
+struct compiler {
+	struct npu_graph *g;
+	struct blob cmd, weights;
+	struct npu_reloc *relocs;
+	uint32_t nrelocs, reloc_cap;
+	struct npu_step *steps;
+	uint32_t nsteps;
+	int seg;		/* open device segment step, or -1 */
+	uint64_t *offset;	/* arena offset per tensor (activations) */
+	int *storage;		/* tensor whose memory a tensor uses */
+	int *last_use;
+	uint64_t arena, unshared;
+	uint32_t device_ops, cpu_ops;
+};
+
+static int add_reloc(struct compiler *c, size_t offset, uint32_t region)
+{
+	if (c->nrelocs == c->reloc_cap) {
+		uint32_t cap = c->reloc_cap ? 2 * c->reloc_cap : 64;
+		struct npu_reloc *r = realloc(c->relocs, sizeof(*r) * cap);
+
+		if (!r)
+			return -ENOMEM;
+		c->relocs = r;
+		c->reloc_cap = cap;
+	}
+	c->relocs[c->nrelocs++] = (struct npu_reloc){ offset, region };
+	return 0;
+}
+
+/* ---- memory planning ---- */
+
+struct interval {
+	uint64_t start, end;
+	int tensor;
+};
+
+/*
+ * Liveness-based first fit: a tensor's memory is needed from the op that
+ * produces it to the last op that reads it (graph inputs from the start,
+ * outputs to the end); tensors whose lives do not overlap share memory.
+ */
+static int plan_memory(struct compiler *c)
+{
+	struct npu_graph *g = c->g;
+	int n = g->ntensors, i, j, op;
+	int *first_def = malloc(sizeof(int) * n);
+	struct interval *live = calloc(n, sizeof(*live));
+	int nlive = 0, ret = 0;
+
+	c->offset = calloc(n, sizeof(uint64_t));
+	c->storage = malloc(sizeof(int) * n);
+	c->last_use = malloc(sizeof(int) * n);
+	if (!first_def || !live || !c->offset || !c->storage || !c->last_use) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		c->storage[i] = i;
+		first_def[i] = g->tensors[i].data ? -2 : -3;	/* -3: never */
+		c->last_use[i] = -1;
+	}
+	for (i = 0; i < g->ninputs; i++)
+		first_def[g->inputs[i]] = -1;
+	for (op = 0; op < g->nops; op++) {
+		const struct npu_op_info *o = &g->ops[op].info;
+
+		for (j = 0; j < 3; j++) {
+			int t = o->inputs[j];
+
+			if (t < 0)
+				continue;
+			if (first_def[t] == -3)
+				return npu_graph_fail(g, -EINVAL,
+						      "op %s: input %s is computed by no earlier op",
+						      g->ops[op].name, g->tensors[t].name);
+			c->last_use[t] = op;
+		}
+		if (first_def[o->output] != -3)
+			return npu_graph_fail(g, -EINVAL,
+					      "op %s: output %s is already defined",
+					      g->ops[op].name, g->tensors[o->output].name);
+		first_def[o->output] = op;
+		/* A reshape is a new view of the same bytes. */
+		if (o->type == NPU_OP_RESHAPE)
+			c->storage[o->output] = c->storage[o->inputs[0]];
+	}
+	for (i = 0; i < g->noutputs; i++) {
+		if (first_def[g->outputs[i]] == -3)
+			return npu_graph_fail(g, -EINVAL, "graph output %s is computed by no op",
+					      g->tensors[g->outputs[i]].name);
+		c->last_use[g->outputs[i]] = g->nops;
+	}
+	/* A storage lives as long as every view of it. */
+	for (i = 0; i < n; i++) {
+		int s = c->storage[i];
+
+		if (c->last_use[i] > c->last_use[s])
+			c->last_use[s] = c->last_use[i];
+	}
+
+	for (op = -1; op < g->nops; op++) {
+		/* Free what the previous ops were the last to read. */
+		for (j = 0; j < nlive; j++) {
+			int t = live[j].tensor;
+
+			if (c->last_use[t] < op) {
+				live[j] = live[--nlive];
+				j--;
+			}
+		}
+		for (i = 0; i < n; i++) {
+			uint64_t size, at = 0;
+
+			if (first_def[i] != op || c->storage[i] != i ||
+			    g->tensors[i].data)
+				continue;
+			size = (g->tensors[i].bytes + ARENA_ALIGN - 1) /
+			       ARENA_ALIGN * ARENA_ALIGN;
+			c->unshared += size;
+			/* First fit in address order among the live blocks. */
+			for (;;) {
+				bool moved = false;
+
+				for (j = 0; j < nlive; j++) {
+					if (at < live[j].end && live[j].start < at + size) {
+						at = live[j].end;
+						moved = true;
+					}
+				}
+				if (!moved)
+					break;
+			}
+			live[nlive++] = (struct interval){ at, at + size, i };
+			c->offset[i] = at;
+			if (at + size > c->arena)
+				c->arena = at + size;
+		}
+	}
+	for (i = 0; i < n; i++)
+		c->offset[i] = c->offset[c->storage[i]];
+out:
+	free(first_def);
+	free(live);
+	return ret;
+}
+
+/* ---- emission ---- */
+
+static int open_segment(struct compiler *c)
+{
+	struct npu_step *s;
+	int ret;
+
+	if (c->seg >= 0)
+		return 0;
+	s = realloc(c->steps, sizeof(*s) * (c->nsteps + 1));
+	if (!s)
+		return -ENOMEM;
+	c->steps = s;
+	memset(&s[c->nsteps], 0, sizeof(*s));
+	s[c->nsteps].kind = NPU_STEP_DEVICE;
+	ret = blob_add(&c->cmd, NULL, sizeof(struct qnpu_cmdbuf_header), 8,
+		       NULL);
+	if (ret)
+		return ret;
+	s[c->nsteps].cb_offset = c->cmd.size - sizeof(struct qnpu_cmdbuf_header);
+	c->seg = c->nsteps++;
+	return 0;
+}
+
+static void close_segment(struct compiler *c)
+{
+	struct npu_step *s;
+	struct qnpu_cmdbuf_header *h;
+
+	if (c->seg < 0)
+		return;
+	s = &c->steps[c->seg];
+	s->cb_size = c->cmd.size - s->cb_offset;
+	h = (void *)(c->cmd.data + s->cb_offset);
+	h->magic = QNPU_CMDBUF_MAGIC;
+	h->version = QNPU_CMDBUF_VERSION;
+	h->size = s->cb_size;
+	h->count = s->ndesc;
+	c->seg = -1;
+}
+
+static int add_cpu_step(struct compiler *c, const struct npu_step *step)
+{
+	struct npu_step *s;
+
+	close_segment(c);
+	s = realloc(c->steps, sizeof(*s) * (c->nsteps + 1));
+	if (!s)
+		return -ENOMEM;
+	c->steps = s;
+	s[c->nsteps++] = *step;
+	c->cpu_ops++;
+	return 0;
+}
+
+/* Append a descriptor to the open segment; *at is its blob offset. */
+static int add_desc(struct compiler *c, const void *desc, size_t size,
+		    size_t *at)
+{
+	uint64_t off;
+	int ret = open_segment(c);
+
+	if (!ret)
+		ret = blob_add(&c->cmd, desc, size, 8, &off);
+	if (ret)
+		return ret;
+	c->steps[c->seg].ndesc++;
+	c->device_ops++;
+	*at = off;
+	return 0;
+}
+
+/* A tensor descriptor for graph tensor @t, relocated against the arena. */
+static struct qnpu_tensor arena_tensor(struct compiler *c, int t,
+				       const uint32_t *shape)
+{
+	const struct npu_gtensor *gt = &c->g->tensors[t];
+	uint32_t es = npu_elem_size(gt->elem);
+	const uint32_t *d = shape ? shape : gt->shape;
+	struct qnpu_tensor q = {
+		.addr = c->offset[t],
+		.dim = { d[0], d[1], d[2], d[3] },
+		.dtype = gt->elem == NPU_ELEM_INT8 ? QNPU_DTYPE_INT8 : QNPU_DTYPE_INT32,
+	};
+
+	q.stride[3] = es;
+	q.stride[2] = d[3] * es;
+	q.stride[1] = d[2] * d[3] * es;
+	q.stride[0] = d[1] * d[2] * d[3] * es;
+	return q;
+}
+
+/* Record relocations for the tensors and addresses of a descriptor. */
+static int reloc_tensor(struct compiler *c, size_t desc_at, size_t field)
+{
+	return add_reloc(c, desc_at + field, NPU_REGION_ARENA);
+}
+
+static int reloc_weights(struct compiler *c, size_t desc_at, size_t field)
+{
+	return add_reloc(c, desc_at + field, NPU_REGION_WEIGHTS);
+}
+
+static enum npu_ref_act ref_act(enum npu_activation a)
+{
+	return a == NPU_ACT_RELU ? NPU_REF_ACT_RELU :
+	       a == NPU_ACT_RELU6 ? NPU_REF_ACT_RELU6 : NPU_REF_ACT_NONE;
+}
+
+static int requant_of(struct compiler *c, const char *op, double real_in,
+		      const struct npu_gtensor *w, const struct npu_gtensor *out,
+		      enum npu_activation act, int rounding,
+		      struct qnpu_requant *rq, uint64_t *params_off)
+{
+	int32_t lo, hi, m, s;
+	uint32_t i;
+	int ret;
+
+	memset(rq, 0, sizeof(*rq));
+	ret = npu_ref_act_bounds(ref_act(act), out->scales[0],
+				 out->zero_points[0], &lo, &hi);
+	if (ret)
+		return npu_graph_fail(c->g, ret, "op %s: activation bounds", op);
+	rq->output_zero_point = out->zero_points[0];
+	rq->act_min = lo;
+	rq->act_max = hi;
+	rq->rounding = rounding;
+	if (w && w->qcount > 1) {
+		struct qnpu_channel_requant *p = calloc(w->qcount, sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		for (i = 0; i < w->qcount; i++) {
+			ret = npu_ref_quantize_multiplier(real_in * w->scales[i] /
+							  out->scales[0], &m, &s);
+			if (ret) {
+				free(p);
+				return npu_graph_fail(c->g, ret,
+						      "op %s: channel %u multiplier", op, i);
+			}
+			p[i].multiplier = m;
+			p[i].shift = s;
+		}
+		ret = blob_add(&c->weights, p, sizeof(*p) * w->qcount,
+			       WEIGHTS_ALIGN, params_off);
+		free(p);
+		return ret;
+	}
+	ret = npu_ref_quantize_multiplier(real_in * (w ? w->scales[0] : 1.0) /
+					  out->scales[0], &m, &s);
+	if (ret)
+		return npu_graph_fail(c->g, ret, "op %s: output multiplier", op);
+	rq->multiplier = m;
+	rq->shift = s;
+	*params_off = UINT64_MAX;
+	return 0;
+}
+
+static bool quantized8(const struct npu_gtensor *t)
+{
+	return t->elem == NPU_ELEM_INT8 && t->qcount == 1;
+}
+
+static int emit_conv(struct compiler *c, const struct npu_gop *gop)
+{
+	const struct npu_op_info *o = &gop->info;
+	struct npu_graph *g = c->g;
+	const struct npu_gtensor *x = &g->tensors[o->inputs[0]];
+	const struct npu_gtensor *out = &g->tensors[o->output];
+	const struct npu_gtensor *w, *b = NULL;
+	struct qnpu_desc_conv2d d = { .hdr = { QNPU_OP_CONV2D, 1, 0, sizeof(d) } };
+	uint32_t cout, kh, kw, cg_in, groups = o->groups ? o->groups : 1;
+	uint64_t k, w_off, b_off, p_off;
+	int32_t *bias_f = NULL;
+	int8_t *packed = NULL;
+	size_t wbytes, at;
+	int ret;
+	bool fc = o->type == NPU_OP_FULLY_CONNECTED;
+	uint32_t in_shape[4], out_shape[4];
+
+	if (o->inputs[1] < 0)
+		return npu_graph_fail(g, -EINVAL, "op %s: no weights", gop->name);
+	w = &g->tensors[o->inputs[1]];
+	if (o->inputs[2] >= 0)
+		b = &g->tensors[o->inputs[2]];
+	if (!quantized8(x) || !quantized8(out))
+		return npu_graph_fail(g, -EINVAL,
+				      "op %s: input and output must be int8, quantized per tensor",
+				      gop->name);
+	if (w->elem != NPU_ELEM_INT8 || !w->data || !w->qcount)
+		return npu_graph_fail(g, -EINVAL,
+				      "op %s: weights %s must be constant int8", gop->name,
+				      w->name);
+	if (b && (b->elem != NPU_ELEM_INT32 || !b->data))
+		return npu_graph_fail(g, -EINVAL, "op %s: bias %s must be constant int32",
+				      gop->name, b->name);
+	cout = w->shape[0];
+	kh = w->shape[1];
+	kw = w->shape[2];
+	memcpy(in_shape, x->shape, sizeof(in_shape));
+	memcpy(out_shape, out->shape, sizeof(out_shape));
+	if (fc) {
+		/* Rows of K: N*H*W rows of the input's C. */
+		if (kh != 1 || kw != 1 || w->shape[3] != x->shape[3] ||
+		    out->shape[3] != cout)
+			return npu_graph_fail(g, -EINVAL,
+					      "op %s: weights %ux%ux%ux%u do not fit input C %u / output C %u",
+					      gop->name, w->shape[0], w->shape[1],
+					      w->shape[2], w->shape[3], x->shape[3],
+					      out->shape[3]);
+		groups = 1;
+	}
+	if (x->shape[3] % groups || cout % groups ||
+	    w->shape[3] != x->shape[3] / groups || out->shape[3] != cout)
+		return npu_graph_fail(g, -EINVAL,
+				      "op %s: weights [%u][%u][%u][%u] do not match input C %u, groups %u, output C %u",
+				      gop->name, w->shape[0], w->shape[1], w->shape[2],
+				      w->shape[3], x->shape[3], groups, out->shape[3]);
+	if (w->qcount != 1 && w->qcount != cout)
+		return npu_graph_fail(g, -EINVAL,
+				      "op %s: %u weight scales for %u output channels",
+				      gop->name, w->qcount, cout);
+	if (b && npu_shape_count(b->shape) != cout)
+		return npu_graph_fail(g, -EINVAL, "op %s: bias has %llu values, not %u",
+				      gop->name,
+				      (unsigned long long)npu_shape_count(b->shape), cout);
+	cg_in = x->shape[3] / groups;
+	k = (uint64_t)kh * kw * cg_in;
+
+	/* Pack the weights, fold the input zero point into the bias. */
+	wbytes = npu_ref_weight_bytes(cout, kh, kw, x->shape[3], groups);
+	packed = malloc(wbytes);
+	bias_f = malloc(sizeof(int32_t) * cout);
+	if (!packed || !bias_f) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = npu_ref_pack_weights(packed, w->data, cout, kh, kw, x->shape[3],
+				   groups);
+	if (ret >= 0)
+		ret = npu_ref_fold_bias(bias_f, b ? b->data : NULL, w->data, cout,
+					k, x->zero_points[0]);
+	if (ret < 0) {
+		npu_graph_fail(g, ret, "op %s: weights cannot be packed", gop->name);
+		goto out;
+	}
+	ret = blob_add(&c->weights, packed, wbytes, WEIGHTS_ALIGN, &w_off);
+	if (!ret)
+		ret = blob_add(&c->weights, bias_f, sizeof(int32_t) * cout,
+			       WEIGHTS_ALIGN, &b_off);
+	if (!ret)
+		ret = requant_of(c, gop->name, x->scales[0], w, out, o->act,
+				 o->rounding, &d.requant, &p_off);
+	if (ret)
+		goto out;
+
+	if (fc) {
+		struct qnpu_desc_fc f = { .hdr = { QNPU_OP_FULLY_CONNECTED, 1, 0,
+						   sizeof(f) } };
+
+		f.input = arena_tensor(c, o->inputs[0], NULL);
+		f.output = arena_tensor(c, o->output, NULL);
+		f.weights = w_off;
+		f.bias = b_off;
+		f.input_zero_point = x->zero_points[0];
+		f.requant = d.requant;
+		if (p_off != UINT64_MAX)
+			f.requant.channel_params = p_off;
+		/* The device wants output N, H, W equal to the input's. */
+		memcpy(f.output.dim, f.input.dim, 3 * sizeof(uint32_t));
+		f.output.stride[0] = f.input.dim[1] * f.input.dim[2] * cout;
+		f.output.stride[1] = f.input.dim[2] * cout;
+		ret = add_desc(c, &f, sizeof(f), &at);
+		if (!ret)
+			ret = reloc_tensor(c, at, offsetof(struct qnpu_desc_fc, input.addr));
+		if (!ret)
+			ret = reloc_tensor(c, at, offsetof(struct qnpu_desc_fc, output.addr));
+		if (!ret)
+			ret = reloc_weights(c, at, offsetof(struct qnpu_desc_fc, weights));
+		if (!ret)
+			ret = reloc_weights(c, at, offsetof(struct qnpu_desc_fc, bias));
+		if (!ret && p_off != UINT64_MAX)
+			ret = reloc_weights(c, at, offsetof(struct qnpu_desc_fc,
+							    requant.channel_params));
+		if (!ret && npu_shape_count(out->shape) !=
+		    npu_shape_count(in_shape) / x->shape[3] * cout)
+			ret = npu_graph_fail(g, -EINVAL,
+					     "op %s: output %s has the wrong size",
+					     gop->name, out->name);
+		goto out;
+	}
+
+	d.input = arena_tensor(c, o->inputs[0], NULL);
+	d.output = arena_tensor(c, o->output, NULL);
+	d.weights = w_off;
+	d.bias = b_off;
+	d.kernel_h = kh;
+	d.kernel_w = kw;
+	d.stride_h = o->stride[0] ? o->stride[0] : 1;
+	d.stride_w = o->stride[1] ? o->stride[1] : 1;
+	d.dilation_h = o->dilation[0] ? o->dilation[0] : 1;
+	d.dilation_w = o->dilation[1] ? o->dilation[1] : 1;
+	d.pad_top = o->pad[0];
+	d.pad_left = o->pad[1];
+	d.pad_bottom = o->pad[2];
+	d.pad_right = o->pad[3];
+	d.groups = groups;
+	d.input_zero_point = x->zero_points[0];
+	if (p_off != UINT64_MAX)
+		d.requant.channel_params = p_off;
+	{
+		int64_t eh = (int64_t)x->shape[1] + d.pad_top + d.pad_bottom -
+			     ((int64_t)(kh - 1) * d.dilation_h + 1);
+		int64_t ew = (int64_t)x->shape[2] + d.pad_left + d.pad_right -
+			     ((int64_t)(kw - 1) * d.dilation_w + 1);
+
+		if (eh < 0 || ew < 0 || out->shape[0] != x->shape[0] ||
+		    out->shape[1] != eh / d.stride_h + 1 ||
+		    out->shape[2] != ew / d.stride_w + 1) {
+			ret = npu_graph_fail(g, -EINVAL,
+					     "op %s: output %s is %ux%ux%ux%u, the convolution gives %ux%lldx%lldx%u",
+					     gop->name, out->name, out->shape[0],
+					     out->shape[1], out->shape[2], out->shape[3],
+					     x->shape[0], (long long)(eh / d.stride_h + 1),
+					     (long long)(ew / d.stride_w + 1), cout);
+			goto out;
+		}
+	}
+	if (k > NPU_REF_MAX_K) {
+		ret = npu_graph_fail(g, -EOVERFLOW,
+				     "op %s: %llu taps per output is over the device's %u",
+				     gop->name, (unsigned long long)k, NPU_REF_MAX_K);
+		goto out;
+	}
+	ret = add_desc(c, &d, sizeof(d), &at);
+	if (!ret)
+		ret = reloc_tensor(c, at, offsetof(struct qnpu_desc_conv2d, input.addr));
+	if (!ret)
+		ret = reloc_tensor(c, at, offsetof(struct qnpu_desc_conv2d, output.addr));
+	if (!ret)
+		ret = reloc_weights(c, at, offsetof(struct qnpu_desc_conv2d, weights));
+	if (!ret)
+		ret = reloc_weights(c, at, offsetof(struct qnpu_desc_conv2d, bias));
+	if (!ret && p_off != UINT64_MAX)
+		ret = reloc_weights(c, at, offsetof(struct qnpu_desc_conv2d,
+						    requant.channel_params));
+out:
+	(void)out_shape;
+	free(packed);
+	free(bias_f);
+	return ret;
+}
+
+static int emit_pool(struct compiler *c, const struct npu_gop *gop)
+{
+	const struct npu_op_info *o = &gop->info;
+	struct npu_graph *g = c->g;
+	const struct npu_gtensor *x = &g->tensors[o->inputs[0]];
+	const struct npu_gtensor *out = &g->tensors[o->output];
+	struct qnpu_desc_pool d = { 0 };
+	int32_t lo, hi;
+	size_t at;
+	int ret;
+
+	if (!quantized8(x) || !quantized8(out) ||
+	    x->scales[0] != out->scales[0] ||
+	    x->zero_points[0] != out->zero_points[0])
+		return npu_graph_fail(g, -EINVAL,
+				      "op %s: pooling needs int8 input and output with the same scale and zero point",
+				      gop->name);
+	d.hdr = (struct qnpu_desc_header){
+		o->type == NPU_OP_MAXPOOL ? QNPU_OP_MAXPOOL : QNPU_OP_AVGPOOL, 1,
+		0, sizeof(d) };
+	d.input = arena_tensor(c, o->inputs[0], NULL);
+	d.output = arena_tensor(c, o->output, NULL);
+	d.kernel_h = o->kernel[0] ? o->kernel[0] : x->shape[1];
+	d.kernel_w = o->kernel[1] ? o->kernel[1] : x->shape[2];
+	d.stride_h = o->stride[0] ? o->stride[0] : 1;
+	d.stride_w = o->stride[1] ? o->stride[1] : 1;
+	d.pad_top = o->pad[0];
+	d.pad_left = o->pad[1];
+	d.pad_bottom = o->pad[2];
+	d.pad_right = o->pad[3];
+	ret = npu_ref_act_bounds(ref_act(o->act), out->scales[0],
+				 out->zero_points[0], &lo, &hi);
+	if (ret)
+		return npu_graph_fail(g, ret, "op %s: activation bounds", gop->name);
+	d.act_min = lo;
+	d.act_max = hi;
+	ret = add_desc(c, &d, sizeof(d), &at);
+	if (!ret)
+		ret = reloc_tensor(c, at, offsetof(struct qnpu_desc_pool, input.addr));
+	if (!ret)
+		ret = reloc_tensor(c, at, offsetof(struct qnpu_desc_pool, output.addr));
+	return ret;
+}
+
+static int emit_eltwise(struct compiler *c, const struct npu_gop *gop)
+{
+	const struct npu_op_info *o = &gop->info;
+	struct npu_graph *g = c->g;
+	const struct npu_gtensor *a = &g->tensors[o->inputs[0]];
+	const struct npu_gtensor *b = o->inputs[1] >= 0 ?
+				      &g->tensors[o->inputs[1]] : NULL;
+	const struct npu_gtensor *out = &g->tensors[o->output];
+	bool mul = o->type == NPU_OP_MUL;
+	struct qnpu_desc_eltwise d = { .hdr = { mul ? QNPU_OP_MUL : QNPU_OP_ADD,
+						1, 0, sizeof(d) } };
+	uint64_t unused;
+	size_t at;
+	int ret, i;
+
+	if (!b || !quantized8(a) || !quantized8(b) || !quantized8(out))
+		return npu_graph_fail(g, -EINVAL,
+				      "op %s: needs two int8 inputs and an int8 output, per tensor",
+				      gop->name);
+	for (i = 0; i < 4; i++) {
+		if (a->shape[i] != out->shape[i] || b->shape[i] != out->shape[i])
+			return npu_graph_fail(g, -EINVAL,
+					      "op %s: shapes of %s, %s and %s differ",
+					      gop->name, a->name, b->name, out->name);
+	}
+	d.input1 = arena_tensor(c, o->inputs[0], NULL);
+	d.input2 = arena_tensor(c, o->inputs[1], NULL);
+	d.output = arena_tensor(c, o->output, NULL);
+	d.input1_zero_point = a->zero_points[0];
+	d.input2_zero_point = b->zero_points[0];
+	if (mul) {
+		double real = (double)((a->scales[0] * b->scales[0]) / out->scales[0]);
+
+		ret = requant_of(c, gop->name, real, NULL, out, o->act, o->rounding,
+				 &d.requant, &unused);
+		/* requant_of scaled by 1/S_out already: undo for MUL. */
+		if (!ret)
+			ret = npu_ref_quantize_multiplier(real, &d.requant.multiplier,
+							  &d.requant.shift);
+	} else {
+		double twice_max = 2.0 * fmax(a->scales[0], b->scales[0]);
+
+		d.left_shift = 20;
+		ret = npu_ref_quantize_multiplier(a->scales[0] / twice_max,
+						  &d.input1_multiplier,
+						  &d.input1_shift);
+		if (!ret)
+			ret = npu_ref_quantize_multiplier(b->scales[0] / twice_max,
+							  &d.input2_multiplier,
+							  &d.input2_shift);
+		if (!ret)
+			ret = requant_of(c, gop->name, 1.0, NULL, out, o->act,
+					 o->rounding, &d.requant, &unused);
+		if (!ret)
+			ret = npu_ref_quantize_multiplier(twice_max /
+							  ((1 << 20) * (double)out->scales[0]),
+							  &d.requant.multiplier,
+							  &d.requant.shift);
+	}
+	if (ret)
+		return npu_graph_fail(g, ret, "op %s: multipliers", gop->name);
+	ret = add_desc(c, &d, sizeof(d), &at);
+	if (!ret)
+		ret = reloc_tensor(c, at, offsetof(struct qnpu_desc_eltwise, input1.addr));
+	if (!ret)
+		ret = reloc_tensor(c, at, offsetof(struct qnpu_desc_eltwise, input2.addr));
+	if (!ret)
+		ret = reloc_tensor(c, at, offsetof(struct qnpu_desc_eltwise, output.addr));
+	return ret;
+}
+
+static int emit_cpu(struct compiler *c, const struct npu_gop *gop)
+{
+	const struct npu_op_info *o = &gop->info;
+	struct npu_graph *g = c->g;
+	const struct npu_gtensor *x = &g->tensors[o->inputs[0]];
+	const struct npu_gtensor *out = &g->tensors[o->output];
+	struct npu_step s = {
+		.in_offset = c->offset[o->inputs[0]],
+		.out_offset = c->offset[o->output],
+		.count = npu_shape_count(out->shape),
+	};
+
+	if (npu_shape_count(x->shape) != s.count)
+		return npu_graph_fail(g, -EINVAL, "op %s: %s and %s differ in size",
+				      gop->name, x->name, out->name);
+	switch (o->type) {
+	case NPU_OP_QUANTIZE:
+		if (x->elem != NPU_ELEM_FLOAT32 || !quantized8(out))
+			return npu_graph_fail(g, -EINVAL,
+					      "op %s: quantize takes float32 to int8",
+					      gop->name);
+		s.kind = NPU_STEP_QUANTIZE;
+		s.scale = out->scales[0];
+		s.zero_point = out->zero_points[0];
+		break;
+	case NPU_OP_DEQUANTIZE:
+		if (!quantized8(x) || out->elem != NPU_ELEM_FLOAT32)
+			return npu_graph_fail(g, -EINVAL,
+					      "op %s: dequantize takes int8 to float32",
+					      gop->name);
+		s.kind = NPU_STEP_DEQUANTIZE;
+		s.scale = x->scales[0];
+		s.zero_point = x->zero_points[0];
+		break;
+	case NPU_OP_SOFTMAX:
+		if (x->elem != NPU_ELEM_FLOAT32 || out->elem != NPU_ELEM_FLOAT32)
+			return npu_graph_fail(g, -EINVAL,
+					      "op %s: softmax runs on float32 (dequantize first)",
+					      gop->name);
+		s.kind = NPU_STEP_SOFTMAX;
+		s.inner = x->shape[3];
+		break;
+	default:
+		return npu_graph_fail(g, -EINVAL, "op %s: not a CPU op", gop->name);
+	}
+	return add_cpu_step(c, &s);
+}
+
+static void free_compiler(struct compiler *c)
+{
+	free(c->cmd.data);
+	free(c->weights.data);
+	free(c->relocs);
+	free(c->steps);
+	free(c->offset);
+	free(c->storage);
+	free(c->last_use);
+}
+
+static struct npu_io io_of(struct compiler *c, int t)
+{
+	const struct npu_gtensor *gt = &c->g->tensors[t];
+	struct npu_io io = {
+		.offset = c->offset[t],
+		.bytes = gt->bytes,
+		.elem = gt->elem,
+		.scale = gt->qcount ? gt->scales[0] : 0,
+		.zero_point = gt->qcount ? gt->zero_points[0] : 0,
+	};
+
+	memcpy(io.shape, gt->shape, sizeof(io.shape));
+	return io;
+}
+
+NPU_API int npu_compile(struct npu_graph *g, struct npu_program **out)
+{
+	struct compiler c = { .g = g, .seg = -1 };
+	struct npu_program *p;
+	int i, ret;
+
+	if (!g || !out)
+		return -EINVAL;
+	g->error[0] = 0;
+	if (!g->noutputs)
+		return npu_graph_fail(g, -EINVAL, "the graph has no outputs (npu_graph_io)");
+	ret = plan_memory(&c);
+	for (i = 0; !ret && i < g->nops; i++) {
+		const struct npu_gop *op = &g->ops[i];
+
+		switch (op->info.type) {
+		case NPU_OP_CONV2D:
+		case NPU_OP_FULLY_CONNECTED:
+			ret = emit_conv(&c, op);
+			break;
+		case NPU_OP_MAXPOOL:
+		case NPU_OP_AVGPOOL:
+			ret = emit_pool(&c, op);
+			break;
+		case NPU_OP_ADD:
+		case NPU_OP_MUL:
+			ret = emit_eltwise(&c, op);
+			break;
+		case NPU_OP_RESHAPE:
+			if (g->tensors[op->info.inputs[0]].bytes !=
+			    g->tensors[op->info.output].bytes)
+				ret = npu_graph_fail(g, -EINVAL,
+						     "op %s: reshape changes the size",
+						     op->name);
+			break;
+		default:
+			ret = emit_cpu(&c, op);
+			break;
+		}
+	}
+	close_segment(&c);
+	p = ret ? NULL : calloc(1, sizeof(*p));
+	if (!ret && !p)
+		ret = -ENOMEM;
+	if (ret) {
+		free_compiler(&c);
+		return ret;
+	}
+	p->cmdbuf = c.cmd.data;
+	p->cmdbuf_size = c.cmd.size;
+	p->relocs = c.relocs;
+	p->nrelocs = c.nrelocs;
+	p->weights = c.weights.data;
+	p->weights_size = c.weights.size;
+	p->arena_size = c.arena ? c.arena : ARENA_ALIGN;
+	p->arena_unshared = c.unshared;
+	p->steps = c.steps;
+	p->nsteps = c.nsteps;
+	p->device_ops = c.device_ops;
+	p->cpu_ops = c.cpu_ops;
+	p->ninputs = g->ninputs;
+	p->noutputs = g->noutputs;
+	p->inputs = calloc(g->ninputs + 1, sizeof(*p->inputs));
+	p->outputs = calloc(g->noutputs, sizeof(*p->outputs));
+	if (!p->inputs || !p->outputs) {
+		c.cmd.data = NULL;
+		npu_program_free(p);
+		free_compiler(&c);
+		return -ENOMEM;
+	}
+	for (i = 0; i < g->ninputs; i++)
+		p->inputs[i] = io_of(&c, g->inputs[i]);
+	for (i = 0; i < g->noutputs; i++)
+		p->outputs[i] = io_of(&c, g->outputs[i]);
+	free(c.offset);
+	free(c.storage);
+	free(c.last_use);
+	*out = p;
+	return 0;
+}

@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: MIT
+/*
+ * libnpu: executors. Both run a program's own command buffers: "npu"
+ * hands them to the device through the driver, "ref" interprets them with
+ * the plain CPU reference (ref_ops.c). CPU steps are shared code.
+ *
+ * Copyright (c) 2026 The qnpu authors
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "device_internal.h"
+#include "program.h"
+#include "ref.h"
+
+struct npu_executor {
+	const struct npu_program *p;
+	enum npu_executor_kind kind;
+	uint8_t *cmd;			/* relocated command buffers */
+	uint8_t *arena;			/* host memory, or the mapped BO */
+	uint64_t base[NPU_REGION_COUNT];
+	uint64_t size[NPU_REGION_COUNT];
+	uint8_t *host[NPU_REGION_COUNT];
+	struct npu_device *dev;
+	struct npu_buffer *wbo, *abo, *cbo;
+};
+
+uint8_t *npu_relocate(const struct npu_program *p,
+		      const uint64_t base[NPU_REGION_COUNT])
+{
+	uint8_t *cmd = malloc(p->cmdbuf_size ? p->cmdbuf_size : 1);
+	uint32_t i;
+
+	if (!cmd)
+		return NULL;
+	memcpy(cmd, p->cmdbuf, p->cmdbuf_size);
+	for (i = 0; i < p->nrelocs; i++) {
+		uint64_t v;
+
+		memcpy(&v, cmd + p->relocs[i].offset, 8);
+		v += base[p->relocs[i].region];
+		memcpy(cmd + p->relocs[i].offset, &v, 8);
+	}
+	return cmd;
+}
+
+/* ---- the reference executor ---- */
+
+/* Host address of [va, va + len) in one region, or NULL (a fault). */
+static void *ref_addr(struct npu_executor *e, uint64_t va, uint64_t len)
+{
+	int r;
+
+	for (r = 0; r < NPU_REGION_COUNT; r++) {
+		if (va >= e->base[r] && va - e->base[r] <= e->size[r] &&
+		    len <= e->size[r] - (va - e->base[r]))
+			return e->host[r] + (va - e->base[r]);
+	}
+	return NULL;
+}
+
+static void *ref_tensor(struct npu_executor *e, const struct qnpu_tensor *t)
+{
+	return ref_addr(e, t->addr, npu_ref_tensor_span(t));
+}
+
+/* Run one descriptor; a qnpu status. */
+static uint32_t ref_desc(struct npu_executor *e, const uint8_t *p)
+{
+	struct qnpu_desc_header h;
+	int ret = 0;
+
+	memcpy(&h, p, sizeof(h));
+	switch (h.op) {
+	case QNPU_OP_NOP:
+	case QNPU_OP_BARRIER:
+		return QNPU_STATUS_OK;
+	case QNPU_OP_CONV2D:
+	case QNPU_OP_FULLY_CONNECTED: {
+		struct qnpu_desc_conv2d d;
+		struct qnpu_desc_fc f;
+		const struct qnpu_tensor *in, *out;
+		const struct qnpu_requant *rq;
+		uint64_t wv, bv, wbytes;
+		uint32_t cout;
+		void *x, *y, *w, *b = NULL, *cp = NULL;
+
+		if (h.op == QNPU_OP_CONV2D) {
+			memcpy(&d, p, sizeof(d));
+			in = &d.input, out = &d.output, rq = &d.requant;
+			wv = d.weights, bv = d.bias;
+			cout = d.output.dim[3];
+			wbytes = npu_ref_weight_bytes(cout, d.kernel_h, d.kernel_w,
+						      d.input.dim[3], d.groups);
+		} else {
+			memcpy(&f, p, sizeof(f));
+			in = &f.input, out = &f.output, rq = &f.requant;
+			wv = f.weights, bv = f.bias;
+			cout = f.output.dim[3];
+			wbytes = npu_ref_weight_bytes(cout, 1, 1, f.input.dim[3], 1);
+		}
+		x = ref_tensor(e, in);
+		y = ref_tensor(e, out);
+		w = ref_addr(e, wv, wbytes);
+		if (bv)
+			b = ref_addr(e, bv, 4ull * cout);
+		if (rq->channel_params)
+			cp = ref_addr(e, rq->channel_params, 8ull * cout);
+		if (!x || !y || !w || (bv && !b) || (rq->channel_params && !cp))
+			return QNPU_STATUS_MMU_FAULT;
+		ret = h.op == QNPU_OP_CONV2D ?
+		      npu_ref_conv2d(&d, x, y, w, b, cp) :
+		      npu_ref_fc(&f, x, y, w, b, cp);
+		break;
+	}
+	case QNPU_OP_MAXPOOL:
+	case QNPU_OP_AVGPOOL: {
+		struct qnpu_desc_pool d;
+		void *x, *y;
+
+		memcpy(&d, p, sizeof(d));
+		x = ref_tensor(e, &d.input);
+		y = ref_tensor(e, &d.output);
+		if (!x || !y)
+			return QNPU_STATUS_MMU_FAULT;
+		ret = h.op == QNPU_OP_MAXPOOL ? npu_ref_maxpool(&d, x, y) :
+		      npu_ref_avgpool(&d, x, y);
+		break;
+	}
+	case QNPU_OP_ADD:
+	case QNPU_OP_MUL: {
+		struct qnpu_desc_eltwise d;
+		void *a, *b = NULL, *y;
+
+		memcpy(&d, p, sizeof(d));
+		a = ref_tensor(e, &d.input1);
+		if (d.input2.addr)
+			b = ref_tensor(e, &d.input2);
+		y = ref_tensor(e, &d.output);
+		if (!a || !y || (d.input2.addr && !b))
+			return QNPU_STATUS_MMU_FAULT;
+		ret = h.op == QNPU_OP_ADD ? npu_ref_add(&d, a, b, y) :
+		      npu_ref_mul(&d, a, b, y);
+		break;
+	}
+	case QNPU_OP_COPY: {
+		struct qnpu_desc_copy d;
+		void *x, *y;
+
+		memcpy(&d, p, sizeof(d));
+		x = ref_tensor(e, &d.src);
+		y = ref_tensor(e, &d.dst);
+		if (!x || !y)
+			return QNPU_STATUS_MMU_FAULT;
+		ret = npu_ref_copy(&d, x, y);
+		break;
+	}
+	default:
+		return QNPU_STATUS_UNKNOWN_OP;
+	}
+	return ret ? (uint32_t)npu_ref_status(ret) : QNPU_STATUS_OK;
+}
+
+static int ref_segment(struct npu_executor *e, const struct npu_step *s,
+		       struct npu_job_result *res)
+{
+	const uint8_t *cb = e->cmd + s->cb_offset;
+	uint32_t off = sizeof(struct qnpu_cmdbuf_header), i;
+
+	for (i = 0; i < s->ndesc; i++) {
+		struct qnpu_desc_header h;
+		uint32_t status;
+
+		memcpy(&h, cb + off, sizeof(h));
+		status = ref_desc(e, cb + off);
+		if (status != QNPU_STATUS_OK) {
+			res->status = status;
+			res->error_offset = off;
+			return -EIO;
+		}
+		off += h.size;
+	}
+	return 0;
+}
+
+/* ---- the NPU executor ---- */
+
+static int npu_segment(struct npu_executor *e, const struct npu_step *s,
+		       struct npu_job_result *res)
+{
+	struct npu_buffer *bufs[] = { e->wbo, e->abo };
+	struct npu_job job = {
+		.cmdbuf = e->cbo, .offset = s->cb_offset, .size = s->cb_size,
+		.buffers = bufs, .buffer_count = 2,
+	};
+	uint64_t id;
+	int ret;
+
+	while ((ret = npu_submit(e->dev, &job, &id)) == -EBUSY)
+		;
+	if (ret)
+		return ret;
+	ret = npu_wait(e->dev, id, INT64_MAX, res);
+	if (ret)
+		return ret;
+	return res->status == QNPU_STATUS_OK ? 0 : -EIO;
+}
+
+static int npu_setup(struct npu_executor *e)
+{
+	const struct npu_program *p = e->p;
+	void *map;
+	int ret;
+
+	ret = npu_buffer_new(e->dev, p->weights_size ? p->weights_size : 64,
+			     NPU_BUFFER_DEVICE_READONLY, &e->wbo);
+	if (!ret)
+		ret = npu_buffer_new(e->dev, p->arena_size, 0, &e->abo);
+	if (!ret)
+		ret = npu_buffer_new(e->dev, p->cmdbuf_size ? p->cmdbuf_size : 64,
+				     NPU_BUFFER_DEVICE_READONLY, &e->cbo);
+	if (ret)
+		return ret;
+	e->base[NPU_REGION_WEIGHTS] = npu_buffer_addr(e->wbo);
+	e->base[NPU_REGION_ARENA] = npu_buffer_addr(e->abo);
+	e->cmd = npu_relocate(p, e->base);
+	if (!e->cmd)
+		return -ENOMEM;
+	ret = npu_buffer_map(e->wbo, &map);
+	if (ret)
+		return ret;
+	memcpy(map, p->weights, p->weights_size);
+	npu_buffer_unmap(e->wbo);
+	ret = npu_buffer_map(e->cbo, &map);
+	if (ret)
+		return ret;
+	memcpy(map, e->cmd, p->cmdbuf_size);
+	npu_buffer_unmap(e->cbo);
+	ret = npu_buffer_map(e->abo, &map);
+	e->arena = map;
+	return ret;
+}
+
+NPU_API int npu_executor_new(const struct npu_program *p,
+			     enum npu_executor_kind kind, struct npu_device *dev,
+			     struct npu_executor **out)
+{
+	struct npu_executor *e;
+	int ret = 0, r;
+
+	if (!p || !out || kind > NPU_EXEC_REF || (kind == NPU_EXEC_NPU && !dev))
+		return -EINVAL;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	e->p = p;
+	e->kind = kind;
+	e->dev = dev;
+	if (kind == NPU_EXEC_NPU) {
+		ret = npu_setup(e);
+	} else {
+		e->arena = calloc(1, p->arena_size);
+		for (r = 0; r < NPU_REGION_COUNT; r++)
+			e->base[r] = NPU_REF_REGION_BASE(r);
+		e->size[NPU_REGION_WEIGHTS] = p->weights_size;
+		e->size[NPU_REGION_ARENA] = p->arena_size;
+		e->host[NPU_REGION_WEIGHTS] = p->weights;
+		e->host[NPU_REGION_ARENA] = e->arena;
+		e->cmd = npu_relocate(p, e->base);
+		if (!e->arena || !e->cmd)
+			ret = -ENOMEM;
+	}
+	if (ret) {
+		npu_executor_free(e);
+		return ret;
+	}
+	*out = e;
+	return 0;
+}
+
+NPU_API void npu_executor_free(struct npu_executor *e)
+{
+	if (!e)
+		return;
+	if (e->kind == NPU_EXEC_NPU) {
+		if (e->arena)
+			npu_buffer_unmap(e->abo);
+		npu_buffer_free(e->wbo);
+		npu_buffer_free(e->abo);
+		npu_buffer_free(e->cbo);
+	} else {
+		free(e->arena);
+	}
+	free(e->cmd);
+	free(e);
+}
+
+NPU_API int npu_executor_run(struct npu_executor *e, const void *const *inputs,
+			     void *const *outputs, struct npu_job_result *result)
+{
+	const struct npu_program *p;
+	struct npu_job_result res = { 0 };
+	uint32_t i;
+	int ret = 0;
+
+	if (!e || (e->p->ninputs && !inputs) || !outputs)
+		return -EINVAL;
+	p = e->p;
+	for (i = 0; i < p->ninputs; i++) {
+		if (!inputs[i])
+			return -EINVAL;
+		memcpy(e->arena + p->inputs[i].offset, inputs[i],
+		       p->inputs[i].bytes);
+	}
+	for (i = 0; !ret && i < p->nsteps; i++) {
+		const struct npu_step *s = &p->steps[i];
+
+		if (s->kind != NPU_STEP_DEVICE)
+			npu_cpu_step(s, e->arena);
+		else if (e->kind == NPU_EXEC_NPU)
+			ret = npu_segment(e, s, &res);
+		else
+			ret = ref_segment(e, s, &res);
+	}
+	if (result)
+		*result = res;
+	if (ret)
+		return ret;
+	for (i = 0; i < p->noutputs; i++) {
+		if (!outputs[i])
+			return -EINVAL;
+		memcpy(outputs[i], e->arena + p->outputs[i].offset,
+		       p->outputs[i].bytes);
+	}
+	return 0;
+}

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libnpu: graph and program internals.
+ *
+ * A program is a set of command buffers (one per run of device ops),
+ * a weights blob, an activation arena plan and the CPU steps between
+ * device segments. Addresses in the command buffers are written as
+ * region-relative offsets; each executor relocates them to where it put
+ * the regions.
+ *
+ * Copyright (c) 2026 The qnpu authors
+ */
+#ifndef NPU_PROGRAM_H
+#define NPU_PROGRAM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "npu/graph.h"
+
+#define NPU_PROGRAM_MAGIC	0x50555051u	/* "QPUP" */
+#define NPU_PROGRAM_VERSION	1
+
+enum npu_region {
+	NPU_REGION_WEIGHTS = 0,
+	NPU_REGION_ARENA = 1,
+	NPU_REGION_COUNT
+};
+
+/* Where the reference executor places the regions (any distinct VAs). */
+#define NPU_REF_REGION_BASE(r)	((uint64_t)((r) + 1) << 32)
+
+struct npu_reloc {
+	uint32_t offset;	/* of a little-endian u64 in the cmdbuf blob */
+	uint32_t region;	/* enum npu_region */
+};
+
+enum npu_step_kind {
+	NPU_STEP_DEVICE,
+	NPU_STEP_QUANTIZE,
+	NPU_STEP_DEQUANTIZE,
+	NPU_STEP_SOFTMAX,
+};
+
+struct npu_step {
+	uint32_t kind;		/* enum npu_step_kind */
+	uint32_t cb_offset;	/* device: command buffer in the blob */
+	uint32_t cb_size;
+	uint32_t ndesc;
+	uint64_t in_offset;	/* CPU steps: arena offsets */
+	uint64_t out_offset;
+	uint64_t count;		/* elements */
+	uint32_t inner;		/* softmax: the C extent */
+	uint32_t pad;
+	float scale;		/* quantize/dequantize parameters */
+	int32_t zero_point;
+};
+
+struct npu_io {
+	uint64_t offset;	/* in the arena */
+	uint64_t bytes;
+	uint32_t elem;		/* enum npu_elem */
+	uint32_t shape[4];
+	float scale;
+	int32_t zero_point;
+};
+
+struct npu_program {
+	uint8_t *cmdbuf;
+	uint32_t cmdbuf_size;
+	struct npu_reloc *relocs;
+	uint32_t nrelocs;
+	uint8_t *weights;
+	uint64_t weights_size;
+	uint64_t arena_size;
+	uint64_t arena_unshared;
+	struct npu_step *steps;
+	uint32_t nsteps;
+	struct npu_io *inputs;
+	uint32_t ninputs;
+	struct npu_io *outputs;
+	uint32_t noutputs;
+	uint32_t device_ops;
+	uint32_t cpu_ops;
+};
+
+/* Graph internals (graph.c), read by the compiler. */
+struct npu_gtensor {
+	char name[64];
+	enum npu_elem elem;
+	uint32_t shape[4];
+	uint32_t qcount;
+	float *scales;
+	int32_t *zero_points;
+	void *data;
+	size_t bytes;
+};
+
+struct npu_gop {
+	struct npu_op_info info;
+	char name[64];
+};
+
+struct npu_graph {
+	struct npu_gtensor *tensors;
+	int ntensors;
+	struct npu_gop *ops;
+	int nops;
+	int *inputs, *outputs;
+	int ninputs, noutputs;
+	char error[256];
+};
+
+int npu_graph_fail(struct npu_graph *g, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+size_t npu_elem_size(enum npu_elem e);
+uint64_t npu_shape_count(const uint32_t shape[4]);
+
+/* CPU steps, shared by the executors (exec_cpu.c). */
+void npu_cpu_step(const struct npu_step *s, uint8_t *arena);
+
+/* Relocated copy of a program's command buffers (exec.c). */
+uint8_t *npu_relocate(const struct npu_program *p,
+		      const uint64_t base[NPU_REGION_COUNT]);
+
+#endif /* NPU_PROGRAM_H */

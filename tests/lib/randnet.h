@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Random quantized networks for tests of the compiler and the executors:
+ * a chain of convolutions (plain, grouped, depthwise, strided, dilated,
+ * padded, per-channel or per-tensor), pools, residual adds, muls and a
+ * fully connected head, with random but sane quantization parameters.
+ *
+ * Copyright (c) 2026 The qnpu authors
+ */
+#ifndef RANDNET_H
+#define RANDNET_H
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <npu/graph.h>
+
+#define RANDNET_MAX_TENSORS 1024
+
+struct randnet {
+	uint64_t rng;
+	float qs[RANDNET_MAX_TENSORS];	/* activation qparams by tensor id */
+	int32_t qz[RANDNET_MAX_TENSORS];
+	int input, output;
+	uint32_t in_shape[4], out_shape[4];
+	int layers;
+};
+
+static inline uint32_t rn_next(struct randnet *r)
+{
+	r->rng ^= r->rng << 13;
+	r->rng ^= r->rng >> 7;
+	r->rng ^= r->rng << 17;
+	return (uint32_t)(r->rng >> 16);
+}
+
+static inline int rn_range(struct randnet *r, int lo, int hi)
+{
+	return lo + (int)(rn_next(r) % (uint32_t)(hi - lo + 1));
+}
+
+/* An int8 activation tensor with random scale and zero point. */
+static inline int rn_act(struct npu_graph *g, struct randnet *r,
+			 const uint32_t shape[4], const char *name)
+{
+	float s = 0.01f + (rn_next(r) % 1000) / 20000.0f;
+	int32_t z = rn_range(r, -20, 20);
+	struct npu_tensor_info t = {
+		.name = name, .elem = NPU_ELEM_INT8, .qcount = 1,
+		.scales = &s, .zero_points = &z,
+	};
+	int id = -1;
+
+	memcpy(t.shape, shape, sizeof(t.shape));
+	npu_graph_tensor(g, &t, &id);
+	if (id >= 0 && id < RANDNET_MAX_TENSORS) {
+		r->qs[id] = s;
+		r->qz[id] = z;
+	}
+	return id;
+}
+
+/* An int8 tensor of @shape with the quantization of tensor @like. */
+static inline int randnet_same_q(struct npu_graph *g, struct randnet *r,
+				 int like, const uint32_t shape[4])
+{
+	struct npu_tensor_info t = {
+		.name = "same-q", .elem = NPU_ELEM_INT8, .qcount = 1,
+		.scales = &r->qs[like], .zero_points = &r->qz[like],
+	};
+	int id = -1;
+
+	memcpy(t.shape, shape, sizeof(t.shape));
+	npu_graph_tensor(g, &t, &id);
+	if (id >= 0 && id < RANDNET_MAX_TENSORS) {
+		r->qs[id] = r->qs[like];
+		r->qz[id] = r->qz[like];
+	}
+	return id;
+}
+
+/* Constant weights [cout][kh][kw][cin_g], per-channel or per-tensor. */
+static inline int rn_weights(struct npu_graph *g, struct randnet *r,
+			     uint32_t cout, uint32_t kh, uint32_t kw,
+			     uint32_t cin_g, int *bias)
+{
+	uint32_t n = cout * kh * kw * cin_g, i, per_channel = rn_next(r) & 1;
+	int8_t *w = malloc(n);
+	int32_t *b = malloc(4 * cout), *z = calloc(cout, 4);
+	float *s = malloc(4 * cout);
+	struct npu_tensor_info t = { .name = "weights", .elem = NPU_ELEM_INT8,
+				     .shape = { cout, kh, kw, cin_g } };
+	struct npu_tensor_info bt = { .name = "bias", .elem = NPU_ELEM_INT32,
+				      .shape = { 1, 1, 1, cout } };
+	int id = -1;
+
+	for (i = 0; i < n; i++)
+		w[i] = (int8_t)rn_range(r, -127, 127);
+	for (i = 0; i < cout; i++) {
+		s[i] = 0.002f + (rn_next(r) % 100) / 20000.0f;
+		b[i] = rn_range(r, -3000, 3000);
+	}
+	t.qcount = per_channel ? cout : 1;
+	t.scales = s;
+	t.zero_points = z;
+	t.data = w;
+	npu_graph_tensor(g, &t, &id);
+	bt.data = b;
+	npu_graph_tensor(g, &bt, bias);
+	free(w);
+	free(b);
+	free(z);
+	free(s);
+	return id;
+}
+
+/*
+ * Build a random network on @g: input [1][h][w][c] int8, output int8.
+ * @seed makes it reproducible.
+ */
+static inline void randnet_build(struct npu_graph *g, struct randnet *r,
+				 uint64_t seed)
+{
+	uint32_t shape[4];
+	int x, i, layers;
+
+	memset(r, 0, sizeof(*r));
+	r->rng = seed * 0x9e3779b97f4a7c15ull + 1;
+	shape[0] = rn_range(r, 1, 2);
+	shape[1] = rn_range(r, 4, 12);
+	shape[2] = rn_range(r, 4, 12);
+	shape[3] = rn_range(r, 1, 8);
+	memcpy(r->in_shape, shape, sizeof(shape));
+	x = r->input = rn_act(g, r, shape, "input");
+	layers = rn_range(r, 2, 6);
+	for (i = 0; i < layers; i++) {
+		struct npu_op_info op = { .inputs = { x, -1, -1 }, .name = "layer" };
+		uint32_t os[4];
+		int kind = rn_range(r, 0, 5), y;
+
+		memcpy(os, shape, sizeof(os));
+		op.act = (enum npu_activation)rn_range(r, 0, 2);
+		op.rounding = rn_range(r, 0, 1);
+		if (kind <= 2) {	/* conv: plain, depthwise, grouped */
+			uint32_t k = rn_range(r, 1, 3), groups = 1, cout;
+			uint32_t d = k > 1 && rn_range(r, 0, 3) == 0 ? 2 : 1;
+			uint32_t span = (k - 1) * d + 1, st = rn_range(r, 1, 2);
+			uint32_t pad = span / 2;
+			int bias;
+
+			if (shape[1] + 2 * pad < span || shape[2] + 2 * pad < span)
+				continue;
+			if (kind == 1 && shape[3] > 1) {
+				groups = shape[3];
+				cout = shape[3];
+			} else if (kind == 2 && shape[3] % 2 == 0) {
+				groups = 2;
+				cout = 2 * rn_range(r, 1, 6);
+			} else {
+				cout = rn_range(r, 1, 20);
+			}
+			os[1] = (shape[1] + 2 * pad - span) / st + 1;
+			os[2] = (shape[2] + 2 * pad - span) / st + 1;
+			os[3] = cout;
+			op.type = NPU_OP_CONV2D;
+			op.inputs[1] = rn_weights(g, r, cout, k, k, shape[3] / groups,
+						  &bias);
+			op.inputs[2] = bias;
+			op.stride[0] = op.stride[1] = st;
+			op.dilation[0] = op.dilation[1] = d;
+			op.pad[0] = op.pad[1] = op.pad[2] = op.pad[3] = pad;
+			op.groups = groups;
+		} else if (kind == 3) {	/* pool: shares the input's qparams */
+			if (shape[1] < 2 || shape[2] < 2)
+				continue;
+			op.type = rn_range(r, 0, 1) ? NPU_OP_MAXPOOL : NPU_OP_AVGPOOL;
+			op.kernel[0] = op.kernel[1] = 2;
+			op.stride[0] = op.stride[1] = 2;
+			op.act = NPU_ACT_NONE;
+			os[1] = shape[1] / 2;
+			os[2] = shape[2] / 2;
+			y = randnet_same_q(g, r, x, os);
+			op.output = y;
+			if (npu_graph_op(g, &op) == 0) {
+				x = y;
+				memcpy(shape, os, sizeof(os));
+				r->layers++;
+			}
+			continue;
+		} else {		/* residual add or mul with a 1x1 conv */
+			struct npu_op_info side = op;
+			int bias, b;
+
+			side.type = NPU_OP_CONV2D;
+			side.inputs[1] = rn_weights(g, r, shape[3], 1, 1, shape[3],
+						    &bias);
+			side.inputs[2] = bias;
+			side.act = NPU_ACT_NONE;
+			b = rn_act(g, r, shape, "side");
+			side.output = b;
+			if (npu_graph_op(g, &side))
+				continue;
+			op.type = kind == 4 ? NPU_OP_ADD : NPU_OP_MUL;
+			op.inputs[1] = b;
+		}
+		y = rn_act(g, r, os, "out");
+		op.output = y;
+		if (npu_graph_op(g, &op) == 0) {
+			x = y;
+			memcpy(shape, os, sizeof(os));
+			r->layers++;
+		}
+	}
+	/* A fully connected head over the flattened features. */
+	{
+		uint32_t flat[4] = { shape[0], 1, 1, shape[1] * shape[2] * shape[3] };
+		uint32_t cls = rn_range(r, 2, 12), os[4] = { shape[0], 1, 1, cls };
+		struct npu_op_info rs = { .type = NPU_OP_RESHAPE, .name = "flatten",
+					  .inputs = { x, -1, -1 } };
+		struct npu_op_info fc = { .type = NPU_OP_FULLY_CONNECTED,
+					  .name = "fc" };
+		int bias;
+
+		rs.output = randnet_same_q(g, r, x, flat);
+		npu_graph_op(g, &rs);
+		fc.inputs[0] = rs.output;
+		fc.inputs[1] = rn_weights(g, r, cls, 1, 1, flat[3], &bias);
+		fc.inputs[2] = bias;
+		fc.output = rn_act(g, r, os, "logits");
+		fc.rounding = rn_range(r, 0, 1);
+		npu_graph_op(g, &fc);
+		r->output = fc.output;
+		memcpy(r->out_shape, os, sizeof(os));
+	}
+	npu_graph_io(g, &r->input, 1, &r->output, 1);
+}
+
+#endif /* RANDNET_H */

@@ -68,7 +68,7 @@ NPU_SOVER := 0
 NPU_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -fPIC -fvisibility=hidden \
 	-Ilibnpu/include -Iuapi/drm -Ihw $(DRM_CFLAGS)
 
-libnpu: $(B)/lib/libnpu.so $(B)/lib/libnpu.a
+libnpu: $(B)/lib/libnpu.so $(B)/lib/libnpu.a $(B)/lib/libnpu-emu.so.0
 
 $(B)/libnpu/%.o: libnpu/src/%.c $(NPU_HDRS) $(wildcard uapi/drm/*.h)
 	@mkdir -p $(@D)
@@ -76,7 +76,7 @@ $(B)/libnpu/%.o: libnpu/src/%.c $(NPU_HDRS) $(wildcard uapi/drm/*.h)
 
 $(B)/lib/libnpu.so: $(NPU_OBJS)
 	@mkdir -p $(@D)
-	$(CC) -shared -Wl,-soname,libnpu.so.$(NPU_SOVER) -o $@.$(NPU_SOVER) $^ $(DRM_LIBS) -lpthread -lm
+	$(CC) -shared -Wl,-soname,libnpu.so.$(NPU_SOVER) -o $@.$(NPU_SOVER) $^ $(DRM_LIBS) -lpthread -lm -ldl
 	ln -sf libnpu.so.$(NPU_SOVER) $@
 
 $(B)/lib/libnpu.a: $(NPU_OBJS)
@@ -98,6 +98,18 @@ $(B)/emu/%.o: emulator/core/%.c $(wildcard emulator/core/*.h hw/*.h uapi/drm/*.h
 
 $(B)/emu/libqnpu-emu.a: $(EMU_OBJS)
 	rm -f $@ && ar rcs $@ $^
+
+# libnpu's "emu" executor: the core as a plugin (GPL, loaded with dlopen).
+EMU_PIC_OBJS := $(EMU_SRCS:emulator/core/%.c=$(B)/emu-pic/%.o)
+
+$(B)/emu-pic/%.o: emulator/core/%.c $(wildcard emulator/core/*.h hw/*.h uapi/drm/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(EMU_CFLAGS) -fPIC -c $< -o $@
+
+$(B)/lib/libnpu-emu.so.0: emulator/plugin/npu_emu.c $(EMU_PIC_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(EMU_CFLAGS) -fPIC -shared -Wl,-soname,libnpu-emu.so.0 $^ -o $@ \
+		-lpthread
 
 # ---- tools -----------------------------------------------------------
 TOOL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -Ilibnpu/include
@@ -146,6 +158,12 @@ $(B)/tests/test_ref: tests/host/test_ref.c $(B)/lib/libnpu.a $(NPU_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(TOOL_CFLAGS) -Ilibnpu/src -Iuapi/drm $< -o $@ $(B)/lib/libnpu.a \
 		$(DRM_LIBS) $(CMOCKA_LIBS) -lm
+
+$(B)/tests/test_exec: tests/host/test_exec.c tests/lib/randnet.h $(B)/lib/libnpu.a \
+		$(B)/lib/libnpu-emu.so.0
+	@mkdir -p $(@D)
+	$(CC) $(TOOL_CFLAGS) -DEMU_PLUGIN_PATH='"$(B)/lib/libnpu-emu.so.0"' $< -o $@ \
+		$(B)/lib/libnpu.a $(DRM_LIBS) $(CMOCKA_LIBS) -lpthread -lm -ldl
 
 $(B)/tests/test_quant: tests/host/test_quant.c $(B)/lib/libnpu.a $(NPU_HDRS)
 	@mkdir -p $(@D)
@@ -278,6 +296,7 @@ install: libnpu tools
 	install -m 755 $(B)/lib/libnpu.so.$(NPU_SOVER) $(DESTDIR)$(PREFIX)/lib/
 	ln -sf libnpu.so.$(NPU_SOVER) $(DESTDIR)$(PREFIX)/lib/libnpu.so
 	install -m 644 $(B)/lib/libnpu.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(B)/lib/libnpu-emu.so.0 $(DESTDIR)$(PREFIX)/lib/
 	sed -e 's|@PREFIX@|$(PREFIX)|' libnpu/libnpu.pc.in \
 		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/libnpu.pc
 	install -m 755 $(B)/bin/npu-info $(DESTDIR)$(PREFIX)/bin/

@@ -6,6 +6,7 @@
  *
  * Copyright (c) 2026 The qnpu authors
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,18 @@ struct npu_executor {
 	uint8_t *host[NPU_REGION_COUNT];
 	struct npu_device *dev;
 	struct npu_buffer *wbo, *abo, *cbo;
+	/* emu: the plugin and its simulated system */
+	void *dl;
+	void *emu;
+	void *(*emu_open)(unsigned int, const uint64_t *, const uint64_t *,
+			  void **, unsigned int);
+	int (*emu_run)(void *, uint64_t, uint32_t, uint32_t *, uint32_t *,
+		       uint64_t *);
+	void (*emu_close)(void *);
 };
+
+#define EMU_PLUGIN_VERSION	1
+#define EMU_CB_BASE		NPU_REF_REGION_BASE(NPU_REGION_COUNT)
 
 uint8_t *npu_relocate(const struct npu_program *p,
 		      const uint64_t base[NPU_REGION_COUNT])
@@ -207,6 +219,57 @@ static int npu_segment(struct npu_executor *e, const struct npu_step *s,
 	return res->status == QNPU_STATUS_OK ? 0 : -EIO;
 }
 
+/* ---- the emulator executor (a plugin: the emulator is GPL) ---- */
+
+static int emu_setup(struct npu_executor *e)
+{
+	const char *path = getenv("NPU_EMU_PLUGIN");
+	const struct npu_program *p = e->p;
+	uint64_t va[3], size[3];
+	void *host[3];
+	int (*version)(void);
+	int r;
+
+	e->dl = dlopen(path ? path : "libnpu-emu.so.0", RTLD_NOW | RTLD_LOCAL);
+	if (!e->dl)
+		return -ENOENT;
+	version = (int (*)(void))dlsym(e->dl, "npu_emu_plugin_version");
+	e->emu_open = dlsym(e->dl, "npu_emu_open");
+	e->emu_run = dlsym(e->dl, "npu_emu_run");
+	e->emu_close = dlsym(e->dl, "npu_emu_close");
+	if (!version || !e->emu_open || !e->emu_run || !e->emu_close ||
+	    version() != EMU_PLUGIN_VERSION)
+		return NPU_E_ABI;
+
+	for (r = 0; r < NPU_REGION_COUNT; r++)
+		va[r] = e->base[r] = NPU_REF_REGION_BASE(r);
+	size[NPU_REGION_WEIGHTS] = p->weights_size ? p->weights_size : 1;
+	size[NPU_REGION_ARENA] = p->arena_size;
+	va[2] = EMU_CB_BASE;
+	size[2] = p->cmdbuf_size ? p->cmdbuf_size : 1;
+	e->emu = e->emu_open(3, va, size, host, 1);
+	if (!e->emu)
+		return -ENOMEM;
+	e->cmd = npu_relocate(p, e->base);
+	if (!e->cmd)
+		return -ENOMEM;
+	memcpy(host[NPU_REGION_WEIGHTS], p->weights, p->weights_size);
+	memcpy(host[2], e->cmd, p->cmdbuf_size);
+	e->arena = host[NPU_REGION_ARENA];
+	return 0;
+}
+
+static int emu_segment(struct npu_executor *e, const struct npu_step *s,
+		       struct npu_job_result *res)
+{
+	int ret = e->emu_run(e->emu, EMU_CB_BASE + s->cb_offset, s->cb_size,
+			     &res->status, &res->error_offset, &res->cycles);
+
+	if (ret)
+		return ret;
+	return res->status == QNPU_STATUS_OK ? 0 : -EIO;
+}
+
 static int npu_setup(struct npu_executor *e)
 {
 	const struct npu_program *p = e->p;
@@ -249,7 +312,7 @@ NPU_API int npu_executor_new(const struct npu_program *p,
 	struct npu_executor *e;
 	int ret = 0, r;
 
-	if (!p || !out || kind > NPU_EXEC_REF || (kind == NPU_EXEC_NPU && !dev))
+	if (!p || !out || kind > NPU_EXEC_EMU || (kind == NPU_EXEC_NPU && !dev))
 		return -EINVAL;
 	e = calloc(1, sizeof(*e));
 	if (!e)
@@ -259,6 +322,8 @@ NPU_API int npu_executor_new(const struct npu_program *p,
 	e->dev = dev;
 	if (kind == NPU_EXEC_NPU) {
 		ret = npu_setup(e);
+	} else if (kind == NPU_EXEC_EMU) {
+		ret = emu_setup(e);
 	} else {
 		e->arena = calloc(1, p->arena_size);
 		for (r = 0; r < NPU_REGION_COUNT; r++)
@@ -289,6 +354,11 @@ NPU_API void npu_executor_free(struct npu_executor *e)
 		npu_buffer_free(e->wbo);
 		npu_buffer_free(e->abo);
 		npu_buffer_free(e->cbo);
+	} else if (e->kind == NPU_EXEC_EMU) {
+		if (e->emu)
+			e->emu_close(e->emu);
+		if (e->dl)
+			dlclose(e->dl);
 	} else {
 		free(e->arena);
 	}
@@ -320,6 +390,8 @@ NPU_API int npu_executor_run(struct npu_executor *e, const void *const *inputs,
 			npu_cpu_step(s, e->arena);
 		else if (e->kind == NPU_EXEC_NPU)
 			ret = npu_segment(e, s, &res);
+		else if (e->kind == NPU_EXEC_EMU)
+			ret = emu_segment(e, s, &res);
 		else
 			ret = ref_segment(e, s, &res);
 	}

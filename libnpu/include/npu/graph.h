@@ -169,6 +169,8 @@ NPU_API int npu_program_stats(const struct npu_program *p,
 enum npu_executor_kind {
 	NPU_EXEC_NPU,	/* the device, through the kernel driver */
 	NPU_EXEC_REF,	/* the plain CPU reference */
+	NPU_EXEC_EMU,	/* the emulator core in process (libnpu-emu.so.0,
+			 * or the file $NPU_EMU_PLUGIN names); no VM needed */
 };
 
 /** struct npu_executor - a program loaded for running (opaque) */
@@ -180,6 +182,8 @@ struct npu_executor;
  * @kind: where
  * @dev: the device, for NPU_EXEC_NPU; NULL otherwise
  * @out: the executor
+ *
+ * Return: 0; -ENOENT when NPU_EXEC_EMU cannot find its plugin.
  */
 NPU_API int npu_executor_new(const struct npu_program *p,
 			     enum npu_executor_kind kind, struct npu_device *dev,

@@ -9,7 +9,7 @@ set -eu
 DEB_PKGS="
 build-essential pkg-config git make gcc rsync cpio xz-utils zstd kmod file
 busybox-static dpkg-dev
-libdrm-dev libcmocka-dev sparse clang-14 libfuzzer-14-dev llvm-14
+libdrm-dev libcmocka-dev sparse clang-14 libfuzzer-14-dev libclang-rt-14-dev llvm-14
 ninja-build python3-pycotap libglib2.0-dev libpixman-1-dev libfdt-dev
 flex bison python3-venv qemu-system-data seabios ipxe-qemu
 linux-source-6.12

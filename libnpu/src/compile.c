@@ -69,6 +69,7 @@ struct compiler {
 	int *last_use;
 	uint64_t arena, unshared;
 	uint32_t device_ops, cpu_ops;
+	uint64_t sram;		/* bytes a tiled layer must fit in */
 };
 
 static int add_reloc(struct compiler *c, size_t offset, uint32_t region)
@@ -366,6 +367,68 @@ static bool quantized8(const struct npu_gtensor *t)
 	return t->elem == NPU_ELEM_INT8 && t->qcount == 1;
 }
 
+static int emit_conv_desc(struct compiler *c,
+			  const struct qnpu_desc_conv2d *d, bool params)
+{
+	size_t at;
+	int ret = add_desc(c, d, sizeof(*d), &at);
+
+	if (!ret)
+		ret = reloc_tensor(c, at, offsetof(struct qnpu_desc_conv2d, input.addr));
+	if (!ret)
+		ret = reloc_tensor(c, at, offsetof(struct qnpu_desc_conv2d, output.addr));
+	if (!ret)
+		ret = reloc_weights(c, at, offsetof(struct qnpu_desc_conv2d, weights));
+	if (!ret)
+		ret = reloc_weights(c, at, offsetof(struct qnpu_desc_conv2d, bias));
+	if (!ret && params)
+		ret = reloc_weights(c, at, offsetof(struct qnpu_desc_conv2d,
+						    requant.channel_params));
+	return ret;
+}
+
+/*
+ * A convolution whose input, weights and output do not fit the SRAM is
+ * split into bands of output rows, each with the input rows (and the
+ * padding) it needs: the same arithmetic, bit for bit, in pieces that fit.
+ */
+static int emit_conv_tiles(struct compiler *c, const struct qnpu_desc_conv2d *d,
+			   uint64_t wbytes, bool params)
+{
+	uint32_t H = d->input.dim[1], OH = d->output.dim[1], rows, r0;
+	uint32_t span = (d->kernel_h - 1) * d->dilation_h + 1;
+	uint64_t in_row = (uint64_t)d->input.dim[0] * d->input.dim[2] * d->input.dim[3];
+	uint64_t out_row = (uint64_t)d->output.dim[0] * d->output.dim[2] *
+			   d->output.dim[3] * (d->output.dtype == QNPU_DTYPE_INT32 ? 4 : 1);
+	int ret = 0;
+
+	if (in_row * H + wbytes + out_row * OH <= c->sram)
+		return emit_conv_desc(c, d, params);
+	for (rows = OH; rows > 1; rows--) {
+		uint64_t need = ((uint64_t)(rows - 1) * d->stride_h + span) * in_row +
+				rows * out_row + wbytes;
+
+		if (need <= c->sram)
+			break;
+	}
+	for (r0 = 0; r0 < OH && !ret; r0 += rows) {
+		uint32_t r1 = r0 + rows < OH ? r0 + rows : OH;
+		int64_t start = (int64_t)r0 * d->stride_h - d->pad_top;
+		int64_t end = (int64_t)(r1 - 1) * d->stride_h - d->pad_top + span;
+		int64_t cs = start < 0 ? 0 : start, ce = end > H ? H : end;
+		struct qnpu_desc_conv2d t = *d;
+
+		t.pad_top = start < 0 ? -start : 0;
+		t.pad_bottom = end > H ? end - H : 0;
+		t.input.addr += cs * d->input.stride[1];
+		t.input.dim[1] = ce - cs;
+		t.output.addr += (uint64_t)r0 * d->output.stride[1];
+		t.output.dim[1] = r1 - r0;
+		ret = emit_conv_desc(c, &t, params);
+	}
+	return ret;
+}
+
 static int emit_conv(struct compiler *c, const struct npu_gop *gop)
 {
 	const struct npu_op_info *o = &gop->info;
@@ -537,18 +600,7 @@ static int emit_conv(struct compiler *c, const struct npu_gop *gop)
 				     gop->name, (unsigned long long)k, NPU_REF_MAX_K);
 		goto out;
 	}
-	ret = add_desc(c, &d, sizeof(d), &at);
-	if (!ret)
-		ret = reloc_tensor(c, at, offsetof(struct qnpu_desc_conv2d, input.addr));
-	if (!ret)
-		ret = reloc_tensor(c, at, offsetof(struct qnpu_desc_conv2d, output.addr));
-	if (!ret)
-		ret = reloc_weights(c, at, offsetof(struct qnpu_desc_conv2d, weights));
-	if (!ret)
-		ret = reloc_weights(c, at, offsetof(struct qnpu_desc_conv2d, bias));
-	if (!ret && p_off != UINT64_MAX)
-		ret = reloc_weights(c, at, offsetof(struct qnpu_desc_conv2d,
-						    requant.channel_params));
+	ret = emit_conv_tiles(c, &d, wbytes, p_off != UINT64_MAX);
 out:
 	(void)out_shape;
 	free(packed);
@@ -576,10 +628,17 @@ static int emit_pool(struct compiler *c, const struct npu_gop *gop)
 	d.hdr = (struct qnpu_desc_header){
 		o->type == NPU_OP_MAXPOOL ? QNPU_OP_MAXPOOL : QNPU_OP_AVGPOOL, 1,
 		0, sizeof(d) };
+	if (o->type == NPU_OP_GLOBAL_AVGPOOL &&
+	    (out->shape[1] != 1 || out->shape[2] != 1))
+		return npu_graph_fail(g, -EINVAL,
+				      "op %s: a global average pool gives 1x1, not %ux%u",
+				      gop->name, out->shape[1], out->shape[2]);
 	d.input = arena_tensor(c, o->inputs[0], NULL);
 	d.output = arena_tensor(c, o->output, NULL);
-	d.kernel_h = o->kernel[0] ? o->kernel[0] : x->shape[1];
-	d.kernel_w = o->kernel[1] ? o->kernel[1] : x->shape[2];
+	d.kernel_h = o->kernel[0] && o->type != NPU_OP_GLOBAL_AVGPOOL ?
+		     o->kernel[0] : x->shape[1];
+	d.kernel_w = o->kernel[1] && o->type != NPU_OP_GLOBAL_AVGPOOL ?
+		     o->kernel[1] : x->shape[2];
 	d.stride_h = o->stride[0] ? o->stride[0] : 1;
 	d.stride_w = o->stride[1] ? o->stride[1] : 1;
 	d.pad_top = o->pad[0];
@@ -671,6 +730,158 @@ static int emit_eltwise(struct compiler *c, const struct npu_gop *gop)
 	return ret;
 }
 
+/*
+ * A single-input ADD requantizes x to the output's parameters exactly as
+ * docs/arithmetic.md 4.2 says; its clamp is the activation. With equal
+ * parameters it is a standalone ReLU, ReLU6 or clamp.
+ */
+static int emit_rescale(struct compiler *c, const struct npu_gop *gop)
+{
+	const struct npu_op_info *o = &gop->info;
+	struct npu_graph *g = c->g;
+	const struct npu_gtensor *x = &g->tensors[o->inputs[0]];
+	const struct npu_gtensor *out = &g->tensors[o->output];
+	struct qnpu_desc_eltwise d = { .hdr = { QNPU_OP_ADD, 1, 0, sizeof(d) } };
+	uint64_t unused;
+	size_t at;
+	int ret, i;
+
+	if (!quantized8(x) || !quantized8(out))
+		return npu_graph_fail(g, -EINVAL,
+				      "op %s: rescale takes int8 to int8, per tensor",
+				      gop->name);
+	for (i = 0; i < 4; i++) {
+		if (x->shape[i] != out->shape[i])
+			return npu_graph_fail(g, -EINVAL, "op %s: %s and %s differ in shape",
+					      gop->name, x->name, out->name);
+	}
+	d.input1 = arena_tensor(c, o->inputs[0], NULL);
+	d.output = arena_tensor(c, o->output, NULL);
+	d.input1_zero_point = x->zero_points[0];
+	d.left_shift = 20;
+	d.input1_multiplier = 1 << 30;	/* S1 / (2 * S1) = 1/2 */
+	d.input1_shift = 0;
+	ret = requant_of(c, gop->name, 1.0, NULL, out, o->act, o->rounding,
+			 &d.requant, &unused);
+	if (!ret)
+		ret = npu_ref_quantize_multiplier(2.0 * x->scales[0] /
+						  ((1 << 20) * (double)out->scales[0]),
+						  &d.requant.multiplier,
+						  &d.requant.shift);
+	if (ret)
+		return npu_graph_fail(g, ret, "op %s: multipliers", gop->name);
+	ret = add_desc(c, &d, sizeof(d), &at);
+	if (!ret)
+		ret = reloc_tensor(c, at, offsetof(struct qnpu_desc_eltwise, input1.addr));
+	if (!ret)
+		ret = reloc_tensor(c, at, offsetof(struct qnpu_desc_eltwise, output.addr));
+	return ret;
+}
+
+/* Concatenation along C: one strided COPY per input into its slice. */
+static int emit_concat(struct compiler *c, const struct npu_gop *gop)
+{
+	const struct npu_op_info *o = &gop->info;
+	struct npu_graph *g = c->g;
+	const struct npu_gtensor *out = &g->tensors[o->output];
+	uint32_t c0 = 0;
+	int k, ret = 0;
+
+	for (k = 0; k < 3 && o->inputs[k] >= 0 && !ret; k++) {
+		const struct npu_gtensor *x = &g->tensors[o->inputs[k]];
+		struct qnpu_desc_copy d = { .hdr = { QNPU_OP_COPY, 1, 0, sizeof(d) } };
+		size_t at;
+		int i;
+
+		if (!quantized8(x) || !quantized8(out) ||
+		    x->scales[0] != out->scales[0] ||
+		    x->zero_points[0] != out->zero_points[0])
+			return npu_graph_fail(g, -EINVAL,
+					      "op %s: input %s must have the output's scale and zero point (rescale it first)",
+					      gop->name, x->name);
+		for (i = 0; i < 3; i++) {
+			if (x->shape[i] != out->shape[i])
+				return npu_graph_fail(g, -EINVAL,
+						      "op %s: %s differs from %s outside C",
+						      gop->name, x->name, out->name);
+		}
+		d.src = arena_tensor(c, o->inputs[k], NULL);
+		d.dst = arena_tensor(c, o->output, NULL);
+		memcpy(d.dst.dim, d.src.dim, sizeof(d.dst.dim));
+		d.dst.addr += c0;
+		c0 += x->shape[3];
+		ret = add_desc(c, &d, sizeof(d), &at);
+		if (!ret)
+			ret = reloc_tensor(c, at, offsetof(struct qnpu_desc_copy, src.addr));
+		if (!ret)
+			ret = reloc_tensor(c, at, offsetof(struct qnpu_desc_copy, dst.addr));
+	}
+	if (!ret && c0 != out->shape[3])
+		ret = npu_graph_fail(g, -EINVAL, "op %s: inputs give %u channels, %s has %u",
+				     gop->name, c0, out->name, out->shape[3]);
+	return ret;
+}
+
+static int emit_matmul(struct compiler *c, const struct npu_gop *gop)
+{
+	const struct npu_op_info *o = &gop->info;
+	struct npu_graph *g = c->g;
+	const struct npu_gtensor *a = &g->tensors[o->inputs[0]];
+	const struct npu_gtensor *b = o->inputs[1] >= 0 ?
+				      &g->tensors[o->inputs[1]] : NULL;
+	const struct npu_gtensor *bias = o->inputs[2] >= 0 ?
+					 &g->tensors[o->inputs[2]] : NULL;
+	const struct npu_gtensor *out = &g->tensors[o->output];
+	struct qnpu_desc_matmul d = { .hdr = { QNPU_OP_MATMUL, 1, 0, sizeof(d) } };
+	uint64_t boff = 0, unused;
+	size_t at;
+	int ret;
+
+	if (!b || !quantized8(a) || !quantized8(b) || !quantized8(out) || b->data)
+		return npu_graph_fail(g, -EINVAL,
+				      "op %s: matmul takes two int8 activations (use FULLY_CONNECTED for constant weights)",
+				      gop->name);
+	if (a->shape[0] != b->shape[0] || a->shape[1] != b->shape[1] ||
+	    b->shape[2] != a->shape[3] || out->shape[0] != a->shape[0] ||
+	    out->shape[1] != a->shape[1] || out->shape[2] != a->shape[2] ||
+	    out->shape[3] != b->shape[3])
+		return npu_graph_fail(g, -EINVAL,
+				      "op %s: shapes [..][%u][%u] x [..][%u][%u] -> [..][%u][%u] do not match",
+				      gop->name, a->shape[2], a->shape[3], b->shape[2],
+				      b->shape[3], out->shape[2], out->shape[3]);
+	if (bias) {
+		if (bias->elem != NPU_ELEM_INT32 || !bias->data ||
+		    npu_shape_count(bias->shape) != out->shape[3])
+			return npu_graph_fail(g, -EINVAL,
+					      "op %s: bias must be %u constant int32",
+					      gop->name, out->shape[3]);
+		ret = blob_add(&c->weights, bias->data, bias->bytes, WEIGHTS_ALIGN,
+			       &boff);
+		if (ret)
+			return ret;
+	}
+	d.a = arena_tensor(c, o->inputs[0], NULL);
+	d.b = arena_tensor(c, o->inputs[1], NULL);
+	d.output = arena_tensor(c, o->output, NULL);
+	d.a_zero_point = a->zero_points[0];
+	d.b_zero_point = b->zero_points[0];
+	d.bias = boff;
+	ret = requant_of(c, gop->name, (double)a->scales[0] * b->scales[0], NULL,
+			 out, o->act, o->rounding, &d.requant, &unused);
+	if (ret)
+		return ret;
+	ret = add_desc(c, &d, sizeof(d), &at);
+	if (!ret)
+		ret = reloc_tensor(c, at, offsetof(struct qnpu_desc_matmul, a.addr));
+	if (!ret)
+		ret = reloc_tensor(c, at, offsetof(struct qnpu_desc_matmul, b.addr));
+	if (!ret)
+		ret = reloc_tensor(c, at, offsetof(struct qnpu_desc_matmul, output.addr));
+	if (!ret && bias)
+		ret = reloc_weights(c, at, offsetof(struct qnpu_desc_matmul, bias));
+	return ret;
+}
+
 static int emit_cpu(struct compiler *c, const struct npu_gop *gop)
 {
 	const struct npu_op_info *o = &gop->info;
@@ -736,9 +947,9 @@ static struct npu_io io_of(struct compiler *c, int t)
 	struct npu_io io = {
 		.offset = c->offset[t],
 		.bytes = gt->bytes,
-		.elem = gt->elem,
+		.elem = gt->uint8 ? NPU_ELEM_UINT8 : gt->elem,
 		.scale = gt->qcount ? gt->scales[0] : 0,
-		.zero_point = gt->qcount ? gt->zero_points[0] : 0,
+		.zero_point = gt->qcount ? gt->zero_points[0] + (gt->uint8 ? 128 : 0) : 0,
 	};
 
 	memcpy(io.shape, gt->shape, sizeof(io.shape));
@@ -747,12 +958,20 @@ static struct npu_io io_of(struct compiler *c, int t)
 
 NPU_API int npu_compile(struct npu_graph *g, struct npu_program **out)
 {
+	return npu_compile_with(g, NULL, out);
+}
+
+NPU_API int npu_compile_with(struct npu_graph *g,
+			     const struct npu_compile_opts *opts,
+			     struct npu_program **out)
+{
 	struct compiler c = { .g = g, .seg = -1 };
 	struct npu_program *p;
 	int i, ret;
 
 	if (!g || !out)
 		return -EINVAL;
+	c.sram = opts && opts->sram_bytes ? opts->sram_bytes : 1u << 20;
 	g->error[0] = 0;
 	if (!g->noutputs)
 		return npu_graph_fail(g, -EINVAL, "the graph has no outputs (npu_graph_io)");
@@ -767,7 +986,17 @@ NPU_API int npu_compile(struct npu_graph *g, struct npu_program **out)
 			break;
 		case NPU_OP_MAXPOOL:
 		case NPU_OP_AVGPOOL:
+		case NPU_OP_GLOBAL_AVGPOOL:
 			ret = emit_pool(&c, op);
+			break;
+		case NPU_OP_RESCALE:
+			ret = emit_rescale(&c, op);
+			break;
+		case NPU_OP_CONCAT:
+			ret = emit_concat(&c, op);
+			break;
+		case NPU_OP_MATMUL:
+			ret = emit_matmul(&c, op);
 			break;
 		case NPU_OP_ADD:
 		case NPU_OP_MUL:

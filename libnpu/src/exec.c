@@ -156,6 +156,21 @@ static uint32_t ref_desc(struct npu_executor *e, const uint8_t *p)
 		      npu_ref_mul(&d, a, b, y);
 		break;
 	}
+	case QNPU_OP_MATMUL: {
+		struct qnpu_desc_matmul d;
+		void *a, *b, *y, *bias = NULL;
+
+		memcpy(&d, p, sizeof(d));
+		a = ref_tensor(e, &d.a);
+		b = ref_tensor(e, &d.b);
+		y = ref_tensor(e, &d.output);
+		if (d.bias)
+			bias = ref_addr(e, d.bias, 4ull * d.output.dim[3]);
+		if (!a || !b || !y || (d.bias && !bias))
+			return QNPU_STATUS_MMU_FAULT;
+		ret = npu_ref_matmul(&d, a, b, y, bias);
+		break;
+	}
 	case QNPU_OP_COPY: {
 		struct qnpu_desc_copy d;
 		void *x, *y;
@@ -366,6 +381,16 @@ NPU_API void npu_executor_free(struct npu_executor *e)
 	free(e);
 }
 
+/* uint8 <-> int8 by the +128 shift (arithmetic.md 1.6). */
+static void flip_u8(void *p, uint64_t n)
+{
+	uint8_t *b = p;
+	uint64_t i;
+
+	for (i = 0; i < n; i++)
+		b[i] ^= 0x80;
+}
+
 NPU_API int npu_executor_run(struct npu_executor *e, const void *const *inputs,
 			     void *const *outputs, struct npu_job_result *result)
 {
@@ -382,6 +407,8 @@ NPU_API int npu_executor_run(struct npu_executor *e, const void *const *inputs,
 			return -EINVAL;
 		memcpy(e->arena + p->inputs[i].offset, inputs[i],
 		       p->inputs[i].bytes);
+		if (p->inputs[i].elem == NPU_ELEM_UINT8)
+			flip_u8(e->arena + p->inputs[i].offset, p->inputs[i].bytes);
 	}
 	for (i = 0; !ret && i < p->nsteps; i++) {
 		const struct npu_step *s = &p->steps[i];
@@ -404,6 +431,8 @@ NPU_API int npu_executor_run(struct npu_executor *e, const void *const *inputs,
 			return -EINVAL;
 		memcpy(outputs[i], e->arena + p->outputs[i].offset,
 		       p->outputs[i].bytes);
+		if (p->outputs[i].elem == NPU_ELEM_UINT8)
+			flip_u8(outputs[i], p->outputs[i].bytes);
 	}
 	return 0;
 }

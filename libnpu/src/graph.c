@@ -79,10 +79,10 @@ NPU_API int npu_graph_tensor(struct npu_graph *g,
 			return npu_graph_fail(g, -EINVAL,
 					      "tensor %s: dimension %d is 0", name, i);
 	}
-	if (t->elem > NPU_ELEM_FLOAT32)
+	if (t->elem > NPU_ELEM_UINT8)
 		return npu_graph_fail(g, -EINVAL, "tensor %s: unknown type %d",
 				      name, t->elem);
-	if (t->elem == NPU_ELEM_INT8 && !t->qcount)
+	if ((t->elem == NPU_ELEM_INT8 || t->elem == NPU_ELEM_UINT8) && !t->qcount)
 		return npu_graph_fail(g, -EINVAL,
 				      "tensor %s: int8 without quantization parameters",
 				      name);
@@ -90,9 +90,15 @@ NPU_API int npu_graph_tensor(struct npu_graph *g,
 		return npu_graph_fail(g, -EINVAL,
 				      "tensor %s: %u scales/zero points missing",
 				      name, t->qcount);
+	if (t->elem == NPU_ELEM_UINT8 && (t->data || t->qcount != 1))
+		return npu_graph_fail(g, -EINVAL,
+				      "tensor %s: uint8 is for activations, per tensor",
+				      name);
 	for (i = 0; i < (int)t->qcount; i++) {
-		if (!(t->scales[i] > 0) || t->zero_points[i] < -128 ||
-		    t->zero_points[i] > 127)
+		int32_t zlo = t->elem == NPU_ELEM_UINT8 ? 0 : -128;
+
+		if (!(t->scales[i] > 0) || t->zero_points[i] < zlo ||
+		    t->zero_points[i] > zlo + 255)
 			return npu_graph_fail(g, -EINVAL,
 					      "tensor %s: bad quantization #%d (scale %g, zero point %d)",
 					      name, i, t->scales[i], t->zero_points[i]);
@@ -105,10 +111,11 @@ NPU_API int npu_graph_tensor(struct npu_graph *g,
 	n = &g->tensors[g->ntensors];
 	memset(n, 0, sizeof(*n));
 	snprintf(n->name, sizeof(n->name), "%s", name);
-	n->elem = t->elem;
+	n->elem = t->elem == NPU_ELEM_UINT8 ? NPU_ELEM_INT8 : t->elem;
+	n->uint8 = t->elem == NPU_ELEM_UINT8;
 	memcpy(n->shape, t->shape, sizeof(n->shape));
 	n->qcount = t->qcount;
-	n->bytes = npu_shape_count(t->shape) * npu_elem_size(t->elem);
+	n->bytes = npu_shape_count(t->shape) * npu_elem_size(n->elem);
 	if (t->qcount) {
 		n->scales = malloc(sizeof(float) * t->qcount);
 		n->zero_points = malloc(sizeof(int32_t) * t->qcount);
@@ -116,6 +123,8 @@ NPU_API int npu_graph_tensor(struct npu_graph *g,
 			goto nomem;
 		memcpy(n->scales, t->scales, sizeof(float) * t->qcount);
 		memcpy(n->zero_points, t->zero_points, sizeof(int32_t) * t->qcount);
+		if (n->uint8)
+			n->zero_points[0] -= 128;	/* exact: arithmetic.md 1.6 */
 	}
 	if (t->data) {
 		n->data = malloc(n->bytes);
@@ -139,7 +148,7 @@ NPU_API int npu_graph_op(struct npu_graph *g, const struct npu_op_info *op)
 	if (!g || !op)
 		return -EINVAL;
 	g->error[0] = 0;
-	if (op->type > NPU_OP_SOFTMAX)
+	if (op->type > NPU_OP_GLOBAL_AVGPOOL)
 		return npu_graph_fail(g, -EINVAL, "op %s: unknown type %d",
 				      op->name ? op->name : "?", op->type);
 	for (i = 0; i < 3; i++) {

@@ -59,7 +59,7 @@ struct npu_step {
 struct npu_io {
 	uint64_t offset;	/* in the arena */
 	uint64_t bytes;
-	uint32_t elem;		/* enum npu_elem */
+	uint32_t elem;		/* enum npu_elem; UINT8 is int8 + 128 inside */
 	uint32_t shape[4];
 	float scale;
 	int32_t zero_point;
@@ -87,7 +87,8 @@ struct npu_program {
 /* Graph internals (graph.c), read by the compiler. */
 struct npu_gtensor {
 	char name[64];
-	enum npu_elem elem;
+	enum npu_elem elem;	/* UINT8 tensors are stored as INT8 here */
+	bool uint8;		/* ...and flagged, for the graph's edges */
 	uint32_t shape[4];
 	uint32_t qcount;
 	float *scales;

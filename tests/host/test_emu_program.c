@@ -187,6 +187,39 @@ static void float_model(const struct npu_graph *g, const int8_t *input,
 		case NPU_OP_RESHAPE:
 			memcpy(y, x, sizeof(double) * npu_shape_count(os));
 			break;
+		case NPU_OP_RESCALE:
+			for (i = 0; i < npu_shape_count(os); i++)
+				y[i] = fq(act(x[i], o->act), ot);
+			break;
+		case NPU_OP_GLOBAL_AVGPOOL: {
+			uint32_t n, c, k, hw = is[1] * is[2];
+
+			for (n = 0; n < os[0]; n++)
+			for (c = 0; c < os[3]; c++) {
+				double sum = 0;
+
+				for (k = 0; k < hw; k++)
+					sum += x[(n * hw + k) * is[3] + c];
+				y[n * os[3] + c] = fq(sum / hw, ot);
+			}
+			break;
+		}
+		case NPU_OP_CONCAT: {
+			uint64_t px, pixels = npu_shape_count(os) / os[3];
+			uint32_t c0 = 0;
+			int k;
+
+			for (k = 0; k < 3 && o->inputs[k] >= 0; k++) {
+				const uint32_t *ks = g->tensors[o->inputs[k]].shape;
+
+				for (px = 0; px < pixels; px++)
+					memcpy(y + px * os[3] + c0,
+					       val[o->inputs[k]] + px * ks[3],
+					       sizeof(double) * ks[3]);
+				c0 += ks[3];
+			}
+			break;
+		}
 		default:
 			break;
 		}

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,11 +82,157 @@ static void test_missing_plugin(void **state)
 	npu_graph_free(g);
 }
 
+/* Tiling to a small SRAM changes the program, not the result. */
+static void test_tiling_is_exact(void **state)
+{
+	int seed, tiled = 0;
+
+	for (seed = 1; seed <= 120; seed++) {
+		struct npu_compile_opts small = { .sram_bytes = 256 };
+		struct npu_program_stats sa, sb;
+		struct npu_executor *ea, *eb;
+		struct npu_program *pa, *pb;
+		struct npu_graph *g;
+		struct randnet rn;
+		uint8_t in[4096], a[64], b[64];
+		const void *ins[1] = { in };
+		void *oa[1] = { a }, *ob[1] = { b };
+
+		assert_int_equal(npu_graph_new(&g), 0);
+		randnet_build(g, &rn, seed);
+		assert_int_equal(npu_compile(g, &pa), 0);
+		assert_int_equal(npu_compile_with(g, &small, &pb), 0);
+		npu_program_stats(pa, &sa);
+		npu_program_stats(pb, &sb);
+		tiled += sb.device_ops > sa.device_ops;
+		fill(in, sizeof(in), seed);
+		assert_int_equal(npu_executor_new(pa, NPU_EXEC_REF, NULL, &ea), 0);
+		assert_int_equal(npu_executor_new(pb, NPU_EXEC_REF, NULL, &eb), 0);
+		assert_int_equal(npu_executor_run(ea, ins, oa, NULL), 0);
+		assert_int_equal(npu_executor_run(eb, ins, ob, NULL), 0);
+		assert_memory_equal(a, b, rn.out_shape[0] * rn.out_shape[3]);
+		npu_executor_free(ea);
+		npu_executor_free(eb);
+		npu_program_free(pa);
+		npu_program_free(pb);
+		npu_graph_free(g);
+	}
+	assert_true(tiled > 30);
+}
+
+static int tensor8(struct npu_graph *g, enum npu_elem e, uint32_t n, uint32_t h,
+		   uint32_t w, uint32_t c, float s, int32_t z)
+{
+	struct npu_tensor_info t = { .name = "t", .elem = e,
+				     .shape = { n, h, w, c }, .qcount = 1,
+				     .scales = &s, .zero_points = &z };
+	int id = -1;
+
+	assert_int_equal(npu_graph_tensor(g, &t, &id), 0);
+	return id;
+}
+
+/* A uint8 edge is the int8 graph shifted by 128, exactly. */
+static void test_uint8_edges(void **state)
+{
+	struct npu_program *p[2];
+	struct npu_executor *e[2];
+	uint8_t in[2][6 * 6 * 3], out[2][6 * 6 * 4];
+	int variant, i;
+
+	fill(in[0], sizeof(in[0]), 99);
+	for (i = 0; i < (int)sizeof(in[0]); i++)
+		in[1][i] = in[0][i] ^ 0x80;
+	for (variant = 0; variant < 2; variant++) {
+		enum npu_elem edge = variant ? NPU_ELEM_UINT8 : NPU_ELEM_INT8;
+		int32_t shift = variant ? 128 : 0;
+		struct npu_graph *g;
+		struct randnet rn = { .rng = 5 };
+		struct npu_op_info op = { .type = NPU_OP_CONV2D, .name = "conv",
+					  .act = NPU_ACT_RELU };
+		int x, y, bias;
+		const void *ins[1] = { in[variant] };
+		void *outs[1] = { out[variant] };
+
+		assert_int_equal(npu_graph_new(&g), 0);
+		x = tensor8(g, edge, 1, 6, 6, 3, 0.05f, -7 + shift);
+		y = tensor8(g, edge, 1, 6, 6, 4, 0.1f, 3 + shift);
+		op.inputs[0] = x;
+		op.inputs[1] = rn_weights(g, &rn, 4, 3, 3, 3, &bias);
+		op.inputs[2] = bias;
+		op.output = y;
+		op.pad[0] = op.pad[1] = op.pad[2] = op.pad[3] = 1;
+		assert_int_equal(npu_graph_op(g, &op), 0);
+		assert_int_equal(npu_graph_io(g, &x, 1, &y, 1), 0);
+		assert_int_equal(npu_compile(g, &p[variant]), 0);
+		assert_int_equal(npu_executor_new(p[variant], NPU_EXEC_REF, NULL,
+						  &e[variant]), 0);
+		assert_int_equal(npu_executor_run(e[variant], ins, outs, NULL), 0);
+		npu_graph_free(g);
+	}
+	for (i = 0; i < (int)sizeof(out[0]); i++)
+		assert_int_equal(out[1][i], out[0][i] ^ 0x80);
+	for (variant = 0; variant < 2; variant++) {
+		npu_executor_free(e[variant]);
+		npu_program_free(p[variant]);
+	}
+}
+
+/* Matmul of two activations against double arithmetic. */
+static void test_matmul(void **state)
+{
+	const uint32_t M = 7, K = 13, P = 5;
+	const float sa = 0.04f, sb = 0.03f, so = 0.2f;
+	const int32_t za = 5, zb = -3, zo = -10;
+	int8_t A[7 * 13], B[13 * 5], out[7 * 5];
+	const void *ins[2] = { A, B };
+	void *outs[1] = { out };
+	struct npu_op_info op = { .type = NPU_OP_MATMUL, .name = "mm" };
+	struct npu_executor *e;
+	struct npu_program *p;
+	struct npu_graph *g;
+	uint32_t i, j, k;
+	int io[2], y;
+
+	fill((uint8_t *)A, sizeof(A), 1);
+	fill((uint8_t *)B, sizeof(B), 2);
+	assert_int_equal(npu_graph_new(&g), 0);
+	io[0] = tensor8(g, NPU_ELEM_INT8, 1, 1, M, K, sa, za);
+	io[1] = tensor8(g, NPU_ELEM_INT8, 1, 1, K, P, sb, zb);
+	y = tensor8(g, NPU_ELEM_INT8, 1, 1, M, P, so, zo);
+	op.inputs[0] = io[0];
+	op.inputs[1] = io[1];
+	op.inputs[2] = -1;
+	op.output = y;
+	assert_int_equal(npu_graph_op(g, &op), 0);
+	assert_int_equal(npu_graph_io(g, io, 2, &y, 1), 0);
+	assert_int_equal(npu_compile(g, &p), 0);
+	assert_int_equal(npu_executor_new(p, NPU_EXEC_REF, NULL, &e), 0);
+	assert_int_equal(npu_executor_run(e, ins, outs, NULL), 0);
+	for (i = 0; i < M; i++) {
+		for (j = 0; j < P; j++) {
+			double acc = 0, q;
+
+			for (k = 0; k < K; k++)
+				acc += (A[i * K + k] - za) * (double)(B[k * P + j] - zb);
+			q = nearbyint(acc * sa * sb / so) + zo;
+			q = q < -128 ? -128 : q > 127 ? 127 : q;
+			assert_true(fabs(out[i * P + j] - q) <= 1);
+		}
+	}
+	npu_executor_free(e);
+	npu_program_free(p);
+	npu_graph_free(g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_emu_equals_ref),
 		cmocka_unit_test(test_missing_plugin),
+		cmocka_unit_test(test_tiling_is_exact),
+		cmocka_unit_test(test_uint8_edges),
+		cmocka_unit_test(test_matmul),
 	};
 
 	return cmocka_run_group_tests_name("executors", tests, NULL, NULL);

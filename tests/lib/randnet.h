@@ -137,7 +137,7 @@ static inline void randnet_build(struct npu_graph *g, struct randnet *r,
 	for (i = 0; i < layers; i++) {
 		struct npu_op_info op = { .inputs = { x, -1, -1 }, .name = "layer" };
 		uint32_t os[4];
-		int kind = rn_range(r, 0, 5), y;
+		int kind = rn_range(r, 0, 8), y;
 
 		memcpy(os, shape, sizeof(os));
 		op.act = (enum npu_activation)rn_range(r, 0, 2);
@@ -180,6 +180,59 @@ static inline void randnet_build(struct npu_graph *g, struct randnet *r,
 			op.act = NPU_ACT_NONE;
 			os[1] = shape[1] / 2;
 			os[2] = shape[2] / 2;
+			y = randnet_same_q(g, r, x, os);
+			op.output = y;
+			if (npu_graph_op(g, &op) == 0) {
+				x = y;
+				memcpy(shape, os, sizeof(os));
+				r->layers++;
+			}
+			continue;
+		} else if (kind == 6) {	/* standalone activation or requantize */
+			op.type = NPU_OP_RESCALE;
+			if (op.act == NPU_ACT_NONE || rn_range(r, 0, 1)) {
+				y = rn_act(g, r, os, "rescaled");
+			} else {
+				y = randnet_same_q(g, r, x, os);
+			}
+			op.output = y;
+			if (npu_graph_op(g, &op) == 0) {
+				x = y;
+				r->layers++;
+			}
+			continue;
+		} else if (kind == 7) {	/* concat with a 1x1 conv of itself */
+			struct npu_op_info side = op;
+			uint32_t cs = rn_range(r, 1, 6), ss[4];
+			int bias, b;
+
+			memcpy(ss, shape, sizeof(ss));
+			ss[3] = cs;
+			side.type = NPU_OP_CONV2D;
+			side.inputs[1] = rn_weights(g, r, cs, 1, 1, shape[3], &bias);
+			side.inputs[2] = bias;
+			b = randnet_same_q(g, r, x, ss);
+			side.output = b;
+			if (npu_graph_op(g, &side))
+				continue;
+			op.type = NPU_OP_CONCAT;
+			op.inputs[1] = b;
+			op.act = NPU_ACT_NONE;
+			os[3] = shape[3] + cs;
+			y = randnet_same_q(g, r, x, os);
+			op.output = y;
+			if (npu_graph_op(g, &op) == 0) {
+				x = y;
+				memcpy(shape, os, sizeof(os));
+				r->layers++;
+			}
+			continue;
+		} else if (kind == 8) {	/* global average pool, now and then */
+			if (rn_range(r, 0, 2))
+				continue;
+			op.type = NPU_OP_GLOBAL_AVGPOOL;
+			op.act = NPU_ACT_NONE;
+			os[1] = os[2] = 1;
 			y = randnet_same_q(g, r, x, os);
 			op.output = y;
 			if (npu_graph_op(g, &op) == 0) {

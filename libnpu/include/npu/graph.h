@@ -26,6 +26,9 @@ enum npu_elem {
 	NPU_ELEM_INT8,
 	NPU_ELEM_INT32,		/* biases */
 	NPU_ELEM_FLOAT32,	/* graph edges quantized/dequantized on the CPU */
+	NPU_ELEM_UINT8,		/* activations, zero point 0..255: handled as
+				 * int8 shifted by 128 (exact), converted at
+				 * the graph's inputs and outputs */
 };
 
 /**
@@ -63,6 +66,13 @@ enum npu_op_type {
 	NPU_OP_QUANTIZE,	/* float32 -> int8, on the CPU */
 	NPU_OP_DEQUANTIZE,	/* int8 -> float32, on the CPU */
 	NPU_OP_SOFTMAX,		/* float32 over C, on the CPU */
+	NPU_OP_MATMUL,		/* inputs: a [N][H][M][K], b [N][H][K][P], bias */
+	NPU_OP_CONCAT,		/* inputs: up to 3, joined along C; all with the
+				 * output's scale and zero point */
+	NPU_OP_RESCALE,		/* inputs: x; requantized to the output's scale
+				 * and zero point, with the fused activation:
+				 * standalone ReLU, ReLU6, clamp, int8 requantize */
+	NPU_OP_GLOBAL_AVGPOOL,	/* inputs: x; mean over H and W */
 };
 
 /**
@@ -136,6 +146,21 @@ struct npu_program;
  * quantize/dequantize/softmax to the CPU between device segments.
  */
 NPU_API int npu_compile(struct npu_graph *g, struct npu_program **out);
+
+/**
+ * struct npu_compile_opts - how to compile
+ * @sram_bytes: on-chip SRAM to tile for (0: 1 MiB, the device default);
+ *	a convolution whose input, weights and output do not fit is split
+ *	into bands of output rows that do
+ */
+struct npu_compile_opts {
+	uint64_t sram_bytes;
+};
+
+/** npu_compile_with() - npu_compile() with options (NULL: defaults) */
+NPU_API int npu_compile_with(struct npu_graph *g,
+			     const struct npu_compile_opts *opts,
+			     struct npu_program **out);
 NPU_API void npu_program_free(struct npu_program *p);
 
 /** npu_program_save() - write a program to a versioned file */

@@ -114,7 +114,12 @@ $(B)/lib/libnpu-emu.so.0: emulator/plugin/npu_emu.c $(EMU_PIC_OBJS)
 # ---- tools -----------------------------------------------------------
 TOOL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -Ilibnpu/include
 
-tools: $(B)/bin/npu-info $(B)/bin/hello_npu
+tools: $(B)/bin/npu-info $(B)/bin/hello_npu $(B)/bin/conv_npu
+
+$(B)/bin/conv_npu: examples/conv_npu.c $(B)/lib/libnpu.a $(NPU_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Wall -Werror -std=gnu11 -Ilibnpu/include -Iuapi $< -o $@ \
+		$(B)/lib/libnpu.a $(DRM_LIBS) -lpthread -lm -ldl
 
 $(B)/bin/hello_npu: examples/hello_npu.c $(B)/lib/libnpu.a $(NPU_HDRS)
 	@mkdir -p $(@D)
@@ -123,7 +128,7 @@ $(B)/bin/hello_npu: examples/hello_npu.c $(B)/lib/libnpu.a $(NPU_HDRS)
 
 $(B)/bin/npu-info: tools/npu-info.c $(B)/lib/libnpu.a $(NPU_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(TOOL_CFLAGS) $< -o $@ $(B)/lib/libnpu.a $(DRM_LIBS) -lpthread -lm
+	$(CC) $(TOOL_CFLAGS) $< -o $@ $(B)/lib/libnpu.a $(DRM_LIBS) -lpthread -lm -ldl
 
 # ---- QEMU and the guest kernel ---------------------------------------
 qemu:
@@ -215,6 +220,11 @@ check:
 check-host: $(HOST_TESTS) libnpu tools
 	@mkdir -p $(RESULTS)
 	@tools/run-test host-install $(RESULTS) -- tools/check-install
+	@tools/run-test host-example-conv $(RESULTS) -- sh -c 'echo 1..2; \
+		$(B)/bin/conv_npu ref && echo "ok 1 conv_npu on ref" || \
+		echo "not ok 1 conv_npu on ref"; \
+		NPU_EMU_PLUGIN=$(B)/lib/libnpu-emu.so.0 $(B)/bin/conv_npu emu && \
+		echo "ok 2 conv_npu on emu" || echo "not ok 2 conv_npu on emu"' 
 	@for t in $(HOST_TESTS); do \
 		tools/run-test host-$$(basename $$t) $(RESULTS) -- \
 			env CMOCKA_MESSAGE_OUTPUT=TAP $$t; \
@@ -244,8 +254,10 @@ check-vm: driver qemu kernel tools $(VM_TESTS)
 	@tools/run-test vm-libnpu-graphs $(RESULTS) -- \
 		tools/qnpu-vm --strict --timeout 600 -- libnpu_graph_test
 	@tools/run-test vm-example $(RESULTS) -- \
-		tools/qnpu-vm --strict -- sh -c 'echo 1..1; hello_npu && \
-		echo "ok 1 examples/hello_npu runs a job" || echo "not ok 1 hello_npu"' 
+		tools/qnpu-vm --strict -- sh -c 'echo 1..2; hello_npu && \
+		echo "ok 1 examples/hello_npu runs a job" || echo "not ok 1 hello_npu"; \
+		conv_npu npu && echo "ok 2 examples/conv_npu on the NPU" || \
+		echo "not ok 2 conv_npu"' 
 	@tools/run-test vm-share $(RESULTS) -- \
 		tools/qnpu-vm --strict --timeout 600 --prop inject-delay-us=3000 \
 		--modparam max_bo_mib_per_file=8 --modparam max_jobs_per_file=16 \

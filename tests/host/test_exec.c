@@ -36,8 +36,10 @@ static void test_emu_equals_ref(void **state)
 {
 	int seed;
 
+	int layers = 0;
+
 	setenv("NPU_EMU_PLUGIN", EMU_PLUGIN_PATH, 1);
-	for (seed = 1000; seed < 1300; seed++) {
+	for (seed = 1000; seed < 1500; seed++) {
 		struct npu_executor *emu, *ref;
 		struct npu_program *p;
 		struct npu_graph *g;
@@ -49,6 +51,7 @@ static void test_emu_equals_ref(void **state)
 
 		assert_int_equal(npu_graph_new(&g), 0);
 		randnet_build(g, &rn, seed);
+		layers += rn.layers + 1;
 		assert_int_equal(npu_compile(g, &p), 0);
 		fill(in, sizeof(in), seed);
 		assert_int_equal(npu_executor_new(p, NPU_EXEC_EMU, NULL, &emu), 0);
@@ -62,6 +65,8 @@ static void test_emu_equals_ref(void **state)
 		npu_program_free(p);
 		npu_graph_free(g);
 	}
+	/* Issue 5's floor: at least 2,000 random layers, emu against ref. */
+	assert_true(layers >= 2000);
 }
 
 static void test_missing_plugin(void **state)

@@ -917,12 +917,24 @@ static int emit_cpu(struct compiler *c, const struct npu_gop *gop)
 		s.zero_point = x->zero_points[0];
 		break;
 	case NPU_OP_SOFTMAX:
-		if (x->elem != NPU_ELEM_FLOAT32 || out->elem != NPU_ELEM_FLOAT32)
+		/* Float, or int8 with the (de)quantization done on the CPU. */
+		if ((x->elem != NPU_ELEM_FLOAT32 && !quantized8(x)) ||
+		    (out->elem != NPU_ELEM_FLOAT32 && !quantized8(out)))
 			return npu_graph_fail(g, -EINVAL,
-					      "op %s: softmax runs on float32 (dequantize first)",
+					      "op %s: softmax takes float32 or int8 per tensor",
 					      gop->name);
 		s.kind = NPU_STEP_SOFTMAX;
 		s.inner = x->shape[3];
+		s.in_q = x->elem == NPU_ELEM_INT8;
+		s.out_q = out->elem == NPU_ELEM_INT8;
+		if (s.in_q) {
+			s.in_scale = x->scales[0];
+			s.in_zero_point = x->zero_points[0];
+		}
+		if (s.out_q) {
+			s.scale = out->scales[0];
+			s.zero_point = out->zero_points[0];
+		}
 		break;
 	default:
 		return npu_graph_fail(g, -EINVAL, "op %s: not a CPU op", gop->name);
@@ -956,6 +968,62 @@ static struct npu_io io_of(struct compiler *c, int t)
 	return io;
 }
 
+static bool same_q(const struct npu_gtensor *a, const struct npu_gtensor *b)
+{
+	return a->qcount == 1 && b->qcount == 1 && a->scales[0] == b->scales[0] &&
+	       a->zero_points[0] == b->zero_points[0];
+}
+
+/*
+ * Fuse a standalone activation (a RESCALE that keeps the quantization)
+ * into the op before it when that op's result feeds nothing else: the
+ * producer writes the activation's output with the tighter clamp.
+ * Works on a copy of the op list; returns how many were fused.
+ */
+static int fuse_activations(struct npu_graph *g, struct npu_gop *ops, int nops)
+{
+	int i, j, k, fused = 0;
+
+	for (i = 1; i < nops; i++) {
+		struct npu_op_info *act = &ops[i].info, *prod = NULL;
+		int t = act->inputs[0], uses = 0;
+
+		if (act->type != NPU_OP_RESCALE ||
+		    !same_q(&g->tensors[t], &g->tensors[act->output]))
+			continue;
+		for (j = i - 1; j >= 0 && !prod; j--) {
+			if (ops[j].info.output == t)
+				prod = &ops[j].info;
+		}
+		if (!prod || (prod->type != NPU_OP_CONV2D &&
+			      prod->type != NPU_OP_FULLY_CONNECTED &&
+			      prod->type != NPU_OP_ADD && prod->type != NPU_OP_MUL &&
+			      prod->type != NPU_OP_MATMUL))
+			continue;
+		for (j = 0; j < nops; j++) {
+			for (k = 0; k < 3; k++)
+				uses += ops[j].info.inputs[k] == t;
+		}
+		for (j = 0; j < g->noutputs; j++)
+			uses += g->outputs[j] == t;
+		if (uses != 1)
+			continue;
+		prod->output = act->output;
+		if (act->act > prod->act)
+			prod->act = act->act;	/* RELU6 within RELU within NONE */
+		act->type = NPU_OP_RESHAPE;	/* now a no-op alias... */
+		act->inputs[0] = act->output;	/* ...of nothing: dropped below */
+		fused++;
+	}
+	/* Drop the fused activations. */
+	for (i = j = 0; i < nops; i++) {
+		if (!(ops[i].info.type == NPU_OP_RESHAPE &&
+		      ops[i].info.inputs[0] == ops[i].info.output))
+			ops[j++] = ops[i];
+	}
+	return nops - j == fused ? j : -1;
+}
+
 NPU_API int npu_compile(struct npu_graph *g, struct npu_program **out)
 {
 	return npu_compile_with(g, NULL, out);
@@ -965,8 +1033,10 @@ NPU_API int npu_compile_with(struct npu_graph *g,
 			     const struct npu_compile_opts *opts,
 			     struct npu_program **out)
 {
-	struct compiler c = { .g = g, .seg = -1 };
+	struct npu_graph *user = g, view;
+	struct compiler c = { .seg = -1 };
 	struct npu_program *p;
+	struct npu_gop *ops;
 	int i, ret;
 
 	if (!g || !out)
@@ -975,6 +1045,20 @@ NPU_API int npu_compile_with(struct npu_graph *g,
 	g->error[0] = 0;
 	if (!g->noutputs)
 		return npu_graph_fail(g, -EINVAL, "the graph has no outputs (npu_graph_io)");
+	/* Compile a view of the graph whose op list the passes may change. */
+	ops = malloc(sizeof(*ops) * (g->nops ? g->nops : 1));
+	if (!ops)
+		return -ENOMEM;
+	memcpy(ops, g->ops, sizeof(*ops) * g->nops);
+	view = *g;
+	view.ops = ops;
+	view.nops = fuse_activations(g, ops, g->nops);
+	if (view.nops < 0) {
+		free(ops);
+		return npu_graph_fail(g, -EINVAL, "activation fusion failed");
+	}
+	g = &view;
+	c.g = g;
 	ret = plan_memory(&c);
 	for (i = 0; !ret && i < g->nops; i++) {
 		const struct npu_gop *op = &g->ops[i];
@@ -1015,6 +1099,8 @@ NPU_API int npu_compile_with(struct npu_graph *g,
 		}
 	}
 	close_segment(&c);
+	memcpy(user->error, view.error, sizeof(user->error));
+	free(ops);
 	p = ret ? NULL : calloc(1, sizeof(*p));
 	if (!ret && !p)
 		ret = -ENOMEM;

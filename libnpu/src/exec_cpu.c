@@ -6,6 +6,7 @@
  * Copyright (c) 2026 The qnpu authors
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "program.h"
@@ -53,10 +54,33 @@ void npu_cpu_step(const struct npu_step *s, uint8_t *arena)
 			memcpy(arena + s->out_offset + 4 * i, &v, 4);
 		}
 		break;
-	case NPU_STEP_SOFTMAX:
-		softmax((const float *)(arena + s->in_offset),
-			(float *)(arena + s->out_offset), s->count / s->inner,
-			s->inner);
+	case NPU_STEP_SOFTMAX: {
+		float *x = malloc(sizeof(float) * s->count);
+		float *y = malloc(sizeof(float) * s->count);
+
+		if (!x || !y) {
+			free(x);
+			free(y);
+			break;
+		}
+		/* An unsupported op on int8 data: dequantize, run, quantize. */
+		for (i = 0; i < s->count; i++)
+			x[i] = s->in_q ?
+			       npu_ref_dequantize((int8_t)arena[s->in_offset + i],
+						  s->in_scale, s->in_zero_point) :
+			       ((const float *)(arena + s->in_offset))[i];
+		softmax(x, y, s->count / s->inner, s->inner);
+		for (i = 0; i < s->count; i++) {
+			if (s->out_q)
+				arena[s->out_offset + i] =
+					(uint8_t)npu_ref_quantize(y[i], s->scale,
+								  s->zero_point);
+			else
+				((float *)(arena + s->out_offset))[i] = y[i];
+		}
+		free(x);
+		free(y);
 		break;
+	}
 	}
 }

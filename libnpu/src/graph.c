@@ -78,6 +78,10 @@ NPU_API int npu_graph_tensor(struct npu_graph *g,
 		if (!t->shape[i])
 			return npu_graph_fail(g, -EINVAL,
 					      "tensor %s: dimension %d is 0", name, i);
+		if (t->shape[i] > 65535 && !t->data)
+			return npu_graph_fail(g, -E2BIG,
+					      "tensor %s: dimension %d is %u, over the device's 65535",
+					      name, i, t->shape[i]);
 	}
 	if (t->elem > NPU_ELEM_UINT8)
 		return npu_graph_fail(g, -EINVAL, "tensor %s: unknown type %d",

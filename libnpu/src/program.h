@@ -52,8 +52,11 @@ struct npu_step {
 	uint64_t count;		/* elements */
 	uint32_t inner;		/* softmax: the C extent */
 	uint32_t pad;
-	float scale;		/* quantize/dequantize parameters */
-	int32_t zero_point;
+	float scale;		/* quantize/dequantize parameters; softmax: */
+	int32_t zero_point;	/* of its int8 output (when out_q) */
+	float in_scale;		/* softmax of int8 input (when in_q) */
+	int32_t in_zero_point;
+	uint32_t in_q, out_q;	/* softmax: int8 at the seams, else float */
 };
 
 struct npu_io {

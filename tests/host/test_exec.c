@@ -230,6 +230,138 @@ static void test_matmul(void **state)
 	npu_graph_free(g);
 }
 
+/* A ReLU after a conv is fused into it: one device op, same bytes. */
+static void test_activation_fusion(void **state)
+{
+	uint8_t in[6 * 6 * 3], out[2][6 * 6 * 4];
+	int variant;
+
+	fill(in, sizeof(in), 3);
+	for (variant = 0; variant < 3; variant++) {
+		struct npu_op_info conv = { .type = NPU_OP_CONV2D, .name = "conv",
+					    .pad = { 1, 1, 1, 1 } };
+		struct npu_op_info relu = { .type = NPU_OP_RESCALE, .name = "relu",
+					    .act = NPU_ACT_RELU6 };
+		struct npu_program_stats st;
+		struct npu_executor *e;
+		struct npu_program *p;
+		struct npu_graph *g;
+		struct randnet rn = { .rng = 11 };
+		const void *ins[1] = { in };
+		void *outs[2] = { out[variant & 1], out[1] };
+		int x, y, z, bias, io[2];
+
+		assert_int_equal(npu_graph_new(&g), 0);
+		x = tensor8(g, NPU_ELEM_INT8, 1, 6, 6, 3, 0.05f, -7);
+		y = tensor8(g, NPU_ELEM_INT8, 1, 6, 6, 4, 0.05f, 3);
+		z = tensor8(g, NPU_ELEM_INT8, 1, 6, 6, 4, 0.05f, 3);
+		conv.inputs[0] = x;
+		conv.inputs[1] = rn_weights(g, &rn, 4, 3, 3, 3, &bias);
+		conv.inputs[2] = bias;
+		conv.output = y;
+		if (variant == 0)		/* reference: the act fused by hand */
+			conv.act = NPU_ACT_RELU6;
+		assert_int_equal(npu_graph_op(g, &conv), 0);
+		relu.inputs[0] = y;
+		relu.inputs[1] = relu.inputs[2] = -1;
+		relu.output = z;
+		if (variant)
+			assert_int_equal(npu_graph_op(g, &relu), 0);
+		io[0] = variant ? z : y;
+		io[1] = y;			/* variant 2: y is an output too */
+		assert_int_equal(npu_graph_io(g, &x, 1, io, variant == 2 ? 2 : 1), 0);
+		assert_int_equal(npu_compile(g, &p), 0);
+		npu_program_stats(p, &st);
+		assert_int_equal(st.device_ops, variant == 2 ? 2 : 1);
+		assert_int_equal(npu_executor_new(p, NPU_EXEC_REF, NULL, &e), 0);
+		assert_int_equal(npu_executor_run(e, ins, outs, NULL), 0);
+		npu_executor_free(e);
+		npu_program_free(p);
+		npu_graph_free(g);
+		if (variant == 1)
+			assert_memory_equal(out[0], out[1], sizeof(out[0]));
+	}
+}
+
+/* Softmax on int8 runs on the CPU, dequantized and requantized there. */
+static void test_int8_softmax(void **state)
+{
+	int8_t in[2 * 10], out[2][2 * 10];
+	int variant, i;
+
+	fill((uint8_t *)in, sizeof(in), 8);
+	for (variant = 0; variant < 2; variant++) {
+		struct npu_op_info op = { .inputs = { -1, -1, -1 } };
+		struct npu_executor *e;
+		struct npu_program *p;
+		struct npu_graph *g;
+		const void *ins[1] = { in };
+		void *outs[1] = { out[variant] };
+		struct npu_tensor_info f = { .elem = NPU_ELEM_FLOAT32,
+					     .shape = { 2, 1, 1, 10 } };
+		int x, y, xf, yf;
+
+		assert_int_equal(npu_graph_new(&g), 0);
+		x = tensor8(g, NPU_ELEM_INT8, 2, 1, 1, 10, 0.1f, 4);
+		y = tensor8(g, NPU_ELEM_INT8, 2, 1, 1, 10, 1.0f / 256, -128);
+		if (variant == 0) {
+			op.type = NPU_OP_SOFTMAX;
+			op.inputs[0] = x;
+			op.output = y;
+			assert_int_equal(npu_graph_op(g, &op), 0);
+		} else {
+			assert_int_equal(npu_graph_tensor(g, &f, &xf), 0);
+			assert_int_equal(npu_graph_tensor(g, &f, &yf), 0);
+			op.type = NPU_OP_DEQUANTIZE;
+			op.inputs[0] = x;
+			op.output = xf;
+			assert_int_equal(npu_graph_op(g, &op), 0);
+			op.type = NPU_OP_SOFTMAX;
+			op.inputs[0] = xf;
+			op.output = yf;
+			assert_int_equal(npu_graph_op(g, &op), 0);
+			op.type = NPU_OP_QUANTIZE;
+			op.inputs[0] = yf;
+			op.output = y;
+			assert_int_equal(npu_graph_op(g, &op), 0);
+		}
+		assert_int_equal(npu_graph_io(g, &x, 1, &y, 1), 0);
+		assert_int_equal(npu_compile(g, &p), 0);
+		assert_int_equal(npu_executor_new(p, NPU_EXEC_REF, NULL, &e), 0);
+		assert_int_equal(npu_executor_run(e, ins, outs, NULL), 0);
+		npu_executor_free(e);
+		npu_program_free(p);
+		npu_graph_free(g);
+	}
+	assert_memory_equal(out[0], out[1], sizeof(out[0]));
+	/* Probabilities: each row's dequantized values sum to about 1. */
+	for (i = 0; i < 2; i++) {
+		int sum = 0, k;
+
+		for (k = 0; k < 10; k++)
+			sum += out[0][i * 10 + k] + 128;
+		assert_true(sum > 240 && sum < 272);
+	}
+}
+
+static void test_limits_are_errors(void **state)
+{
+	struct npu_tensor_info t = { .name = "huge", .elem = NPU_ELEM_INT8,
+				     .shape = { 1, 1, 1, 70000 }, .qcount = 1 };
+	float s = 1;
+	int32_t z = 0;
+	struct npu_graph *g;
+	int id;
+
+	t.scales = &s;
+	t.zero_points = &z;
+	assert_int_equal(npu_graph_new(&g), 0);
+	assert_int_equal(npu_graph_tensor(g, &t, &id), -E2BIG);
+	assert_non_null(strstr(npu_graph_error(g), "huge"));
+	assert_non_null(strstr(npu_graph_error(g), "65535"));
+	npu_graph_free(g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -238,6 +370,9 @@ int main(void)
 		cmocka_unit_test(test_tiling_is_exact),
 		cmocka_unit_test(test_uint8_edges),
 		cmocka_unit_test(test_matmul),
+		cmocka_unit_test(test_activation_fusion),
+		cmocka_unit_test(test_int8_softmax),
+		cmocka_unit_test(test_limits_are_errors),
 	};
 
 	return cmocka_run_group_tests_name("executors", tests, NULL, NULL);

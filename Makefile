@@ -31,7 +31,7 @@ KV = $(shell cat $(B)/kver 2>/dev/null)
 KDIR = /lib/modules/$(KV)/build
 
 .PHONY: all deps driver libnpu tools qemu kernel ksrc check check-host \
-	check-vm check-lint check-fuzz fuzz demo bench install clean \
+	check-vm check-lint check-fuzz fuzz model demo bench install clean \
 	distclean help
 
 all: driver libnpu tools qemu kernel
@@ -114,7 +114,11 @@ $(B)/lib/libnpu-emu.so.0: emulator/plugin/npu_emu.c $(EMU_PIC_OBJS)
 # ---- tools -----------------------------------------------------------
 TOOL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -Ilibnpu/include
 
-tools: $(B)/bin/npu-info $(B)/bin/hello_npu $(B)/bin/conv_npu
+tools: $(B)/bin/npu-info $(B)/bin/npu-top $(B)/bin/hello_npu $(B)/bin/conv_npu
+
+$(B)/bin/npu-top: tools/npu-top.c $(B)/lib/libnpu.a $(NPU_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(TOOL_CFLAGS) $< -o $@ $(B)/lib/libnpu.a $(DRM_LIBS) -lpthread -lm -ldl
 
 $(B)/bin/conv_npu: examples/conv_npu.c $(B)/lib/libnpu.a $(NPU_HDRS)
 	@mkdir -p $(@D)
@@ -254,10 +258,14 @@ check-vm: driver qemu kernel tools $(VM_TESTS)
 	@tools/run-test vm-libnpu-graphs $(RESULTS) -- \
 		tools/qnpu-vm --strict --timeout 600 -- libnpu_graph_test
 	@tools/run-test vm-example $(RESULTS) -- \
-		tools/qnpu-vm --strict -- sh -c 'echo 1..2; hello_npu && \
+		tools/qnpu-vm --strict -- sh -c 'echo 1..3; hello_npu && \
 		echo "ok 1 examples/hello_npu runs a job" || echo "not ok 1 hello_npu"; \
 		conv_npu npu && echo "ok 2 examples/conv_npu on the NPU" || \
-		echo "not ok 2 conv_npu"' 
+		echo "not ok 2 conv_npu"; \
+		(sleep 0.5; conv_npu npu; conv_npu npu) >/dev/null & \
+		npu-top -d 4 -n 1 > /tmp/top && grep -q "^npu0" /tmp/top && \
+		grep "^npu0" /tmp/top | awk "{ exit !(\$$3 > 0) }" && \
+		echo "ok 3 npu-top sees the jobs" || { cat /tmp/top; echo "not ok 3 npu-top"; }' 
 	@tools/run-test vm-share $(RESULTS) -- \
 		tools/qnpu-vm --strict --timeout 600 --prop inject-delay-us=3000 \
 		--modparam max_bo_mib_per_file=8 --modparam max_jobs_per_file=16 \
@@ -280,6 +288,13 @@ check-vm: driver qemu kernel tools $(VM_TESTS)
 		QNPU_EXPECT_ARRAY_COLS=16 QNPU_EXPECT_SRAM_KIB=512 \
 		QNPU_EXPECT_CLOCK_MHZ=800 QNPU_EXPECT_DRAM_MBPS=6400 \
 		QNPU_EXPECT_CONTEXTS=16 qnpu_query_test
+
+# ---- the demo model --------------------------------------------------
+# Retrain the Fashion-MNIST CNN (Debian's python3-torch); the ONNX file and
+# its FP32 accuracy (model.json) are committed, so this is never required.
+model:
+	@tools/deps.sh model >/dev/null
+	/usr/bin/python3 models/fashion_mnist/train.py
 
 # ---- demo, bench -----------------------------------------------------
 # The main job (grows with the model work of issue 6): boot a VM with the
@@ -311,7 +326,7 @@ install: libnpu tools
 	install -m 755 $(B)/lib/libnpu-emu.so.0 $(DESTDIR)$(PREFIX)/lib/
 	sed -e 's|@PREFIX@|$(PREFIX)|' libnpu/libnpu.pc.in \
 		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/libnpu.pc
-	install -m 755 $(B)/bin/npu-info $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 $(B)/bin/npu-info $(B)/bin/npu-top $(DESTDIR)$(PREFIX)/bin/
 	install -d $(DESTDIR)$(UDEVDIR)/rules.d
 	install -m 644 driver/70-qnpu.rules $(DESTDIR)$(UDEVDIR)/rules.d/
 

@@ -4,6 +4,9 @@
 # Install every Debian and npm package the qnpu project needs, idempotently.
 # Run as root. Package sources are derived from the machine's own Debian
 # sources entry, so no host is named here.
+#
+#   tools/deps.sh          what make check needs
+#   tools/deps.sh model    also what retraining the demo model needs (torch)
 set -eu
 
 DEB_PKGS="
@@ -14,6 +17,9 @@ ninja-build python3-pycotap libglib2.0-dev libpixman-1-dev libfdt-dev
 flex bison python3-venv qemu-system-data seabios ipxe-qemu
 linux-source-6.12
 "
+if [ "${1:-}" = model ]; then
+	DEB_PKGS="$DEB_PKGS python3-torch python3-numpy dataset-fashion-mnist"
+fi
 
 SRCDIR=/etc/apt/sources.list.d
 BASE=$SRCDIR/debian.sources

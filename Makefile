@@ -62,11 +62,24 @@ $(B)/kver:
 
 # ---- libnpu ----------------------------------------------------------
 NPU_SRCS := $(wildcard libnpu/src/*.c)
-NPU_OBJS := $(NPU_SRCS:libnpu/src/%.c=$(B)/libnpu/%.o)
-NPU_HDRS := $(wildcard libnpu/include/npu/*.h libnpu/src/*.h)
+# The ONNX reader's protobuf code, generated from Debian's onnx.proto.
+ONNX_PROTO := /usr/include/onnx/onnx.proto
+ONNX_GEN := $(B)/onnx-gen
+NPU_OBJS := $(NPU_SRCS:libnpu/src/%.c=$(B)/libnpu/%.o) $(B)/libnpu/onnx.pb-c.o
+NPU_HDRS := $(wildcard libnpu/include/npu/*.h libnpu/src/*.h) $(ONNX_GEN)/onnx.pb-c.h
 NPU_SOVER := 0
+PROTOBUF_LIBS = $(shell pkg-config --libs libprotobuf-c)
+NPU_LIBS = $(DRM_LIBS) $(PROTOBUF_LIBS) -lpthread -lm -ldl
 NPU_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -fPIC -fvisibility=hidden \
-	-Ilibnpu/include -Iuapi/drm -Ihw $(DRM_CFLAGS)
+	-Ilibnpu/include -Iuapi/drm -Ihw -I$(ONNX_GEN) $(DRM_CFLAGS)
+
+$(ONNX_GEN)/onnx.pb-c.c $(ONNX_GEN)/onnx.pb-c.h: $(ONNX_PROTO)
+	@mkdir -p $(ONNX_GEN)
+	protoc-c --c_out=$(ONNX_GEN) -I$(dir $(ONNX_PROTO)) $(ONNX_PROTO)
+
+$(B)/libnpu/onnx.pb-c.o: $(ONNX_GEN)/onnx.pb-c.c $(ONNX_GEN)/onnx.pb-c.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -std=gnu11 -fPIC -fvisibility=hidden -I$(ONNX_GEN) -c $< -o $@
 
 libnpu: $(B)/lib/libnpu.so $(B)/lib/libnpu.a $(B)/lib/libnpu-emu.so.0
 
@@ -76,7 +89,7 @@ $(B)/libnpu/%.o: libnpu/src/%.c $(NPU_HDRS) $(wildcard uapi/drm/*.h)
 
 $(B)/lib/libnpu.so: $(NPU_OBJS)
 	@mkdir -p $(@D)
-	$(CC) -shared -Wl,-soname,libnpu.so.$(NPU_SOVER) -o $@.$(NPU_SOVER) $^ $(DRM_LIBS) -lpthread -lm -ldl
+	$(CC) -shared -Wl,-soname,libnpu.so.$(NPU_SOVER) -o $@.$(NPU_SOVER) $^ $(NPU_LIBS)
 	ln -sf libnpu.so.$(NPU_SOVER) $@
 
 $(B)/lib/libnpu.a: $(NPU_OBJS)
@@ -118,21 +131,21 @@ tools: $(B)/bin/npu-info $(B)/bin/npu-top $(B)/bin/hello_npu $(B)/bin/conv_npu
 
 $(B)/bin/npu-top: tools/npu-top.c $(B)/lib/libnpu.a $(NPU_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(TOOL_CFLAGS) $< -o $@ $(B)/lib/libnpu.a $(DRM_LIBS) -lpthread -lm -ldl
+	$(CC) $(TOOL_CFLAGS) $< -o $@ $(B)/lib/libnpu.a $(NPU_LIBS) -lpthread -lm -ldl
 
 $(B)/bin/conv_npu: examples/conv_npu.c $(B)/lib/libnpu.a $(NPU_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Wall -Werror -std=gnu11 -Ilibnpu/include -Iuapi $< -o $@ \
-		$(B)/lib/libnpu.a $(DRM_LIBS) -lpthread -lm -ldl
+		$(B)/lib/libnpu.a $(NPU_LIBS) -lpthread -lm -ldl
 
 $(B)/bin/hello_npu: examples/hello_npu.c $(B)/lib/libnpu.a $(NPU_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Wall -Werror -std=gnu11 -Ilibnpu/include -Iuapi $< -o $@ \
-		$(B)/lib/libnpu.a $(DRM_LIBS) -lpthread -lm
+		$(B)/lib/libnpu.a $(NPU_LIBS) -lpthread -lm
 
 $(B)/bin/npu-info: tools/npu-info.c $(B)/lib/libnpu.a $(NPU_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(TOOL_CFLAGS) $< -o $@ $(B)/lib/libnpu.a $(DRM_LIBS) -lpthread -lm -ldl
+	$(CC) $(TOOL_CFLAGS) $< -o $@ $(B)/lib/libnpu.a $(NPU_LIBS) -lpthread -lm -ldl
 
 # ---- QEMU and the guest kernel ---------------------------------------
 qemu:
@@ -161,22 +174,26 @@ RESULTS := $(B)/test-results
 $(B)/tests/test_libnpu: tests/host/test_libnpu.c $(B)/lib/libnpu.a
 	@mkdir -p $(@D)
 	$(CC) $(TOOL_CFLAGS) -Iuapi/drm -Ilibnpu/src $< -o $@ $(B)/lib/libnpu.a \
-		$(DRM_LIBS) $(CMOCKA_LIBS) -lm
+		$(NPU_LIBS) $(CMOCKA_LIBS) -lm
 
 $(B)/tests/test_ref: tests/host/test_ref.c $(B)/lib/libnpu.a $(NPU_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(TOOL_CFLAGS) -Ilibnpu/src -Iuapi/drm $< -o $@ $(B)/lib/libnpu.a \
-		$(DRM_LIBS) $(CMOCKA_LIBS) -lm
+		$(NPU_LIBS) $(CMOCKA_LIBS) -lm
 
 $(B)/tests/test_exec: tests/host/test_exec.c tests/lib/randnet.h $(B)/lib/libnpu.a \
 		$(B)/lib/libnpu-emu.so.0
 	@mkdir -p $(@D)
 	$(CC) $(TOOL_CFLAGS) -DEMU_PLUGIN_PATH='"$(B)/lib/libnpu-emu.so.0"' $< -o $@ \
-		$(B)/lib/libnpu.a $(DRM_LIBS) $(CMOCKA_LIBS) -lpthread -lm -ldl
+		$(B)/lib/libnpu.a $(NPU_LIBS) $(CMOCKA_LIBS) -lpthread -lm -ldl
+
+$(B)/tests/test_onnx: tests/host/test_onnx.c $(B)/lib/libnpu.a $(NPU_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(TOOL_CFLAGS) $< -o $@ $(B)/lib/libnpu.a $(NPU_LIBS) $(CMOCKA_LIBS)
 
 $(B)/tests/test_quant: tests/host/test_quant.c $(B)/lib/libnpu.a $(NPU_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(TOOL_CFLAGS) $< -o $@ $(B)/lib/libnpu.a $(DRM_LIBS) $(CMOCKA_LIBS) -lm
+	$(CC) $(TOOL_CFLAGS) $< -o $@ $(B)/lib/libnpu.a $(NPU_LIBS) $(CMOCKA_LIBS) -lm
 
 EMU_SIM := tests/host/emu_sim.c tests/host/emu_sim.h
 
@@ -184,7 +201,7 @@ $(B)/tests/test_emu_%: tests/host/test_emu_%.c $(EMU_SIM) $(B)/emu/libqnpu-emu.a
 		$(B)/lib/libnpu.a
 	@mkdir -p $(@D)
 	$(CC) $(EMU_CFLAGS) -Ilibnpu/src -Ilibnpu/include $< tests/host/emu_sim.c -o $@ \
-		$(B)/emu/libqnpu-emu.a $(B)/lib/libnpu.a $(DRM_LIBS) $(CMOCKA_LIBS) \
+		$(B)/emu/libqnpu-emu.a $(B)/lib/libnpu.a $(NPU_LIBS) $(CMOCKA_LIBS) \
 		-lpthread -lm
 
 $(B)/bin/%_test: tests/vm/%_test.c $(wildcard uapi/drm/*.h tests/vm/*.h tests/lib/*.h) \
@@ -192,7 +209,7 @@ $(B)/bin/%_test: tests/vm/%_test.c $(wildcard uapi/drm/*.h tests/vm/*.h tests/li
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Wall -Werror -std=gnu11 -I$(KSELFTEST) -Iuapi/drm \
 		-Ihw -Ilibnpu/include $(DRM_CFLAGS) $< -o $@ $(B)/lib/libnpu.a \
-		$(DRM_LIBS) -lpthread -lm
+		$(NPU_LIBS) -lpthread -lm
 
 # ---- fuzzing (libFuzzer, clang 14) -----------------------------------
 FUZZ_SECONDS ?= 60

@@ -276,6 +276,29 @@ static int add_desc(struct compiler *c, const void *desc, size_t size,
 	return 0;
 }
 
+/* A descriptor and the address fields of it to relocate. */
+struct reloc_spec {
+	size_t field;		/* offsetof() in the descriptor */
+	uint32_t region;	/* enum npu_region */
+	bool when;		/* false: the field holds no address */
+};
+
+static int emit_relocated(struct compiler *c, const void *desc, size_t size,
+			  const struct reloc_spec *r, size_t n)
+{
+	size_t at, i;
+	int ret = add_desc(c, desc, size, &at);
+
+	for (i = 0; !ret && i < n; i++) {
+		if (r[i].when)
+			ret = add_reloc(c, at + r[i].field, r[i].region);
+	}
+	return ret;
+}
+
+#define ARENA(type, f)		{ offsetof(type, f), NPU_REGION_ARENA, true }
+#define WEIGHTS(type, f, w)	{ offsetof(type, f), NPU_REGION_WEIGHTS, (w) }
+
 /* A tensor descriptor for graph tensor @t, relocated against the arena. */
 static struct qnpu_tensor arena_tensor(struct compiler *c, int t,
 				       const uint32_t *shape)
@@ -296,27 +319,22 @@ static struct qnpu_tensor arena_tensor(struct compiler *c, int t,
 	return q;
 }
 
-/* Record relocations for the tensors and addresses of a descriptor. */
-static int reloc_tensor(struct compiler *c, size_t desc_at, size_t field)
-{
-	return add_reloc(c, desc_at + field, NPU_REGION_ARENA);
-}
-
-static int reloc_weights(struct compiler *c, size_t desc_at, size_t field)
-{
-	return add_reloc(c, desc_at + field, NPU_REGION_WEIGHTS);
-}
-
 static enum npu_ref_act ref_act(enum npu_activation a)
 {
 	return a == NPU_ACT_RELU ? NPU_REF_ACT_RELU :
 	       a == NPU_ACT_RELU6 ? NPU_REF_ACT_RELU6 : NPU_REF_ACT_NONE;
 }
 
+/*
+ * The output stage of an op: activation bounds, output zero point, and
+ * the multiplier: @real_in * S_w[c] / S_out per channel of @w, or
+ * @real_in / S_out without weights, or exactly @total when it is > 0
+ * (element-wise ops compute theirs as their TFLite formulas say).
+ */
 static int requant_of(struct compiler *c, const char *op, double real_in,
-		      const struct npu_gtensor *w, const struct npu_gtensor *out,
-		      enum npu_activation act, int rounding,
-		      struct qnpu_requant *rq, uint64_t *params_off)
+		      double total, const struct npu_gtensor *w,
+		      const struct npu_gtensor *out, enum npu_activation act,
+		      int rounding, struct qnpu_requant *rq, uint64_t *params_off)
 {
 	int32_t lo, hi, m, s;
 	uint32_t i;
@@ -352,7 +370,8 @@ static int requant_of(struct compiler *c, const char *op, double real_in,
 		free(p);
 		return ret;
 	}
-	ret = npu_ref_quantize_multiplier(real_in * (w ? w->scales[0] : 1.0) /
+	ret = npu_ref_quantize_multiplier(total > 0 ? total :
+					  real_in * (w ? w->scales[0] : 1.0) /
 					  out->scales[0], &m, &s);
 	if (ret)
 		return npu_graph_fail(c->g, ret, "op %s: output multiplier", op);
@@ -370,21 +389,15 @@ static bool quantized8(const struct npu_gtensor *t)
 static int emit_conv_desc(struct compiler *c,
 			  const struct qnpu_desc_conv2d *d, bool params)
 {
-	size_t at;
-	int ret = add_desc(c, d, sizeof(*d), &at);
+	const struct reloc_spec r[] = {
+		ARENA(struct qnpu_desc_conv2d, input.addr),
+		ARENA(struct qnpu_desc_conv2d, output.addr),
+		WEIGHTS(struct qnpu_desc_conv2d, weights, true),
+		WEIGHTS(struct qnpu_desc_conv2d, bias, true),
+		WEIGHTS(struct qnpu_desc_conv2d, requant.channel_params, params),
+	};
 
-	if (!ret)
-		ret = reloc_tensor(c, at, offsetof(struct qnpu_desc_conv2d, input.addr));
-	if (!ret)
-		ret = reloc_tensor(c, at, offsetof(struct qnpu_desc_conv2d, output.addr));
-	if (!ret)
-		ret = reloc_weights(c, at, offsetof(struct qnpu_desc_conv2d, weights));
-	if (!ret)
-		ret = reloc_weights(c, at, offsetof(struct qnpu_desc_conv2d, bias));
-	if (!ret && params)
-		ret = reloc_weights(c, at, offsetof(struct qnpu_desc_conv2d,
-						    requant.channel_params));
-	return ret;
+	return emit_relocated(c, d, sizeof(*d), r, 5);
 }
 
 /*
@@ -441,7 +454,7 @@ static int emit_conv(struct compiler *c, const struct npu_gop *gop)
 	uint64_t k, w_off, b_off, p_off;
 	int32_t *bias_f = NULL;
 	int8_t *packed = NULL;
-	size_t wbytes, at;
+	size_t wbytes;
 	int ret;
 	bool fc = o->type == NPU_OP_FULLY_CONNECTED;
 	uint32_t in_shape[4], out_shape[4];
@@ -517,7 +530,7 @@ static int emit_conv(struct compiler *c, const struct npu_gop *gop)
 		ret = blob_add(&c->weights, bias_f, sizeof(int32_t) * cout,
 			       WEIGHTS_ALIGN, &b_off);
 	if (!ret)
-		ret = requant_of(c, gop->name, x->scales[0], w, out, o->act,
+		ret = requant_of(c, gop->name, x->scales[0], 0, w, out, o->act,
 				 o->rounding, &d.requant, &p_off);
 	if (ret)
 		goto out;
@@ -538,18 +551,18 @@ static int emit_conv(struct compiler *c, const struct npu_gop *gop)
 		memcpy(f.output.dim, f.input.dim, 3 * sizeof(uint32_t));
 		f.output.stride[0] = f.input.dim[1] * f.input.dim[2] * cout;
 		f.output.stride[1] = f.input.dim[2] * cout;
-		ret = add_desc(c, &f, sizeof(f), &at);
-		if (!ret)
-			ret = reloc_tensor(c, at, offsetof(struct qnpu_desc_fc, input.addr));
-		if (!ret)
-			ret = reloc_tensor(c, at, offsetof(struct qnpu_desc_fc, output.addr));
-		if (!ret)
-			ret = reloc_weights(c, at, offsetof(struct qnpu_desc_fc, weights));
-		if (!ret)
-			ret = reloc_weights(c, at, offsetof(struct qnpu_desc_fc, bias));
-		if (!ret && p_off != UINT64_MAX)
-			ret = reloc_weights(c, at, offsetof(struct qnpu_desc_fc,
-							    requant.channel_params));
+		{
+			const struct reloc_spec r[] = {
+				ARENA(struct qnpu_desc_fc, input.addr),
+				ARENA(struct qnpu_desc_fc, output.addr),
+				WEIGHTS(struct qnpu_desc_fc, weights, true),
+				WEIGHTS(struct qnpu_desc_fc, bias, true),
+				WEIGHTS(struct qnpu_desc_fc, requant.channel_params,
+					p_off != UINT64_MAX),
+			};
+
+			ret = emit_relocated(c, &f, sizeof(f), r, 5);
+		}
 		if (!ret && npu_shape_count(out->shape) !=
 		    npu_shape_count(in_shape) / x->shape[3] * cout)
 			ret = npu_graph_fail(g, -EINVAL,
@@ -616,7 +629,6 @@ static int emit_pool(struct compiler *c, const struct npu_gop *gop)
 	const struct npu_gtensor *out = &g->tensors[o->output];
 	struct qnpu_desc_pool d = { 0 };
 	int32_t lo, hi;
-	size_t at;
 	int ret;
 
 	if (!quantized8(x) || !quantized8(out) ||
@@ -651,12 +663,14 @@ static int emit_pool(struct compiler *c, const struct npu_gop *gop)
 		return npu_graph_fail(g, ret, "op %s: activation bounds", gop->name);
 	d.act_min = lo;
 	d.act_max = hi;
-	ret = add_desc(c, &d, sizeof(d), &at);
-	if (!ret)
-		ret = reloc_tensor(c, at, offsetof(struct qnpu_desc_pool, input.addr));
-	if (!ret)
-		ret = reloc_tensor(c, at, offsetof(struct qnpu_desc_pool, output.addr));
-	return ret;
+	{
+		const struct reloc_spec r[] = {
+			ARENA(struct qnpu_desc_pool, input.addr),
+			ARENA(struct qnpu_desc_pool, output.addr),
+		};
+
+		return emit_relocated(c, &d, sizeof(d), r, 2);
+	}
 }
 
 static int emit_eltwise(struct compiler *c, const struct npu_gop *gop)
@@ -671,7 +685,6 @@ static int emit_eltwise(struct compiler *c, const struct npu_gop *gop)
 	struct qnpu_desc_eltwise d = { .hdr = { mul ? QNPU_OP_MUL : QNPU_OP_ADD,
 						1, 0, sizeof(d) } };
 	uint64_t unused;
-	size_t at;
 	int ret, i;
 
 	if (!b || !quantized8(a) || !quantized8(b) || !quantized8(out))
@@ -692,12 +705,8 @@ static int emit_eltwise(struct compiler *c, const struct npu_gop *gop)
 	if (mul) {
 		double real = (double)((a->scales[0] * b->scales[0]) / out->scales[0]);
 
-		ret = requant_of(c, gop->name, real, NULL, out, o->act, o->rounding,
-				 &d.requant, &unused);
-		/* requant_of scaled by 1/S_out already: undo for MUL. */
-		if (!ret)
-			ret = npu_ref_quantize_multiplier(real, &d.requant.multiplier,
-							  &d.requant.shift);
+		ret = requant_of(c, gop->name, 0, real, NULL, out, o->act,
+				 o->rounding, &d.requant, &unused);
 	} else {
 		double twice_max = 2.0 * fmax(a->scales[0], b->scales[0]);
 
@@ -710,24 +719,21 @@ static int emit_eltwise(struct compiler *c, const struct npu_gop *gop)
 							  &d.input2_multiplier,
 							  &d.input2_shift);
 		if (!ret)
-			ret = requant_of(c, gop->name, 1.0, NULL, out, o->act,
-					 o->rounding, &d.requant, &unused);
-		if (!ret)
-			ret = npu_ref_quantize_multiplier(twice_max /
-							  ((1 << 20) * (double)out->scales[0]),
-							  &d.requant.multiplier,
-							  &d.requant.shift);
+			ret = requant_of(c, gop->name, 0, twice_max /
+					 ((1 << 20) * (double)out->scales[0]), NULL,
+					 out, o->act, o->rounding, &d.requant, &unused);
 	}
 	if (ret)
 		return npu_graph_fail(g, ret, "op %s: multipliers", gop->name);
-	ret = add_desc(c, &d, sizeof(d), &at);
-	if (!ret)
-		ret = reloc_tensor(c, at, offsetof(struct qnpu_desc_eltwise, input1.addr));
-	if (!ret)
-		ret = reloc_tensor(c, at, offsetof(struct qnpu_desc_eltwise, input2.addr));
-	if (!ret)
-		ret = reloc_tensor(c, at, offsetof(struct qnpu_desc_eltwise, output.addr));
-	return ret;
+	{
+		const struct reloc_spec r[] = {
+			ARENA(struct qnpu_desc_eltwise, input1.addr),
+			ARENA(struct qnpu_desc_eltwise, input2.addr),
+			ARENA(struct qnpu_desc_eltwise, output.addr),
+		};
+
+		return emit_relocated(c, &d, sizeof(d), r, 3);
+	}
 }
 
 /*
@@ -743,7 +749,6 @@ static int emit_rescale(struct compiler *c, const struct npu_gop *gop)
 	const struct npu_gtensor *out = &g->tensors[o->output];
 	struct qnpu_desc_eltwise d = { .hdr = { QNPU_OP_ADD, 1, 0, sizeof(d) } };
 	uint64_t unused;
-	size_t at;
 	int ret, i;
 
 	if (!quantized8(x) || !quantized8(out))
@@ -761,21 +766,19 @@ static int emit_rescale(struct compiler *c, const struct npu_gop *gop)
 	d.left_shift = 20;
 	d.input1_multiplier = 1 << 30;	/* S1 / (2 * S1) = 1/2 */
 	d.input1_shift = 0;
-	ret = requant_of(c, gop->name, 1.0, NULL, out, o->act, o->rounding,
-			 &d.requant, &unused);
-	if (!ret)
-		ret = npu_ref_quantize_multiplier(2.0 * x->scales[0] /
-						  ((1 << 20) * (double)out->scales[0]),
-						  &d.requant.multiplier,
-						  &d.requant.shift);
+	ret = requant_of(c, gop->name, 0, 2.0 * x->scales[0] /
+			 ((1 << 20) * (double)out->scales[0]), NULL, out, o->act,
+			 o->rounding, &d.requant, &unused);
 	if (ret)
 		return npu_graph_fail(g, ret, "op %s: multipliers", gop->name);
-	ret = add_desc(c, &d, sizeof(d), &at);
-	if (!ret)
-		ret = reloc_tensor(c, at, offsetof(struct qnpu_desc_eltwise, input1.addr));
-	if (!ret)
-		ret = reloc_tensor(c, at, offsetof(struct qnpu_desc_eltwise, output.addr));
-	return ret;
+	{
+		const struct reloc_spec r[] = {
+			ARENA(struct qnpu_desc_eltwise, input1.addr),
+			ARENA(struct qnpu_desc_eltwise, output.addr),
+		};
+
+		return emit_relocated(c, &d, sizeof(d), r, 2);
+	}
 }
 
 /* Concatenation along C: one strided COPY per input into its slice. */
@@ -790,7 +793,6 @@ static int emit_concat(struct compiler *c, const struct npu_gop *gop)
 	for (k = 0; k < 3 && o->inputs[k] >= 0 && !ret; k++) {
 		const struct npu_gtensor *x = &g->tensors[o->inputs[k]];
 		struct qnpu_desc_copy d = { .hdr = { QNPU_OP_COPY, 1, 0, sizeof(d) } };
-		size_t at;
 		int i;
 
 		if (!quantized8(x) || !quantized8(out) ||
@@ -810,11 +812,14 @@ static int emit_concat(struct compiler *c, const struct npu_gop *gop)
 		memcpy(d.dst.dim, d.src.dim, sizeof(d.dst.dim));
 		d.dst.addr += c0;
 		c0 += x->shape[3];
-		ret = add_desc(c, &d, sizeof(d), &at);
-		if (!ret)
-			ret = reloc_tensor(c, at, offsetof(struct qnpu_desc_copy, src.addr));
-		if (!ret)
-			ret = reloc_tensor(c, at, offsetof(struct qnpu_desc_copy, dst.addr));
+		{
+			const struct reloc_spec r[] = {
+				ARENA(struct qnpu_desc_copy, src.addr),
+				ARENA(struct qnpu_desc_copy, dst.addr),
+			};
+
+			ret = emit_relocated(c, &d, sizeof(d), r, 2);
+		}
 	}
 	if (!ret && c0 != out->shape[3])
 		ret = npu_graph_fail(g, -EINVAL, "op %s: inputs give %u channels, %s has %u",
@@ -834,7 +839,6 @@ static int emit_matmul(struct compiler *c, const struct npu_gop *gop)
 	const struct npu_gtensor *out = &g->tensors[o->output];
 	struct qnpu_desc_matmul d = { .hdr = { QNPU_OP_MATMUL, 1, 0, sizeof(d) } };
 	uint64_t boff = 0, unused;
-	size_t at;
 	int ret;
 
 	if (!b || !quantized8(a) || !quantized8(b) || !quantized8(out) || b->data)
@@ -866,20 +870,20 @@ static int emit_matmul(struct compiler *c, const struct npu_gop *gop)
 	d.a_zero_point = a->zero_points[0];
 	d.b_zero_point = b->zero_points[0];
 	d.bias = boff;
-	ret = requant_of(c, gop->name, (double)a->scales[0] * b->scales[0], NULL,
-			 out, o->act, o->rounding, &d.requant, &unused);
+	ret = requant_of(c, gop->name, (double)a->scales[0] * b->scales[0], 0,
+			 NULL, out, o->act, o->rounding, &d.requant, &unused);
 	if (ret)
 		return ret;
-	ret = add_desc(c, &d, sizeof(d), &at);
-	if (!ret)
-		ret = reloc_tensor(c, at, offsetof(struct qnpu_desc_matmul, a.addr));
-	if (!ret)
-		ret = reloc_tensor(c, at, offsetof(struct qnpu_desc_matmul, b.addr));
-	if (!ret)
-		ret = reloc_tensor(c, at, offsetof(struct qnpu_desc_matmul, output.addr));
-	if (!ret && bias)
-		ret = reloc_weights(c, at, offsetof(struct qnpu_desc_matmul, bias));
-	return ret;
+	{
+		const struct reloc_spec r[] = {
+			ARENA(struct qnpu_desc_matmul, a.addr),
+			ARENA(struct qnpu_desc_matmul, b.addr),
+			ARENA(struct qnpu_desc_matmul, output.addr),
+			WEIGHTS(struct qnpu_desc_matmul, bias, bias != NULL),
+		};
+
+		return emit_relocated(c, &d, sizeof(d), r, 4);
+	}
 }
 
 static int emit_cpu(struct compiler *c, const struct npu_gop *gop)

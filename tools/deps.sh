@@ -15,11 +15,11 @@ busybox-static dpkg-dev
 libdrm-dev libcmocka-dev sparse clang-14 libfuzzer-14-dev libclang-rt-14-dev llvm-14
 ninja-build python3-pycotap libglib2.0-dev libpixman-1-dev libfdt-dev
 flex bison python3-venv qemu-system-data seabios ipxe-qemu
-libprotobuf-c-dev protobuf-c-compiler libonnx-dev libonnx-testdata
+libprotobuf-c-dev protobuf-c-compiler libonnx-dev libonnx-testdata dataset-fashion-mnist
 linux-source-6.12
 "
 if [ "${1:-}" = model ]; then
-	DEB_PKGS="$DEB_PKGS python3-torch python3-numpy dataset-fashion-mnist"
+	DEB_PKGS="$DEB_PKGS python3-torch python3-numpy"
 fi
 
 SRCDIR=/etc/apt/sources.list.d

@@ -15,6 +15,7 @@
 
 #include "npu/onnx.h"
 #include "onnx.pb-c.h"
+#include "onnx_internal.h"
 
 #define MAX_FILE	(1ull << 30)
 
@@ -86,7 +87,7 @@ static size_t type_size(int type)
 }
 
 /* Decode a TensorProto into @t, checking sizes; -EPROTO/-EOPNOTSUPP. */
-static int decode_tensor(const Onnx__TensorProto *p, struct npu_onnx_tensor *t,
+int npu_onnx_decode(const Onnx__TensorProto *p, struct npu_onnx_tensor *t,
 			 const char *where, char *err, size_t errlen)
 {
 	size_t es, i, count = 1, have;
@@ -176,7 +177,7 @@ NPU_API int npu_onnx_tensor_load(const char *path, struct npu_onnx_tensor *t,
 	if (!p)
 		return fail(err, errlen, -EPROTO,
 			    "%s: not a TensorProto (truncated or corrupt)", path);
-	ret = decode_tensor(p, t, path, err, errlen);
+	ret = npu_onnx_decode(p, t, path, err, errlen);
 	onnx__tensor_proto__free_unpacked(p, NULL);
 	return ret;
 }
@@ -231,7 +232,7 @@ static int check_model(struct npu_onnx *m, const char *path, char *err,
 		char where[512];
 
 		snprintf(where, sizeof(where), "%s: initializer %zu", path, i);
-		ret = decode_tensor(g->initializer[i], &t, where, err, errlen);
+		ret = npu_onnx_decode(g->initializer[i], &t, where, err, errlen);
 		npu_onnx_tensor_release(&t);
 		if (ret)
 			return ret;
@@ -291,6 +292,11 @@ NPU_API void npu_onnx_free(struct npu_onnx *m)
 	if (m->model)
 		onnx__model_proto__free_unpacked(m->model, NULL);
 	free(m);
+}
+
+const Onnx__GraphProto *npu_onnx_graph(const struct npu_onnx *m)
+{
+	return m->model->graph;
 }
 
 NPU_API int npu_onnx_info(const struct npu_onnx *m, struct npu_onnx_info *info)

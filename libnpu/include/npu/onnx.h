@@ -12,7 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <npu/graph.h>
 #include <npu/npu.h>
+#include <npu/quant.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -102,6 +104,49 @@ NPU_API int npu_onnx_info(const struct npu_onnx *m, struct npu_onnx_info *info);
 /** npu_onnx_node_op() - op type of node @i, its name in *name; NULL past the end */
 NPU_API const char *npu_onnx_node_op(const struct npu_onnx *m, size_t i,
 				     const char **name);
+
+/* ---- FP32 models, quantized by calibration ------------------------- */
+
+/**
+ * struct npu_onnx_import_opts - post-training quantization of an FP32 model
+ * @method: calibration observer for activations (weights are always
+ *	per-channel symmetric)
+ * @calib_data: @calib_count inputs, each one image in NHWC float32
+ * @calib_count: how many
+ */
+struct npu_onnx_import_opts {
+	enum npu_calib method;
+	const float *calib_data;
+	size_t calib_count;
+};
+
+/**
+ * npu_onnx_import() - quantize an FP32 model into a graph
+ * @m: the model (Conv, Relu, Clip, MaxPool, AveragePool, GlobalAveragePool,
+ *	Add, Gemm/MatMul, Flatten, Reshape, Softmax, Constant)
+ * @o: calibration
+ * @out: a graph with a float32 input and output (quantize and dequantize
+ *	run on the CPU), ready for npu_compile()
+ * @err: on failure, the node and the reason
+ * @errlen: size of @err
+ */
+NPU_API int npu_onnx_import(const struct npu_onnx *m,
+			    const struct npu_onnx_import_opts *o,
+			    struct npu_graph **out, char *err, size_t errlen);
+
+/**
+ * npu_onnx_run_float() - run an FP32 model on the CPU, in float (the
+ *	reference the INT8 results are compared with)
+ * @m: the model
+ * @input: @images inputs, NHWC float32
+ * @images: how many
+ * @output: their outputs, one after the other
+ * @err: on failure, why
+ * @errlen: size of @err
+ */
+NPU_API int npu_onnx_run_float(const struct npu_onnx *m, const float *input,
+			       size_t images, float *output, char *err,
+			       size_t errlen);
 
 #ifdef __cplusplus
 }

@@ -127,7 +127,12 @@ $(B)/lib/libnpu-emu.so.0: emulator/plugin/npu_emu.c $(EMU_PIC_OBJS)
 # ---- tools -----------------------------------------------------------
 TOOL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -Ilibnpu/include
 
-tools: $(B)/bin/npu-info $(B)/bin/npu-top $(B)/bin/hello_npu $(B)/bin/conv_npu
+tools: $(B)/bin/npu-info $(B)/bin/npu-top $(B)/bin/npu-run $(B)/bin/hello_npu \
+	$(B)/bin/conv_npu
+
+$(B)/bin/npu-run: tools/npu-run.c $(B)/lib/libnpu.a $(NPU_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(TOOL_CFLAGS) $< -o $@ $(B)/lib/libnpu.a $(NPU_LIBS)
 
 $(B)/bin/npu-top: tools/npu-top.c $(B)/lib/libnpu.a $(NPU_HDRS)
 	@mkdir -p $(@D)
@@ -320,17 +325,30 @@ model:
 	/usr/bin/python3 models/fashion_mnist/train.py
 
 # ---- demo, bench -----------------------------------------------------
-# The main job (grows with the model work of issue 6): boot a VM with the
-# emulated NPU, show the device, run a job through driver and library.
+# The main job: quantize the Fashion-MNIST model by calibration and compile
+# it (host), then boot a VM with the emulated NPU and run the 10,000 test
+# images through the driver; FP32 accuracy comes from models/.../model.json.
+DEMO_IMAGES ?= 10000
+FM := /usr/share/datasets/fashion-mnist
+
 demo:
 	@$(MAKE) -s deps
 	@$(MAKE) -s all
-	tools/qnpu-vm -- sh -c 'npu-info && hello_npu' 
-
-$(B)/bench/bench_emu: bench/bench_emu.c $(EMU_SIM) $(B)/emu/libqnpu-emu.a
-	@mkdir -p $(@D)
-	$(CC) $(EMU_CFLAGS) -O3 -Itests/host $< tests/host/emu_sim.c -o $@ \
-		$(B)/emu/libqnpu-emu.a -lpthread
+	@mkdir -p $(B)/demo
+	NPU_RUN_QUIET=1 $(B)/bin/npu-run --executor ref --images 100 \
+		--save $(B)/demo/fashion.qnpu --json $(B)/demo/host.json \
+		models/fashion_mnist/fashion_mnist_cnn.onnx
+	tools/qnpu-vm --timeout 1800 --file $(B)/demo/fashion.qnpu:/data/fashion.qnpu \
+		--file $(FM)/t10k-images-idx3-ubyte.gz:/data/fm/t10k-images-idx3-ubyte.gz \
+		--file $(FM)/t10k-labels-idx1-ubyte.gz:/data/fm/t10k-labels-idx1-ubyte.gz \
+		-- sh -c 'npu-info && NPU_RUN_QUIET=1 npu-run --program /data/fashion.qnpu \
+		--dataset /data/fm --executor npu --images $(DEMO_IMAGES) \
+		--json /tmp/demo.json && echo @@JSON && cat /tmp/demo.json' \
+		> $(B)/demo/vm.log
+	sed '/^@@JSON/,$$d' $(B)/demo/vm.log
+	sed '1,/^@@JSON/d' $(B)/demo/vm.log > $(B)/demo/vm.json
+	tools/demo-report models/fashion_mnist/model.json $(B)/demo/host.json \
+		$(B)/demo/vm.json $(B)/demo.json
 
 # Benchmarks (not tests): a table on stdout and build/bench.json.
 bench: $(B)/bench/bench_emu
@@ -349,7 +367,8 @@ install: libnpu tools
 	install -m 755 $(B)/lib/libnpu-emu.so.0 $(DESTDIR)$(PREFIX)/lib/
 	sed -e 's|@PREFIX@|$(PREFIX)|' libnpu/libnpu.pc.in \
 		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/libnpu.pc
-	install -m 755 $(B)/bin/npu-info $(B)/bin/npu-top $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 $(B)/bin/npu-info $(B)/bin/npu-top $(B)/bin/npu-run \
+		$(DESTDIR)$(PREFIX)/bin/
 	install -d $(DESTDIR)$(UDEVDIR)/rules.d
 	install -m 644 driver/70-qnpu.rules $(DESTDIR)$(UDEVDIR)/rules.d/
 

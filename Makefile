@@ -252,6 +252,14 @@ check:
 check-host: $(HOST_TESTS) libnpu tools
 	@mkdir -p $(RESULTS)
 	@tools/run-test host-install $(RESULTS) -- tools/check-install
+	@tools/run-test host-npu-run $(RESULTS) -- sh -c 'echo 1..1; \
+		NPU_RUN_QUIET=1 NPU_EMU_PLUGIN=$(B)/lib/libnpu-emu.so.0 $(B)/bin/npu-run \
+		--executor emu --images 300 --calib-images 50 --calib percentile \
+		--json $(RESULTS)/npu-run.json models/fashion_mnist/fashion_mnist_cnn.onnx \
+		>/dev/null && grep -q "\"int8_bytes\": 119376" $(RESULTS)/npu-run.json && \
+		awk -F": " "/int8_top1/ { exit !(\$$2 + 0 > 0.88) }" $(RESULTS)/npu-run.json && \
+		echo "ok 1 npu-run quantizes and evaluates the model on emu" || \
+		{ cat $(RESULTS)/npu-run.json; echo "not ok 1 npu-run"; }'
 	@tools/run-test host-example-conv $(RESULTS) -- sh -c 'echo 1..2; \
 		$(B)/bin/conv_npu ref && echo "ok 1 conv_npu on ref" || \
 		echo "not ok 1 conv_npu on ref"; \

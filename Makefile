@@ -196,8 +196,18 @@ $(B)/tests/test_onnx: tests/host/test_onnx.c $(B)/lib/libnpu.a $(NPU_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(TOOL_CFLAGS) $< -o $@ $(B)/lib/libnpu.a $(NPU_LIBS) $(CMOCKA_LIBS)
 
+$(B)/tests/test_npy: tests/host/test_npy.c $(B)/lib/libnpu.a $(NPU_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(TOOL_CFLAGS) $< -o $@ $(B)/lib/libnpu.a $(NPU_LIBS) $(CMOCKA_LIBS)
+
 $(B)/tests/test_onnx_import: tests/host/test_onnx_import.c $(B)/lib/libnpu.a \
 		$(B)/lib/libnpu-emu.so.0 $(NPU_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(TOOL_CFLAGS) -DEMU_PLUGIN_PATH='"$(B)/lib/libnpu-emu.so.0"' $< -o $@ \
+		$(B)/lib/libnpu.a $(NPU_LIBS) $(CMOCKA_LIBS)
+
+$(B)/tests/test_onnx_nodes: tests/host/test_onnx_nodes.c tests/lib/onnx_case.h \
+		$(B)/lib/libnpu.a $(B)/lib/libnpu-emu.so.0 $(NPU_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(TOOL_CFLAGS) -DEMU_PLUGIN_PATH='"$(B)/lib/libnpu-emu.so.0"' $< -o $@ \
 		$(B)/lib/libnpu.a $(NPU_LIBS) $(CMOCKA_LIBS)

@@ -386,6 +386,80 @@ static bool quantized8(const struct npu_gtensor *t)
 	return t->elem == NPU_ELEM_INT8 && t->qcount == 1;
 }
 
+/* An INT32 activation without quantization: raw accumulators. */
+static bool raw_out(const struct npu_gtensor *t)
+{
+	return t->elem == NPU_ELEM_INT32 && !t->qcount && !t->data;
+}
+
+/*
+ * A convolution whose weights do not fit int8 runs on the CPU (the
+ * fallback): its descriptor, with arena and weights-blob offsets in place
+ * of addresses, and its int32 weights go to the weights blob.
+ */
+static int emit_cpu_conv(struct compiler *c, const struct npu_gop *gop,
+			 uint32_t groups)
+{
+	const struct npu_op_info *o = &gop->info;
+	const struct npu_gtensor *x = &c->g->tensors[o->inputs[0]];
+	const struct npu_gtensor *w = &c->g->tensors[o->inputs[1]];
+	const struct npu_gtensor *b = o->inputs[2] >= 0 ?
+				      &c->g->tensors[o->inputs[2]] : NULL;
+	const struct npu_gtensor *out = &c->g->tensors[o->output];
+	struct qnpu_desc_conv2d d = { .hdr = { QNPU_OP_CONV2D, 1, 0, sizeof(d) } };
+	struct npu_step s = { .kind = NPU_STEP_CONV };
+	uint64_t p_off = UINT64_MAX, off;
+	int ret;
+
+	d.input = arena_tensor(c, o->inputs[0], NULL);
+	d.output = arena_tensor(c, o->output, NULL);
+	d.kernel_h = w->shape[1];
+	d.kernel_w = w->shape[2];
+	d.stride_h = o->stride[0] ? o->stride[0] : 1;
+	d.stride_w = o->stride[1] ? o->stride[1] : 1;
+	d.dilation_h = o->dilation[0] ? o->dilation[0] : 1;
+	d.dilation_w = o->dilation[1] ? o->dilation[1] : 1;
+	d.pad_top = o->pad[0];
+	d.pad_left = o->pad[1];
+	d.pad_bottom = o->pad[2];
+	d.pad_right = o->pad[3];
+	d.groups = groups;
+	d.input_zero_point = x->zero_points[0];
+	{
+		int64_t eh = (int64_t)x->shape[1] + d.pad_top + d.pad_bottom -
+			     ((int64_t)(d.kernel_h - 1) * d.dilation_h + 1);
+		int64_t ew = (int64_t)x->shape[2] + d.pad_left + d.pad_right -
+			     ((int64_t)(d.kernel_w - 1) * d.dilation_w + 1);
+
+		if (eh < 0 || ew < 0 || out->shape[0] != x->shape[0] ||
+		    out->shape[1] != eh / d.stride_h + 1 ||
+		    out->shape[2] != ew / d.stride_w + 1)
+			return npu_graph_fail(c->g, -EINVAL,
+					      "op %s: output %s does not match the convolution",
+					      gop->name, out->name);
+	}
+	ret = blob_add(&c->weights, w->data, w->bytes, WEIGHTS_ALIGN, &off);
+	d.weights = off;
+	d.bias = UINT64_MAX;
+	if (!ret && b) {
+		ret = blob_add(&c->weights, b->data, b->bytes, WEIGHTS_ALIGN, &off);
+		d.bias = off;
+	}
+	if (!ret && !raw_out(out))
+		ret = requant_of(c, gop->name, x->scales[0], 0, w, out, o->act,
+				 o->rounding, &d.requant, &p_off);
+	if (ret)
+		return ret;
+	d.requant.channel_params = p_off;
+	ret = blob_add(&c->weights, &d, sizeof(d), WEIGHTS_ALIGN, &s.params_offset);
+	if (ret)
+		return ret;
+	s.in_offset = c->offset[o->inputs[0]];
+	s.out_offset = c->offset[o->output];
+	s.count = npu_shape_count(out->shape);
+	return add_cpu_step(c, &s);
+}
+
 static int emit_conv_desc(struct compiler *c,
 			  const struct qnpu_desc_conv2d *d, bool params)
 {
@@ -464,14 +538,18 @@ static int emit_conv(struct compiler *c, const struct npu_gop *gop)
 	w = &g->tensors[o->inputs[1]];
 	if (o->inputs[2] >= 0)
 		b = &g->tensors[o->inputs[2]];
-	if (!quantized8(x) || !quantized8(out))
+	if (!quantized8(x) || (!quantized8(out) && !raw_out(out)))
 		return npu_graph_fail(g, -EINVAL,
-				      "op %s: input and output must be int8, quantized per tensor",
+				      "op %s: input must be int8 quantized per tensor, output too or raw int32",
 				      gop->name);
-	if (w->elem != NPU_ELEM_INT8 || !w->data || !w->qcount)
+	if (raw_out(out) && o->act != NPU_ACT_NONE)
 		return npu_graph_fail(g, -EINVAL,
-				      "op %s: weights %s must be constant int8", gop->name,
-				      w->name);
+				      "op %s: a raw int32 output takes no activation", gop->name);
+	if ((w->elem != NPU_ELEM_INT8 && w->elem != NPU_ELEM_INT32) || !w->data ||
+	    (!w->qcount && !raw_out(out)))
+		return npu_graph_fail(g, -EINVAL,
+				      "op %s: weights %s must be constant int8 (or int32)",
+				      gop->name, w->name);
 	if (b && (b->elem != NPU_ELEM_INT32 || !b->data))
 		return npu_graph_fail(g, -EINVAL, "op %s: bias %s must be constant int32",
 				      gop->name, b->name);
@@ -497,7 +575,7 @@ static int emit_conv(struct compiler *c, const struct npu_gop *gop)
 				      "op %s: weights [%u][%u][%u][%u] do not match input C %u, groups %u, output C %u",
 				      gop->name, w->shape[0], w->shape[1], w->shape[2],
 				      w->shape[3], x->shape[3], groups, out->shape[3]);
-	if (w->qcount != 1 && w->qcount != cout)
+	if (w->qcount > 1 && w->qcount != cout)
 		return npu_graph_fail(g, -EINVAL,
 				      "op %s: %u weight scales for %u output channels",
 				      gop->name, w->qcount, cout);
@@ -507,6 +585,8 @@ static int emit_conv(struct compiler *c, const struct npu_gop *gop)
 				      (unsigned long long)npu_shape_count(b->shape), cout);
 	cg_in = x->shape[3] / groups;
 	k = (uint64_t)kh * kw * cg_in;
+	if (w->elem == NPU_ELEM_INT32)
+		return emit_cpu_conv(c, gop, groups);
 
 	/* Pack the weights, fold the input zero point into the bias. */
 	wbytes = npu_ref_weight_bytes(cout, kh, kw, x->shape[3], groups);
@@ -529,7 +609,9 @@ static int emit_conv(struct compiler *c, const struct npu_gop *gop)
 	if (!ret)
 		ret = blob_add(&c->weights, bias_f, sizeof(int32_t) * cout,
 			       WEIGHTS_ALIGN, &b_off);
-	if (!ret)
+	if (!ret && raw_out(out))
+		p_off = UINT64_MAX;	/* raw accumulators: requant stays 0 */
+	else if (!ret)
 		ret = requant_of(c, gop->name, x->scales[0], 0, w, out, o->act,
 				 o->rounding, &d.requant, &p_off);
 	if (ret)
@@ -839,11 +921,12 @@ static int emit_matmul(struct compiler *c, const struct npu_gop *gop)
 	const struct npu_gtensor *out = &g->tensors[o->output];
 	struct qnpu_desc_matmul d = { .hdr = { QNPU_OP_MATMUL, 1, 0, sizeof(d) } };
 	uint64_t boff = 0, unused;
-	int ret;
+	int ret = 0;
 
-	if (!b || !quantized8(a) || !quantized8(b) || !quantized8(out) || b->data)
+	if (!b || !quantized8(a) || !quantized8(b) ||
+	    (!quantized8(out) && !raw_out(out)))
 		return npu_graph_fail(g, -EINVAL,
-				      "op %s: matmul takes two int8 activations (use FULLY_CONNECTED for constant weights)",
+				      "op %s: matmul takes two int8 tensors quantized per tensor",
 				      gop->name);
 	if (a->shape[0] != b->shape[0] || a->shape[1] != b->shape[1] ||
 	    b->shape[2] != a->shape[3] || out->shape[0] != a->shape[0] ||
@@ -867,23 +950,66 @@ static int emit_matmul(struct compiler *c, const struct npu_gop *gop)
 	d.a = arena_tensor(c, o->inputs[0], NULL);
 	d.b = arena_tensor(c, o->inputs[1], NULL);
 	d.output = arena_tensor(c, o->output, NULL);
+	if (b->data) {
+		/* A constant operand lives with the weights. */
+		uint64_t off;
+
+		ret = blob_add(&c->weights, b->data, b->bytes, WEIGHTS_ALIGN, &off);
+		if (ret)
+			return ret;
+		d.b.addr = off;
+	}
 	d.a_zero_point = a->zero_points[0];
 	d.b_zero_point = b->zero_points[0];
 	d.bias = boff;
-	ret = requant_of(c, gop->name, (double)a->scales[0] * b->scales[0], 0,
-			 NULL, out, o->act, o->rounding, &d.requant, &unused);
+	if (!raw_out(out))
+		ret = requant_of(c, gop->name, (double)a->scales[0] * b->scales[0], 0,
+				 NULL, out, o->act, o->rounding, &d.requant, &unused);
 	if (ret)
 		return ret;
 	{
 		const struct reloc_spec r[] = {
 			ARENA(struct qnpu_desc_matmul, a.addr),
-			ARENA(struct qnpu_desc_matmul, b.addr),
+			{ offsetof(struct qnpu_desc_matmul, b.addr),
+			  b->data ? NPU_REGION_WEIGHTS : NPU_REGION_ARENA, true },
 			ARENA(struct qnpu_desc_matmul, output.addr),
 			WEIGHTS(struct qnpu_desc_matmul, bias, bias != NULL),
 		};
 
 		return emit_relocated(c, &d, sizeof(d), r, 4);
 	}
+}
+
+/* Quantized int8 per tensor, or per channel along C (QUANTIZE/DEQUANTIZE). */
+static bool quantized8_axis(const struct npu_gtensor *t)
+{
+	return t->elem == NPU_ELEM_INT8 &&
+	       (t->qcount == 1 || (t->qcount > 1 && t->qcount == t->shape[3]));
+}
+
+/* Per-channel quantization parameters of @t into the weights blob. */
+static int channel_q(struct compiler *c, const struct npu_gtensor *t,
+		     struct npu_step *s)
+{
+	struct npu_channel_q *q;
+	uint32_t i;
+	int ret;
+
+	if (t->qcount == 1)
+		return 0;
+	q = calloc(t->qcount, sizeof(*q));
+	if (!q)
+		return -ENOMEM;
+	for (i = 0; i < t->qcount; i++) {
+		q[i].scale = t->scales[i];
+		q[i].zero_point = t->zero_points[i];
+	}
+	s->per_channel = 1;
+	s->inner = t->qcount;
+	ret = blob_add(&c->weights, q, sizeof(*q) * t->qcount, WEIGHTS_ALIGN,
+		       &s->params_offset);
+	free(q);
+	return ret;
 }
 
 static int emit_cpu(struct compiler *c, const struct npu_gop *gop)
@@ -897,29 +1023,52 @@ static int emit_cpu(struct compiler *c, const struct npu_gop *gop)
 		.out_offset = c->offset[o->output],
 		.count = npu_shape_count(out->shape),
 	};
+	bool dyn = o->type == NPU_OP_DYNAMIC_QUANTIZE ||
+		   o->type == NPU_OP_DYNAMIC_SCALE ||
+		   o->type == NPU_OP_DYNAMIC_ZERO_POINT;
 
-	if (npu_shape_count(x->shape) != s.count)
+	if (dyn)
+		s.count = npu_shape_count(x->shape);
+	else if (npu_shape_count(x->shape) != s.count)
 		return npu_graph_fail(g, -EINVAL, "op %s: %s and %s differ in size",
 				      gop->name, x->name, out->name);
 	switch (o->type) {
 	case NPU_OP_QUANTIZE:
-		if (x->elem != NPU_ELEM_FLOAT32 || !quantized8(out))
+		if (x->elem != NPU_ELEM_FLOAT32 || !quantized8_axis(out))
 			return npu_graph_fail(g, -EINVAL,
 					      "op %s: quantize takes float32 to int8",
 					      gop->name);
 		s.kind = NPU_STEP_QUANTIZE;
 		s.scale = out->scales[0];
 		s.zero_point = out->zero_points[0];
-		break;
+		return channel_q(c, out, &s) ?: add_cpu_step(c, &s);
 	case NPU_OP_DEQUANTIZE:
-		if (!quantized8(x) || out->elem != NPU_ELEM_FLOAT32)
+		if (!quantized8_axis(x) || out->elem != NPU_ELEM_FLOAT32)
 			return npu_graph_fail(g, -EINVAL,
 					      "op %s: dequantize takes int8 to float32",
 					      gop->name);
 		s.kind = NPU_STEP_DEQUANTIZE;
 		s.scale = x->scales[0];
 		s.zero_point = x->zero_points[0];
+		return channel_q(c, x, &s) ?: add_cpu_step(c, &s);
+	case NPU_OP_DYNAMIC_QUANTIZE:
+	case NPU_OP_DYNAMIC_SCALE:
+	case NPU_OP_DYNAMIC_ZERO_POINT: {
+		bool ok = o->type == NPU_OP_DYNAMIC_SCALE ?
+			  out->elem == NPU_ELEM_FLOAT32 && npu_shape_count(out->shape) == 1 :
+			  out->elem == NPU_ELEM_INT8 && out->uint8 && !out->qcount &&
+			  npu_shape_count(out->shape) ==
+			  (o->type == NPU_OP_DYNAMIC_QUANTIZE ? s.count : 1);
+
+		if (x->elem != NPU_ELEM_FLOAT32 || !ok)
+			return npu_graph_fail(g, -EINVAL,
+					      "op %s: dynamic quantization takes float32 to uint8 without static parameters, a float32 scale or a uint8 zero point",
+					      gop->name);
+		s.kind = o->type == NPU_OP_DYNAMIC_QUANTIZE ? NPU_STEP_DYNAMIC_QUANTIZE :
+			 o->type == NPU_OP_DYNAMIC_SCALE ? NPU_STEP_DYNAMIC_SCALE :
+			 NPU_STEP_DYNAMIC_ZERO_POINT;
 		break;
+	}
 	case NPU_OP_SOFTMAX:
 		/* Float, or int8 with the (de)quantization done on the CPU. */
 		if ((x->elem != NPU_ELEM_FLOAT32 && !quantized8(x)) ||

@@ -414,7 +414,7 @@ NPU_API int npu_executor_run(struct npu_executor *e, const void *const *inputs,
 		const struct npu_step *s = &p->steps[i];
 
 		if (s->kind != NPU_STEP_DEVICE)
-			npu_cpu_step(s, e->arena);
+			npu_cpu_step(s, e->arena, p->weights);
 		else if (e->kind == NPU_EXEC_NPU)
 			ret = npu_segment(e, s, &res);
 		else if (e->kind == NPU_EXEC_EMU)

@@ -86,17 +86,18 @@ NPU_API int npu_graph_tensor(struct npu_graph *g,
 	if (t->elem > NPU_ELEM_UINT8)
 		return npu_graph_fail(g, -EINVAL, "tensor %s: unknown type %d",
 				      name, t->elem);
-	if ((t->elem == NPU_ELEM_INT8 || t->elem == NPU_ELEM_UINT8) && !t->qcount)
+	if ((t->elem == NPU_ELEM_INT8 || t->elem == NPU_ELEM_UINT8) && !t->qcount &&
+	    t->data)
 		return npu_graph_fail(g, -EINVAL,
-				      "tensor %s: int8 without quantization parameters",
+				      "tensor %s: int8 constant without quantization parameters",
 				      name);
 	if (t->qcount && (!t->scales || !t->zero_points))
 		return npu_graph_fail(g, -EINVAL,
 				      "tensor %s: %u scales/zero points missing",
 				      name, t->qcount);
-	if (t->elem == NPU_ELEM_UINT8 && (t->data || t->qcount != 1))
+	if (t->elem == NPU_ELEM_UINT8 && t->data)
 		return npu_graph_fail(g, -EINVAL,
-				      "tensor %s: uint8 is for activations, per tensor",
+				      "tensor %s: uint8 is for activations (shift constants to int8)",
 				      name);
 	for (i = 0; i < (int)t->qcount; i++) {
 		int32_t zlo = t->elem == NPU_ELEM_UINT8 ? 0 : -128;
@@ -127,8 +128,8 @@ NPU_API int npu_graph_tensor(struct npu_graph *g,
 			goto nomem;
 		memcpy(n->scales, t->scales, sizeof(float) * t->qcount);
 		memcpy(n->zero_points, t->zero_points, sizeof(int32_t) * t->qcount);
-		if (n->uint8)
-			n->zero_points[0] -= 128;	/* exact: arithmetic.md 1.6 */
+		for (i = 0; n->uint8 && i < (int)t->qcount; i++)
+			n->zero_points[i] -= 128;	/* exact: arithmetic.md 1.6 */
 	}
 	if (t->data) {
 		n->data = malloc(n->bytes);
@@ -152,7 +153,7 @@ NPU_API int npu_graph_op(struct npu_graph *g, const struct npu_op_info *op)
 	if (!g || !op)
 		return -EINVAL;
 	g->error[0] = 0;
-	if (op->type > NPU_OP_GLOBAL_AVGPOOL)
+	if (op->type > NPU_OP_DYNAMIC_ZERO_POINT)
 		return npu_graph_fail(g, -EINVAL, "op %s: unknown type %d",
 				      op->name ? op->name : "?", op->type);
 	for (i = 0; i < 3; i++) {

@@ -328,3 +328,125 @@ NPU_API const char *npu_onnx_node_op(const struct npu_onnx *m, size_t i,
 		*name = n->name ? n->name : "";
 	return n->op_type;
 }
+
+/* ---- helpers for the importers ---- */
+
+const Onnx__AttributeProto *npu_onnx_attr(const Onnx__NodeProto *nd,
+					const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < nd->n_attribute; i++) {
+		if (!strcmp(nd->attribute[i]->name, name))
+			return nd->attribute[i];
+	}
+	return NULL;
+}
+
+int64_t npu_onnx_attr_i(const Onnx__NodeProto *nd, const char *name, int64_t dflt)
+{
+	const Onnx__AttributeProto *a = npu_onnx_attr(nd, name);
+
+	return a && a->has_i ? a->i : dflt;
+}
+
+void npu_onnx_attr_ints(const Onnx__NodeProto *nd, const char *name,
+		      uint32_t *out, size_t n, uint32_t dflt)
+{
+	const Onnx__AttributeProto *a = npu_onnx_attr(nd, name);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		out[i] = a && i < a->n_ints ? (uint32_t)a->ints[i] : dflt;
+}
+
+/* A float constant: an initializer or a Constant node's value. */
+const Onnx__TensorProto *npu_onnx_constant(const Onnx__GraphProto *g,
+					 const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < g->n_initializer; i++) {
+		if (!strcmp(g->initializer[i]->name, name))
+			return g->initializer[i];
+	}
+	for (i = 0; i < g->n_node; i++) {
+		const Onnx__NodeProto *nd = g->node[i];
+		const Onnx__AttributeProto *a;
+
+		if (strcmp(nd->op_type, "Constant") || !nd->n_output ||
+		    strcmp(nd->output[0], name))
+			continue;
+		a = npu_onnx_attr(nd, "value");
+		return a ? a->t : NULL;
+	}
+	return NULL;
+}
+
+NPU_API int npu_onnx_is_quantized(const struct npu_onnx *m)
+{
+	static const char *const ops[] = {
+		"QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear",
+		"QLinearConv", "QLinearMatMul", "ConvInteger", "MatMulInteger",
+		"QLinearAdd", "QLinearAveragePool", "QLinearGlobalAveragePool",
+	};
+	const Onnx__GraphProto *g = m ? npu_onnx_graph(m) : NULL;
+	size_t i, k;
+
+	for (i = 0; g && i < g->n_node; i++) {
+		for (k = 0; k < sizeof(ops) / sizeof(ops[0]); k++) {
+			if (!strcmp(g->node[i]->op_type, ops[k]))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+NPU_API size_t npu_onnx_elem_size(int type)
+{
+	switch (type) {
+	case NPU_ONNX_UINT8:
+	case NPU_ONNX_INT8:
+		return 1;
+	case NPU_ONNX_INT64:
+		return 8;
+	default:
+		return 4;
+	}
+}
+
+/* NCHW <-> NHWC of a 4-D io; other ranks are the same in both. */
+static void transpose_io(const struct npu_onnx_io *io, const uint8_t *src,
+			 uint8_t *dst, bool to_graph)
+{
+	size_t es = npu_onnx_elem_size(io->type);
+	uint64_t N, C, HW, n, c, p;
+
+	if (!io->nchw || io->ndims != 4) {
+		memcpy(dst, src, io->count * es);
+		return;
+	}
+	N = io->dims[0];
+	C = io->dims[1];
+	HW = (uint64_t)io->dims[2] * io->dims[3];
+	for (n = 0; n < N; n++)
+		for (c = 0; c < C; c++)
+			for (p = 0; p < HW; p++) {
+				uint64_t nchw = (n * C + c) * HW + p, nhwc = (n * HW + p) * C + c;
+
+				memcpy(dst + es * (to_graph ? nhwc : nchw),
+				       src + es * (to_graph ? nchw : nhwc), es);
+			}
+}
+
+NPU_API void npu_onnx_to_graph(const struct npu_onnx_io *io, const void *src,
+			       void *dst)
+{
+	transpose_io(io, src, dst, true);
+}
+
+NPU_API void npu_onnx_from_graph(const struct npu_onnx_io *io, const void *src,
+				 void *dst)
+{
+	transpose_io(io, src, dst, false);
+}

@@ -99,62 +99,10 @@ static int value_id(struct fnet *n, const char *name, bool create)
 	return n->nvals++;
 }
 
-static const Onnx__AttributeProto *attr(const Onnx__NodeProto *nd,
-					const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < nd->n_attribute; i++) {
-		if (!strcmp(nd->attribute[i]->name, name))
-			return nd->attribute[i];
-	}
-	return NULL;
-}
-
-static int64_t attr_i(const Onnx__NodeProto *nd, const char *name, int64_t dflt)
-{
-	const Onnx__AttributeProto *a = attr(nd, name);
-
-	return a && a->has_i ? a->i : dflt;
-}
-
-static void attr_ints(const Onnx__NodeProto *nd, const char *name,
-		      uint32_t *out, size_t n, uint32_t dflt)
-{
-	const Onnx__AttributeProto *a = attr(nd, name);
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		out[i] = a && i < a->n_ints ? (uint32_t)a->ints[i] : dflt;
-}
-
-/* A float constant: an initializer or a Constant node's value. */
-static const Onnx__TensorProto *constant(const Onnx__GraphProto *g,
-					 const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < g->n_initializer; i++) {
-		if (!strcmp(g->initializer[i]->name, name))
-			return g->initializer[i];
-	}
-	for (i = 0; i < g->n_node; i++) {
-		const Onnx__NodeProto *nd = g->node[i];
-		const Onnx__AttributeProto *a;
-
-		if (strcmp(nd->op_type, "Constant") || !nd->n_output ||
-		    strcmp(nd->output[0], name))
-			continue;
-		a = attr(nd, "value");
-		return a ? a->t : NULL;
-	}
-	return NULL;
-}
-
 static float *const_floats(struct fnet *n, const Onnx__GraphProto *g,
 			   const char *name, size_t want, const char *where)
 {
-	const Onnx__TensorProto *t = constant(g, name);
+	const Onnx__TensorProto *t = npu_onnx_constant(g, name);
 	struct npu_onnx_tensor dec;
 	float *out;
 
@@ -301,7 +249,7 @@ static int lower(struct fnet *n, const Onnx__GraphProto *g)
 
 		switch (f->kind) {
 		case F_CONV: {
-			const Onnx__TensorProto *w = constant(g, nd->input[1]);
+			const Onnx__TensorProto *w = npu_onnx_constant(g, nd->input[1]);
 			float *oihw;
 			uint32_t o, c, y, x;
 
@@ -312,10 +260,10 @@ static int lower(struct fnet *n, const Onnx__GraphProto *g)
 			f->cin_g = w->dims[1];
 			f->kh = w->dims[2];
 			f->kw = w->dims[3];
-			f->groups = attr_i(nd, "group", 1);
-			attr_ints(nd, "strides", f->stride, 2, 1);
-			attr_ints(nd, "dilations", f->dil, 2, 1);
-			attr_ints(nd, "pads", f->pad, 4, 0);
+			f->groups = npu_onnx_attr_i(nd, "group", 1);
+			npu_onnx_attr_ints(nd, "strides", f->stride, 2, 1);
+			npu_onnx_attr_ints(nd, "dilations", f->dil, 2, 1);
+			npu_onnx_attr_ints(nd, "pads", f->pad, 4, 0);
 			{
 				/* ONNX pads are (top, left, bottom, right) */
 				uint32_t p[4] = { f->pad[0], f->pad[1], f->pad[2], f->pad[3] };
@@ -347,13 +295,13 @@ static int lower(struct fnet *n, const Onnx__GraphProto *g)
 		}
 		case F_FC: {
 			const Onnx__TensorProto *w = nd->n_input > 1 ?
-						     constant(g, nd->input[1]) : NULL;
+						     npu_onnx_constant(g, nd->input[1]) : NULL;
 			bool gemm = !strcmp(op, "Gemm");
-			bool tb = gemm && attr_i(nd, "transB", 0);
+			bool tb = gemm && npu_onnx_attr_i(nd, "transB", 0);
 			float *raw;
 			uint32_t o, k;
 
-			if (!w || w->n_dims != 2 || (gemm && attr_i(nd, "transA", 0)))
+			if (!w || w->n_dims != 2 || (gemm && npu_onnx_attr_i(nd, "transA", 0)))
 				return ferr(n, -EOPNOTSUPP,
 					    "%s: needs constant 2-D weights (and no transA)", where);
 			f->cout = tb ? w->dims[0] : w->dims[1];
@@ -406,11 +354,11 @@ static int lower(struct fnet *n, const Onnx__GraphProto *g)
 		}
 		case F_MAXPOOL:
 		case F_AVGPOOL:
-			attr_ints(nd, "kernel_shape", f->kernel, 2, 1);
-			attr_ints(nd, "strides", f->stride, 2, 1);
-			attr_ints(nd, "pads", f->pad, 4, 0);
-			if (attr_i(nd, "ceil_mode", 0) ||
-			    (f->kind == F_AVGPOOL && attr_i(nd, "count_include_pad", 0) &&
+			npu_onnx_attr_ints(nd, "kernel_shape", f->kernel, 2, 1);
+			npu_onnx_attr_ints(nd, "strides", f->stride, 2, 1);
+			npu_onnx_attr_ints(nd, "pads", f->pad, 4, 0);
+			if (npu_onnx_attr_i(nd, "ceil_mode", 0) ||
+			    (f->kind == F_AVGPOOL && npu_onnx_attr_i(nd, "count_include_pad", 0) &&
 			     (f->pad[0] | f->pad[1] | f->pad[2] | f->pad[3])))
 				return ferr(n, -EOPNOTSUPP,
 					    "%s: ceil_mode or count_include_pad with padding", where);
@@ -556,7 +504,7 @@ static int fnet_build(struct fnet *n, const struct npu_onnx *m, char *err,
 	n->err = err;
 	n->errlen = errlen;
 	for (i = 0; i < g->n_input && !in; i++) {
-		if (!constant(g, g->input[i]->name))
+		if (!npu_onnx_constant(g, g->input[i]->name))
 			in = g->input[i];
 	}
 	if (!in || !in->type || in->type->value_case !=
@@ -649,7 +597,57 @@ NPU_API int npu_onnx_run_float(const struct npu_onnx *m, const float *input,
 	return ret;
 }
 
+NPU_API int npu_onnx_run_float_values(const struct npu_onnx *m, const float *input,
+				      const char *const *names, size_t nnames,
+				      float *const *outs, char *err, size_t errlen)
+{
+	struct fnet n;
+	size_t k;
+	int ret, v;
+
+	if (!m || !input || (nnames && (!names || !outs)))
+		return -EINVAL;
+	ret = fnet_build(&n, m, err, errlen);
+	if (!ret)
+		fnet_run(&n, input);
+	for (k = 0; !ret && k < nnames; k++) {
+		v = value_id(&n, names[k], false);
+		if (v < 0 || !n.vals[v].data)
+			ret = ferr(&n, -ENOENT, "the model has no value '%s'", names[k]);
+		else
+			memcpy(outs[k], n.vals[v].data, sizeof(float) * vcount(&n.vals[v]));
+	}
+	fnet_free(&n);
+	return ret;
+}
+
 /* ---- quantized graph ---- */
+
+/* The signature entry of a float (or int8 layer) value of the net. */
+static void fp_io(struct npu_onnx_io *io, const struct fvalue *v, int type,
+		  uint32_t rank, const struct npu_qparams *q)
+{
+	memset(io, 0, sizeof(*io));
+	snprintf(io->name, sizeof(io->name), "%s", v->name);
+	io->type = type;
+	io->ndims = rank;
+	if (rank == 4) {
+		io->dims[0] = v->shape[0];
+		io->dims[1] = v->shape[3];
+		io->dims[2] = v->shape[1];
+		io->dims[3] = v->shape[2];
+		io->nchw = 1;
+	} else {
+		io->ndims = 2;
+		io->dims[0] = v->shape[0];
+		io->dims[1] = (int64_t)v->shape[1] * v->shape[2] * v->shape[3];
+	}
+	io->count = (size_t)v->shape[0] * v->shape[1] * v->shape[2] * v->shape[3];
+	if (q) {
+		io->scale = q->scale;
+		io->zero_point = q->zero_point;
+	}
+}
 
 static int q_tensor(struct npu_graph *g, const struct fvalue *v,
 		    struct npu_qparams q, int *id)
@@ -686,9 +684,13 @@ NPU_API int npu_onnx_import(const struct npu_onnx *m,
 	bool *skip = NULL;
 	struct fnet n;
 	size_t k, isz;
-	int i, ret;
+	int i, ret, in_value = -1;
 
-	if (!m || !o || !out || !o->calib_data || !o->calib_count)
+	if (!m || !o || !out)
+		return -EINVAL;
+	if (npu_onnx_is_quantized(m))
+		return npu_onnx_import_quantized(m, o, out, err, errlen);
+	if (!o->calib_data || !o->calib_count)
 		return -EINVAL;
 	ret = fnet_build(&n, m, err, errlen);
 	if (ret)
@@ -741,6 +743,7 @@ NPU_API int npu_onnx_import(const struct npu_onnx *m,
 		q.output = n.vals[n.input].tensor;
 		if (!ret)
 			ret = npu_graph_op(g, &q);
+		in_value = n.input;
 		n.input = fid;		/* from here: the graph's float input */
 	}
 
@@ -798,6 +801,19 @@ NPU_API int npu_onnx_import(const struct npu_onnx *m,
 			      -ENOMEM : 0;
 			if (!ret)
 				ret = npu_channel_ranges(f->w, f->cout, kk, mins, maxs);
+			/* Per tensor: one range over every channel. */
+			for (c = 1; !ret && o->granularity == NPU_ONNX_PER_TENSOR &&
+			     c < f->cout; c++) {
+				mins[0] = fminf(mins[0], mins[c]);
+				maxs[0] = fmaxf(maxs[0], maxs[c]);
+			}
+			for (c = 1; !ret && o->granularity == NPU_ONNX_PER_TENSOR &&
+			     c < f->cout; c++) {
+				mins[c] = mins[0];
+				maxs[c] = maxs[0];
+			}
+			if (o->granularity == NPU_ONNX_PER_TENSOR)
+				wt.qcount = 1;
 			if (!ret)
 				ret = npu_qparams_per_channel(mins, maxs, f->cout, NPU_INT8,
 							      true, wq);
@@ -864,15 +880,39 @@ NPU_API int npu_onnx_import(const struct npu_onnx *m,
 		struct npu_tensor_info fout = { .name = "output", .elem = NPU_ELEM_FLOAT32 };
 		struct npu_op_info dq = { .type = NPU_OP_DEQUANTIZE, .name = "output",
 					  .inputs = { n.vals[n.output].tensor, -1, -1 } };
-		int fid, in_id = n.input;
+		int fid, in_id = n.input, outs[NPU_ONNX_MAX_IO], nout = 1;
+		struct npu_onnx_signature *sig = o->sig;
 
 		memcpy(fout.shape, n.vals[n.output].shape, sizeof(fout.shape));
 		ret = npu_graph_tensor(g, &fout, &fid);
 		dq.output = fid;
 		if (!ret)
 			ret = npu_graph_op(g, &dq);
+		outs[0] = fid;
+		if (sig) {
+			sig->ninputs = 1;
+			sig->noutputs = 1;
+			fp_io(&sig->inputs[0], &n.vals[in_value], NPU_ONNX_FLOAT, 4, NULL);
+			fp_io(&sig->outputs[0], &n.vals[n.output], NPU_ONNX_FLOAT, 2, NULL);
+		}
+		/* Every quantized activation, for per-layer error analysis. */
+		for (i = 0; !ret && o->layer_outputs && i < n.nvals; i++) {
+			if (n.vals[i].tensor < 0 || n.vals[i].is_const || i == in_value)
+				continue;
+			if (nout == NPU_ONNX_MAX_IO) {
+				ret = ferr(&n, -E2BIG, "more than %d layer outputs",
+					   NPU_ONNX_MAX_IO);
+				break;
+			}
+			outs[nout] = n.vals[i].tensor;
+			if (sig) {
+				fp_io(&sig->outputs[nout], &n.vals[i], NPU_ONNX_INT8, 4, &qp[i]);
+				sig->noutputs = nout + 1;
+			}
+			nout++;
+		}
 		if (!ret)
-			ret = npu_graph_io(g, &in_id, 1, &fid, 1);
+			ret = npu_graph_io(g, &in_id, 1, outs, nout);
 	}
 out:
 	free(qp);

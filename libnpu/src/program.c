@@ -10,11 +10,13 @@
  * Copyright (c) 2026 The qnpu authors
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "program.h"
+#include "ref.h"
 
 struct file_header {
 	uint32_t magic;
@@ -101,6 +103,105 @@ static void *read_array(FILE *f, size_t n, size_t size, int *err)
 	return a;
 }
 
+static bool in_range(uint64_t off, uint64_t len, uint64_t size)
+{
+	return len <= size && off <= size - len;
+}
+
+static bool requant_ok(int32_t m, int32_t shift)
+{
+	return m >= 0 && shift >= -31 && shift <= 30;
+}
+
+/* A CPU convolution's descriptor: every byte it reads or writes is inside. */
+static int check_cpu_conv(const struct npu_program *p, const struct npu_step *s)
+{
+	const uint64_t A = p->arena_size, Wsz = p->weights_size;
+	struct qnpu_desc_conv2d d;
+	uint64_t in, out, cg, co, i;
+	const struct qnpu_requant *r = &d.requant;
+
+	if (!in_range(s->params_offset, sizeof(d), Wsz))
+		return -EPROTO;
+	memcpy(&d, p->weights + s->params_offset, sizeof(d));
+	for (i = 0; i < 4; i++) {
+		if (!d.input.dim[i] || !d.output.dim[i] || d.input.dim[i] > 65535 ||
+		    d.output.dim[i] > 65535)
+			return -EPROTO;
+	}
+	co = d.output.dim[3];
+	if (!d.groups || d.input.dim[3] % d.groups || co % d.groups ||
+	    d.input.dim[0] != d.output.dim[0] || !d.stride_h || !d.stride_w ||
+	    !d.dilation_h || !d.dilation_w || !d.kernel_h || !d.kernel_w ||
+	    (d.output.dtype != QNPU_DTYPE_INT8 && d.output.dtype != QNPU_DTYPE_INT32))
+		return -EPROTO;
+	cg = d.input.dim[3] / d.groups;
+	in = (uint64_t)d.input.dim[0] * d.input.dim[1] * d.input.dim[2] * d.input.dim[3];
+	out = (uint64_t)d.output.dim[0] * d.output.dim[1] * d.output.dim[2] * co *
+	      (d.output.dtype == QNPU_DTYPE_INT32 ? 4 : 1);
+	if (!in_range(d.input.addr, in, A) || !in_range(d.output.addr, out, A) ||
+	    !in_range(d.weights, co * d.kernel_h * d.kernel_w * cg * 4, Wsz) ||
+	    (d.bias != UINT64_MAX && !in_range(d.bias, co * 4, Wsz)))
+		return -EPROTO;
+	if (d.output.dtype == QNPU_DTYPE_INT32)
+		return 0;
+	if (r->rounding > 1 || r->act_min < -128 || r->act_max > 127 ||
+	    r->act_min > r->act_max || r->output_zero_point < -128 ||
+	    r->output_zero_point > 127 || !requant_ok(r->multiplier, r->shift))
+		return -EPROTO;
+	if (r->channel_params == UINT64_MAX)
+		return 0;
+	if (!in_range(r->channel_params, co * sizeof(struct qnpu_channel_requant), Wsz))
+		return -EPROTO;
+	for (i = 0; i < co; i++) {
+		struct qnpu_channel_requant c;
+
+		memcpy(&c, p->weights + r->channel_params + sizeof(c) * i, sizeof(c));
+		if (!requant_ok(c.multiplier, c.shift))
+			return -EPROTO;
+	}
+	return 0;
+}
+
+static int check_cpu_step(const struct npu_program *p, const struct npu_step *s)
+{
+	uint64_t in_es = 4, out_es = 4, out_count = s->count;
+
+	switch (s->kind) {
+	case NPU_STEP_QUANTIZE:
+	case NPU_STEP_DYNAMIC_QUANTIZE:
+		out_es = 1;
+		break;
+	case NPU_STEP_DEQUANTIZE:
+		in_es = 1;
+		break;
+	case NPU_STEP_DYNAMIC_SCALE:
+		out_count = 1;
+		break;
+	case NPU_STEP_DYNAMIC_ZERO_POINT:
+		out_count = 1;
+		out_es = 1;
+		break;
+	case NPU_STEP_SOFTMAX:
+		if (!s->inner || s->count % s->inner)
+			return -EPROTO;
+		break;
+	case NPU_STEP_CONV:
+		return check_cpu_conv(p, s);
+	default:
+		return -EPROTO;
+	}
+	if (s->count > p->arena_size || !in_range(s->in_offset, s->count * in_es, p->arena_size) ||
+	    !in_range(s->out_offset, out_count * out_es, p->arena_size))
+		return -EPROTO;
+	if (s->per_channel &&
+	    (!s->inner || s->count % s->inner ||
+	     !in_range(s->params_offset, (uint64_t)s->inner * sizeof(struct npu_channel_q),
+		       p->weights_size)))
+		return -EPROTO;
+	return 0;
+}
+
 /* Everything a program points at must lie inside it. */
 static int check_program(const struct npu_program *p)
 {
@@ -114,24 +215,12 @@ static int check_program(const struct npu_program *p)
 	for (i = 0; i < p->nsteps; i++) {
 		const struct npu_step *s = &p->steps[i];
 
-		if (s->kind > NPU_STEP_SOFTMAX)
-			return -EPROTO;
-		if (s->kind == NPU_STEP_DEVICE &&
-		    (s->cb_offset > p->cmdbuf_size ||
-		     s->cb_size > p->cmdbuf_size - s->cb_offset))
-			return -EPROTO;
-		if (s->kind != NPU_STEP_DEVICE) {
-			uint64_t in_es = s->kind == NPU_STEP_DEQUANTIZE ? 1 : 4;
-			uint64_t out_es = s->kind == NPU_STEP_QUANTIZE ? 1 : 4;
-
-			if (s->count > p->arena_size ||
-			    s->in_offset > p->arena_size - s->count * in_es ||
-			    s->out_offset > p->arena_size - s->count * out_es ||
-			    s->count * in_es > p->arena_size ||
-			    s->count * out_es > p->arena_size ||
-			    (s->kind == NPU_STEP_SOFTMAX &&
-			     (!s->inner || s->count % s->inner)))
+		if (s->kind == NPU_STEP_DEVICE) {
+			if (s->cb_offset > p->cmdbuf_size ||
+			    s->cb_size > p->cmdbuf_size - s->cb_offset)
 				return -EPROTO;
+		} else if (check_cpu_step(p, s)) {
+			return -EPROTO;
 		}
 	}
 	for (i = 0; i < p->ninputs + p->noutputs; i++) {

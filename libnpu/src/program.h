@@ -19,7 +19,7 @@
 #include "npu/graph.h"
 
 #define NPU_PROGRAM_MAGIC	0x50555051u	/* "QPUP" */
-#define NPU_PROGRAM_VERSION	1
+#define NPU_PROGRAM_VERSION	2
 
 enum npu_region {
 	NPU_REGION_WEIGHTS = 0,
@@ -40,6 +40,10 @@ enum npu_step_kind {
 	NPU_STEP_QUANTIZE,
 	NPU_STEP_DEQUANTIZE,
 	NPU_STEP_SOFTMAX,
+	NPU_STEP_CONV,		/* a convolution with wide weights, exact */
+	NPU_STEP_DYNAMIC_QUANTIZE,
+	NPU_STEP_DYNAMIC_SCALE,
+	NPU_STEP_DYNAMIC_ZERO_POINT,
 };
 
 struct npu_step {
@@ -50,13 +54,22 @@ struct npu_step {
 	uint64_t in_offset;	/* CPU steps: arena offsets */
 	uint64_t out_offset;
 	uint64_t count;		/* elements */
-	uint32_t inner;		/* softmax: the C extent */
-	uint32_t pad;
+	uint32_t inner;		/* softmax and per-channel (de)quantize: C */
+	uint32_t per_channel;	/* (de)quantize: parameters at params_offset */
 	float scale;		/* quantize/dequantize parameters; softmax: */
 	int32_t zero_point;	/* of its int8 output (when out_q) */
 	float in_scale;		/* softmax of int8 input (when in_q) */
 	int32_t in_zero_point;
 	uint32_t in_q, out_q;	/* softmax: int8 at the seams, else float */
+	uint64_t params_offset;	/* in the weights: per-channel (de)quantize
+				 * parameters (struct npu_channel_q), or the
+				 * struct qnpu_desc_conv2d of a CPU conv */
+};
+
+/* A per-channel quantize/dequantize parameter pair (weights blob). */
+struct npu_channel_q {
+	float scale;
+	int32_t zero_point;	/* as stored: uint8 shifted by -128 */
 };
 
 struct npu_io {
@@ -121,7 +134,8 @@ size_t npu_elem_size(enum npu_elem e);
 uint64_t npu_shape_count(const uint32_t shape[4]);
 
 /* CPU steps, shared by the executors (exec_cpu.c). */
-void npu_cpu_step(const struct npu_step *s, uint8_t *arena);
+void npu_cpu_step(const struct npu_step *s, uint8_t *arena,
+		  const uint8_t *weights);
 
 /* Relocated copy of a program's command buffers (exec.c). */
 uint8_t *npu_relocate(const struct npu_program *p,

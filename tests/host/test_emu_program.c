@@ -57,7 +57,7 @@ static uint32_t emu_run(struct sys *s, const struct npu_program *p,
 		struct qnpu_job_result res;
 
 		if (st->kind != NPU_STEP_DEVICE) {
-			npu_cpu_step(st, arena);
+			npu_cpu_step(st, arena, p->weights);
 			continue;
 		}
 		assert_true(qnpu_job_run(&s->eng, &slot, CTXTBL_PA, &res));
@@ -387,6 +387,9 @@ static void test_errors_name_the_culprit(void **state)
 	int id, x, y, wid;
 
 	assert_int_equal(npu_graph_new(&g), 0);
+	/* Integer activations may be raw (no scale); constants may not. */
+	assert_int_equal(npu_graph_tensor(g, &t, &id), 0);
+	t.data = w;
 	assert_int_equal(npu_graph_tensor(g, &t, &id), -EINVAL);
 	assert_non_null(strstr(npu_graph_error(g), "noq"));
 	assert_non_null(strstr(npu_graph_error(g), "quantization"));

@@ -37,12 +37,20 @@ enum npu_elem {
  * @elem: element type
  * @shape: NHWC extents (1 for unused leading dimensions); weights are
  *	OHWI: [C_out][KH][KW][C_in / groups]
- * @qcount: 0 (float or bias), 1 (per tensor) or the channel count (per
- *	output channel, weights only)
+ * @qcount: 0 (float, int32, or integer data without a scale), 1 (per
+ *	tensor) or the channel count (per output channel for weights; per C
+ *	for an activation that only QUANTIZE writes or DEQUANTIZE reads)
  * @scales: @qcount scales
  * @zero_points: @qcount zero points (weights: 0)
  * @data: contents of a constant tensor (weights, bias), copied; NULL for
- *	activations
+ *	activations. Convolution weights may be INT32 when their values do not
+ *	fit int8 (a QLinearConv weight zero point far from the weights): such
+ *	a convolution runs on the CPU, exactly. A MATMUL's second operand may
+ *	be constant.
+ *
+ * A CONV2D, FULLY_CONNECTED or MATMUL whose output is INT32 (no
+ * quantization) writes the raw accumulators (ONNX ConvInteger,
+ * MatMulInteger).
  */
 struct npu_tensor_info {
 	const char *name;
@@ -73,6 +81,12 @@ enum npu_op_type {
 				 * and zero point, with the fused activation:
 				 * standalone ReLU, ReLU6, clamp, int8 requantize */
 	NPU_OP_GLOBAL_AVGPOOL,	/* inputs: x; mean over H and W */
+	NPU_OP_DYNAMIC_QUANTIZE,	/* float32 -> uint8 with parameters
+					 * from the data's range (ONNX
+					 * DynamicQuantizeLinear), on the CPU;
+					 * the output has no static quantization */
+	NPU_OP_DYNAMIC_SCALE,		/* the scale it chose: float32 [1] */
+	NPU_OP_DYNAMIC_ZERO_POINT,	/* the zero point it chose: uint8 [1] */
 };
 
 /**

@@ -105,28 +105,108 @@ NPU_API int npu_onnx_info(const struct npu_onnx *m, struct npu_onnx_info *info);
 NPU_API const char *npu_onnx_node_op(const struct npu_onnx *m, size_t i,
 				     const char **name);
 
-/* ---- FP32 models, quantized by calibration ------------------------- */
+/* ---- importing models ---------------------------------------------- */
+
+#define NPU_ONNX_MAX_IO		64
 
 /**
- * struct npu_onnx_import_opts - post-training quantization of an FP32 model
- * @method: calibration observer for activations (weights are always
- *	per-channel symmetric)
- * @calib_data: @calib_count inputs, each one image in NHWC float32
+ * struct npu_onnx_io - a graph input or output as the model sees it
+ * @name: the model's name for it
+ * @type: enum npu_onnx_type
+ * @ndims: the model's rank
+ * @dims: the model's extents
+ * @count: elements
+ * @nchw: 4-D, NCHW in the model and NHWC in the graph (the executors'
+ *	buffers): convert with npu_onnx_to_graph() / npu_onnx_from_graph()
+ * @scale: the graph's quantization of an int8/uint8 tensor (0: none)
+ * @zero_point: its zero point (uint8: 0..255)
+ */
+struct npu_onnx_io {
+	char name[128];
+	int type;
+	uint32_t ndims;
+	int64_t dims[NPU_ONNX_MAX_DIMS];
+	size_t count;
+	int nchw;
+	float scale;
+	int32_t zero_point;
+};
+
+/**
+ * struct npu_onnx_signature - the imported graph's inputs and outputs, in
+ *	npu_graph_io() order (the executors' buffer order)
+ */
+struct npu_onnx_signature {
+	size_t ninputs, noutputs;
+	struct npu_onnx_io inputs[NPU_ONNX_MAX_IO];
+	struct npu_onnx_io outputs[NPU_ONNX_MAX_IO];
+};
+
+/** npu_onnx_elem_size() - bytes per element of an enum npu_onnx_type */
+NPU_API size_t npu_onnx_elem_size(int type);
+
+/** npu_onnx_to_graph() - @io's elements from the model's layout to the graph's */
+NPU_API void npu_onnx_to_graph(const struct npu_onnx_io *io, const void *src,
+			       void *dst);
+/** npu_onnx_from_graph() - @io's elements from the graph's layout to the model's */
+NPU_API void npu_onnx_from_graph(const struct npu_onnx_io *io, const void *src,
+				 void *dst);
+
+/** enum npu_onnx_granularity - weight quantization of an FP32 import */
+enum npu_onnx_granularity {
+	NPU_ONNX_PER_CHANNEL,	/* symmetric, one scale per output channel */
+	NPU_ONNX_PER_TENSOR,	/* symmetric, one scale per layer */
+};
+
+/**
+ * struct npu_onnx_import_opts - how to import a model
+ * @method: FP32 models: calibration observer for activations
+ * @calib_data: FP32 models: @calib_count inputs, each one image in NHWC
+ *	float32
  * @calib_count: how many
+ * @granularity: FP32 models: weights per channel (default) or per tensor
+ * @values: values for graph inputs that must be constant (quantized
+ *	models whose weights, scales or zero points are graph inputs, as in
+ *	ONNX's node tests); inputs the importer does not need constant stay
+ *	inputs even when a value is given
+ * @nvalues: how many
+ * @sig: filled with the graph's inputs and outputs when not NULL
+ * @layer_outputs: FP32 models: also output every quantized activation
+ *	(int8, named after the model's value) after the model's own outputs,
+ *	for per-layer error analysis
  */
 struct npu_onnx_import_opts {
 	enum npu_calib method;
 	const float *calib_data;
 	size_t calib_count;
+	enum npu_onnx_granularity granularity;
+	const struct npu_onnx_tensor *values;
+	size_t nvalues;
+	struct npu_onnx_signature *sig;
+	int layer_outputs;
 };
 
 /**
- * npu_onnx_import() - quantize an FP32 model into a graph
- * @m: the model (Conv, Relu, Clip, MaxPool, AveragePool, GlobalAveragePool,
- *	Add, Gemm/MatMul, Flatten, Reshape, Softmax, Constant)
- * @o: calibration
- * @out: a graph with a float32 input and output (quantize and dequantize
- *	run on the CPU), ready for npu_compile()
+ * npu_onnx_is_quantized() - whether a model is already quantized (QOperator
+ *	or QDQ: QuantizeLinear, DequantizeLinear, QLinear*, *Integer nodes)
+ */
+NPU_API int npu_onnx_is_quantized(const struct npu_onnx *m);
+
+/**
+ * npu_onnx_import() - turn a model into a graph
+ * @m: the model. FP32 models (Conv, Relu, Clip, MaxPool, AveragePool,
+ *	GlobalAveragePool, Add, Gemm/MatMul, Flatten, Reshape, Softmax,
+ *	Constant) are quantized by calibration and get a float32 input and
+ *	output. Quantized models keep their own quantization: QuantizeLinear,
+ *	DequantizeLinear (per tensor or per axis), QLinearConv, ConvInteger,
+ *	QLinearMatMul, MatMulInteger, DynamicQuantizeLinear, com.microsoft
+ *	QLinearAdd and QLinearGlobalAveragePool, MaxPool, Flatten/Reshape,
+ *	and QDQ groups (DequantizeLinear -> Conv, MatMul, Gemm, Add, pools,
+ *	with Relu/Clip -> QuantizeLinear). A convolution whose weights do not
+ *	fit int8 runs on the CPU; anything else unsupported is an error that
+ *	names the node, the op and the reason.
+ * @o: options
+ * @out: the graph, ready for npu_compile()
  * @err: on failure, the node and the reason
  * @errlen: size of @err
  */
@@ -147,6 +227,21 @@ NPU_API int npu_onnx_import(const struct npu_onnx *m,
 NPU_API int npu_onnx_run_float(const struct npu_onnx *m, const float *input,
 			       size_t images, float *output, char *err,
 			       size_t errlen);
+
+/**
+ * npu_onnx_run_float_values() - run an FP32 model on one input, in float,
+ *	and copy out the values named @names (in the graph's layout: NHWC)
+ * @m: the model
+ * @input: one input, NHWC float32
+ * @names: value names, e.g. the layer outputs of a signature
+ * @nnames: how many
+ * @outs: a buffer per name, large enough for the value
+ * @err: on failure, why (-ENOENT: no such value)
+ * @errlen: size of @err
+ */
+NPU_API int npu_onnx_run_float_values(const struct npu_onnx *m, const float *input,
+				      const char *const *names, size_t nnames,
+				      float *const *outs, char *err, size_t errlen);
 
 #ifdef __cplusplus
 }

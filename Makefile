@@ -290,6 +290,11 @@ check-lint: driver ksrc
 	@tools/run-test lint-checkpatch $(RESULTS) -- tools/check-driver checkpatch
 	@tools/run-test lint-sparse $(RESULTS) -- tools/check-driver sparse
 
+ONNX_NODE := /usr/share/libonnx-testdata/data/node
+ONNX_QCASES = $(filter-out %_expanded,$(wildcard $(ONNX_NODE)/test_*convinteger* \
+	$(ONNX_NODE)/test_*quantizelinear* $(ONNX_NODE)/test_qlinear* \
+	$(ONNX_NODE)/test_matmulinteger))
+
 check-vm: driver qemu kernel tools $(VM_TESTS)
 	@mkdir -p $(RESULTS)
 	@tools/run-test vm-query-default $(RESULTS) -- \
@@ -303,6 +308,10 @@ check-vm: driver qemu kernel tools $(VM_TESTS)
 		tools/qnpu-vm --strict --timeout 600 -- libnpu_device_test
 	@tools/run-test vm-libnpu-graphs $(RESULTS) -- \
 		tools/qnpu-vm --strict --timeout 600 -- libnpu_graph_test
+	@tools/run-test vm-onnx-nodes $(RESULTS) -- \
+		tools/qnpu-vm --strict --timeout 600 \
+		$(foreach d,$(ONNX_QCASES),--file $(d):/data/node/$(notdir $(d))) -- \
+		env ONNX_NODE_DIR=/data/node libnpu_onnx_test
 	@tools/run-test vm-example $(RESULTS) -- \
 		tools/qnpu-vm --strict -- sh -c 'echo 1..3; hello_npu && \
 		echo "ok 1 examples/hello_npu runs a job" || echo "not ok 1 hello_npu"; \

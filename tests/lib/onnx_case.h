@@ -72,23 +72,24 @@ static int onnx_case_run(const char *name, enum npu_executor_kind kind,
 	struct npu_graph *g = NULL;
 	struct npu_onnx *m = NULL;
 	size_t nin = 0, nout = 0, i, k;
+	const char *dir = getenv("ONNX_NODE_DIR") ? getenv("ONNX_NODE_DIR") : ONNX_NODE_DIR;
 	char path[512];
 	int ret;
 
 	memset(r, 0, sizeof(*r));
 	memset(outputs, 0, sizeof(outputs));
 	memset(inputs, 0, sizeof(inputs));
-	snprintf(path, sizeof(path), "%s/%s/model.onnx", ONNX_NODE_DIR, name);
+	snprintf(path, sizeof(path), "%s/%s/model.onnx", dir, name);
 	ret = sig ? npu_onnx_load(path, &m, r->msg, sizeof(r->msg)) : -ENOMEM;
 	for (; !ret && nin < ONNX_CASE_MAX; nin++) {
 		snprintf(path, sizeof(path), "%s/%s/test_data_set_0/input_%zu.pb",
-			 ONNX_NODE_DIR, name, nin);
+			 dir, name, nin);
 		if (npu_onnx_tensor_load(path, &in[nin], r->msg, sizeof(r->msg)))
 			break;
 	}
 	for (; !ret && nout < ONNX_CASE_MAX; nout++) {
 		snprintf(path, sizeof(path), "%s/%s/test_data_set_0/output_%zu.pb",
-			 ONNX_NODE_DIR, name, nout);
+			 dir, name, nout);
 		if (npu_onnx_tensor_load(path, &want[nout], r->msg, sizeof(r->msg)))
 			break;
 	}

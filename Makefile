@@ -212,6 +212,12 @@ $(B)/tests/test_onnx_nodes: tests/host/test_onnx_nodes.c tests/lib/onnx_case.h \
 	$(CC) $(TOOL_CFLAGS) -DEMU_PLUGIN_PATH='"$(B)/lib/libnpu-emu.so.0"' $< -o $@ \
 		$(B)/lib/libnpu.a $(NPU_LIBS) $(CMOCKA_LIBS)
 
+$(B)/tests/test_npu_run: tests/host/test_npu_run.c $(B)/lib/libnpu.a \
+		$(B)/lib/libnpu-emu.so.0 $(B)/bin/npu-run $(NPU_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(TOOL_CFLAGS) -DEMU_PLUGIN_PATH='"$(B)/lib/libnpu-emu.so.0"' $< -o $@ \
+		$(B)/lib/libnpu.a $(NPU_LIBS) $(CMOCKA_LIBS)
+
 $(B)/tests/test_quant: tests/host/test_quant.c $(B)/lib/libnpu.a $(NPU_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(TOOL_CFLAGS) $< -o $@ $(B)/lib/libnpu.a $(NPU_LIBS) $(CMOCKA_LIBS) -lm
@@ -262,14 +268,24 @@ check:
 check-host: $(HOST_TESTS) libnpu tools
 	@mkdir -p $(RESULTS)
 	@tools/run-test host-install $(RESULTS) -- tools/check-install
-	@tools/run-test host-npu-run $(RESULTS) -- sh -c 'echo 1..1; \
+	@tools/run-test host-npu-run $(RESULTS) -- sh -c 'echo 1..2; \
 		NPU_RUN_QUIET=1 NPU_EMU_PLUGIN=$(B)/lib/libnpu-emu.so.0 $(B)/bin/npu-run \
 		--executor emu --images 300 --calib-images 50 --calib percentile \
 		--json $(RESULTS)/npu-run.json models/fashion_mnist/fashion_mnist_cnn.onnx \
 		>/dev/null && grep -q "\"int8_bytes\": 119376" $(RESULTS)/npu-run.json && \
 		awk -F": " "/int8_top1/ { exit !(\$$2 + 0 > 0.88) }" $(RESULTS)/npu-run.json && \
 		echo "ok 1 npu-run quantizes and evaluates the model on emu" || \
-		{ cat $(RESULTS)/npu-run.json; echo "not ok 1 npu-run"; }'
+		{ cat $(RESULTS)/npu-run.json; echo "not ok 1 npu-run"; }; \
+		NPU_RUN_QUIET=1 NPU_EMU_PLUGIN=$(B)/lib/libnpu-emu.so.0 $(B)/bin/npu-run \
+		--executor emu --images 100 --calib-images 30 --granularity per-tensor \
+		--sqnr 20 --json $(RESULTS)/npu-run-pt.json \
+		models/fashion_mnist/fashion_mnist_cnn.onnx >/dev/null && \
+		grep -q "\"granularity\": \"per-tensor\"" $(RESULTS)/npu-run-pt.json && \
+		test $$(grep -c "sqnr_db" $(RESULTS)/npu-run-pt.json) -ge 8 && \
+		awk -F": " "/sqnr_db/ { if (\$$3 + 0 < 10) bad = 1 } END { exit bad }" \
+		$(RESULTS)/npu-run-pt.json && \
+		echo "ok 2 npu-run per-tensor weights with per-layer SQNR" || \
+		{ cat $(RESULTS)/npu-run-pt.json; echo "not ok 2 npu-run per-tensor/SQNR"; }'
 	@tools/run-test host-example-conv $(RESULTS) -- sh -c 'echo 1..2; \
 		$(B)/bin/conv_npu ref && echo "ok 1 conv_npu on ref" || \
 		echo "not ok 1 conv_npu on ref"; \

@@ -1,17 +1,29 @@
 // SPDX-License-Identifier: MIT
 /*
- * npu-run: quantize an FP32 ONNX model by calibration, compile it, and
- * evaluate it on a dataset with a chosen executor; or run a program
- * compiled earlier (--program). Reports INT8 (and FP32) top-1, model size,
- * device counters and throughput; --json for machines.
+ * npu-run: run an ONNX model on a chosen executor.
  *
- *   npu-run [options] [MODEL.onnx]
+ * Tensor mode (--input): any supported model, FP32 or already quantized
+ * (QOperator, QDQ); inputs and outputs are NumPy .npy files in the
+ * model's own layout. An FP32 model is calibrated on the given input.
+ *
+ * Dataset mode: quantize an FP32 model by calibration, compile it, and
+ * evaluate it on Fashion-MNIST; or run a program compiled earlier
+ * (--program). Reports INT8 (and FP32) top-1, per-layer SQNR against
+ * FP32, model size, device counters and throughput; --json for machines.
+ *
+ *   npu-run [options] MODEL.onnx | --program FILE
  *     --executor npu|emu|ref    where to run (default npu)
+ *     --input FILE.npy          tensor mode: the model's inputs, in order
+ *     --output FILE.npy         tensor mode: where its outputs go, in order
  *     --calib minmax|percentile|entropy|mse   (default minmax)
+ *     --granularity per-channel|per-tensor    weights (default per-channel)
  *     --calib-images N          calibration images (default 200)
  *     --images N                test images to evaluate (default 10000)
  *     --dataset DIR             Fashion-MNIST IDX files (default Debian's)
  *     --fp32                    also evaluate the FP32 model (CPU, slow)
+ *     --sqnr N                  per-layer SQNR against FP32 over N images
+ *     --plot-data DIR           data files for plots (per-layer SQNR, the
+ *                               first layer's calibration histogram)
  *     --save FILE               write the compiled program
  *     --program FILE            run a compiled program instead of a model
  *     --json FILE               results as JSON
@@ -28,7 +40,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <math.h>
+
 #include <npu/graph.h>
+#include <npu/npy.h>
 #include <npu/onnx.h>
 
 #define PIX (28 * 28)
@@ -105,6 +120,366 @@ static int calib_method(const char *s)
 	       !strcmp(s, "mse") ? NPU_CALIB_MSE : -1;
 }
 
+#define MAX_FILES 16
+
+struct run_opts {
+	enum npu_executor_kind kind;
+	const char *exec_name;
+	int method;
+	enum npu_onnx_granularity granularity;
+	const char *inputs[MAX_FILES], *outputs[MAX_FILES];
+	int ninputs, noutputs;
+};
+
+static int open_executor(const struct npu_program *p, const struct run_opts *ro,
+			 struct npu_device **dev, struct npu_executor **e)
+{
+	int ret = 0;
+
+	*dev = NULL;
+	if (ro->kind == NPU_EXEC_NPU)
+		ret = npu_device_open(0, dev);
+	if (!ret)
+		ret = npu_executor_new(p, ro->kind, *dev, e);
+	if (ret)
+		fprintf(stderr, "npu-run: executor %s: %s\n", ro->exec_name, npu_strerror(ret));
+	return ret;
+}
+
+/* Tensor mode: .npy in, .npy out, in the model's layout. */
+static int run_tensors(const char *model, const struct run_opts *ro)
+{
+	struct npu_onnx_tensor in[MAX_FILES] = { 0 };
+	struct npu_onnx_signature *sig = calloc(1, sizeof(*sig));
+	struct npu_onnx_import_opts o = { .method = ro->method, .sig = sig,
+					  .granularity = ro->granularity };
+	void *gin[MAX_FILES] = { 0 }, *gout[MAX_FILES] = { 0 };
+	struct npu_program *prog = NULL;
+	struct npu_executor *e = NULL;
+	struct npu_device *dev = NULL;
+	struct npu_graph *g = NULL;
+	struct npu_onnx *m = NULL;
+	struct npu_job_result r;
+	char err[512] = "";
+	int i, ret = 1;
+
+	if (!sig)
+		return 1;
+	for (i = 0; i < ro->ninputs; i++) {
+		if (npu_npy_load(ro->inputs[i], &in[i], err, sizeof(err))) {
+			fprintf(stderr, "npu-run: %s\n", err);
+			goto out;
+		}
+	}
+	if (npu_onnx_load(model, &m, err, sizeof(err)))
+		goto fail;
+	/*
+	 * The files are the model's inputs in order. Those the importer needs
+	 * constant (weights, scales or zero points given as inputs, as in
+	 * ONNX's node tests) are taken as such; the others are run.
+	 */
+	for (i = 0; i < ro->ninputs; i++) {
+		const char *name = npu_onnx_input_name(m, i);
+
+		if (!name) {
+			snprintf(err, sizeof(err), "%s: the model has %d inputs", ro->inputs[i], i);
+			goto fail;
+		}
+		snprintf(in[i].name, sizeof(in[i].name), "%s", name);
+	}
+	o.values = in;
+	o.nvalues = ro->ninputs;
+	if (!npu_onnx_is_quantized(m)) {
+		/* Calibrate on the input itself, in the graph's layout. */
+		struct npu_onnx_io io = { .type = NPU_ONNX_FLOAT };
+
+		if (ro->ninputs != 1 || in[0].type != NPU_ONNX_FLOAT) {
+			snprintf(err, sizeof(err), "%s: an FP32 model takes one float32 input",
+				 model);
+			goto fail;
+		}
+		io.ndims = in[0].ndims;
+		memcpy(io.dims, in[0].dims, sizeof(io.dims));
+		io.count = in[0].count;
+		io.nchw = io.ndims == 4;
+		gin[0] = malloc(sizeof(float) * in[0].count + 1);
+		if (!gin[0])
+			goto out;
+		npu_onnx_to_graph(&io, in[0].data, gin[0]);
+		o.calib_data = gin[0];
+		o.calib_count = 1;
+	}
+	if (npu_onnx_import(m, &o, &g, err, sizeof(err)))
+		goto fail;
+	if (npu_compile(g, &prog)) {
+		snprintf(err, sizeof(err), "%s", npu_graph_error(g));
+		goto fail;
+	}
+	if ((size_t)ro->noutputs > sig->noutputs) {
+		snprintf(err, sizeof(err), "the model gives %zu outputs; %d files given",
+			 sig->noutputs, ro->noutputs);
+		goto fail;
+	}
+	free(gin[0]);
+	gin[0] = NULL;
+	for (i = 0; i < (int)sig->ninputs; i++) {
+		const struct npu_onnx_io *io = &sig->inputs[i];
+		int k;
+
+		for (k = 0; k < ro->ninputs && strcmp(in[k].name, io->name); k++)
+			;
+		if (k == ro->ninputs) {
+			snprintf(err, sizeof(err), "no file for input '%s'", io->name);
+			goto fail;
+		}
+		if (in[k].count != io->count || in[k].type != io->type) {
+			snprintf(err, sizeof(err),
+				 "%s: %zu values of type %d; input '%s' takes %zu of type %d",
+				 ro->inputs[k], in[k].count, in[k].type, io->name, io->count,
+				 io->type);
+			goto fail;
+		}
+		gin[i] = malloc(in[k].count * npu_onnx_elem_size(io->type) + 1);
+		if (!gin[i])
+			goto out;
+		npu_onnx_to_graph(io, in[k].data, gin[i]);
+	}
+	for (i = 0; i < (int)sig->noutputs; i++) {
+		gout[i] = calloc(1, sig->outputs[i].count * npu_onnx_elem_size(sig->outputs[i].type) + 1);
+		if (!gout[i])
+			goto out;
+	}
+	if (open_executor(prog, ro, &dev, &e))
+		goto out;
+	ret = npu_executor_run(e, (const void *const *)gin, gout, &r);
+	if (ret) {
+		fprintf(stderr, "npu-run: %s (%s)\n", npu_strerror(ret), npu_status_str(r.status));
+		ret = 1;
+		goto out;
+	}
+	ret = 1;
+	for (i = 0; i < ro->noutputs; i++) {
+		const struct npu_onnx_io *io = &sig->outputs[i];
+		struct npu_onnx_tensor t = { .type = io->type, .ndims = io->ndims,
+					     .count = io->count };
+
+		memcpy(t.dims, io->dims, sizeof(t.dims));
+		t.data = malloc(io->count * npu_onnx_elem_size(io->type) + 1);
+		if (!t.data)
+			goto out;
+		npu_onnx_from_graph(io, gout[i], t.data);
+		if (npu_npy_save(ro->outputs[i], &t, err, sizeof(err))) {
+			free(t.data);
+			goto fail;
+		}
+		free(t.data);
+	}
+	ret = 0;
+	goto out;
+fail:
+	fprintf(stderr, "npu-run: %s\n", err);
+	ret = 1;
+out:
+	for (i = 0; i < MAX_FILES; i++) {
+		npu_onnx_tensor_release(&in[i]);
+		free(gin[i]);
+		free(gout[i]);
+	}
+	npu_executor_free(e);
+	npu_device_close(dev);
+	npu_program_free(prog);
+	npu_graph_free(g);
+	npu_onnx_free(m);
+	free(sig);
+	return ret;
+}
+
+struct layer_sqnr {
+	char name[128];
+	double signal, noise;	/* sums of squares over the images */
+	size_t elems;		/* per image */
+};
+
+/*
+ * Per-layer SQNR against FP32: the same calibration, with every quantized
+ * activation as an extra output, run on @images images; each is
+ * dequantized and compared with the float model's value.
+ */
+static int layer_sqnr(struct npu_onnx *m, struct npu_onnx_import_opts o,
+		      const struct run_opts *ro, const float *x, size_t images,
+		      struct layer_sqnr **out, size_t *nout)
+{
+	struct npu_onnx_signature *sig = calloc(1, sizeof(*sig));
+	struct npu_program *prog = NULL;
+	struct npu_executor *e = NULL;
+	struct npu_device *dev = NULL;
+	struct layer_sqnr *ls = NULL;
+	struct npu_graph *g = NULL;
+	void *gout[NPU_ONNX_MAX_IO] = { 0 };
+	float *ref[NPU_ONNX_MAX_IO] = { 0 };
+	const char *names[NPU_ONNX_MAX_IO];
+	char err[512] = "";
+	size_t i, k, j, nl = 0;
+	int ret = -ENOMEM;
+
+	o.sig = sig;
+	o.layer_outputs = 1;
+	if (!sig)
+		return -ENOMEM;
+	ret = npu_onnx_import(m, &o, &g, err, sizeof(err));
+	if (!ret && npu_compile(g, &prog)) {
+		snprintf(err, sizeof(err), "%s", npu_graph_error(g));
+		ret = -EINVAL;
+	}
+	if (ret) {
+		fprintf(stderr, "npu-run: SQNR: %s\n", err);
+		goto out;
+	}
+	nl = sig->noutputs - 1;
+	ls = calloc(nl + 1, sizeof(*ls));
+	ret = ls ? 0 : -ENOMEM;
+	for (i = 0; !ret && i < sig->noutputs; i++) {
+		gout[i] = malloc(sig->outputs[i].count * 4);
+		ref[i] = malloc(sig->outputs[i].count * 4);
+		names[i] = sig->outputs[i].name;
+		if (!gout[i] || !ref[i])
+			ret = -ENOMEM;
+		if (i) {
+			snprintf(ls[i - 1].name, sizeof(ls->name), "%s", names[i]);
+			ls[i - 1].elems = sig->outputs[i].count;
+		}
+	}
+	if (!ret)
+		ret = open_executor(prog, ro, &dev, &e);
+	for (k = 0; !ret && k < images; k++) {
+		const void *in[1] = { x + k * PIX };
+
+		ret = npu_executor_run(e, in, gout, NULL);
+		if (!ret)
+			ret = npu_onnx_run_float_values(m, x + k * PIX, names + 1, nl,
+							ref + 1, err, sizeof(err));
+		for (i = 1; !ret && i < sig->noutputs; i++) {
+			const struct npu_onnx_io *io = &sig->outputs[i];
+			const int8_t *q = gout[i];
+
+			for (j = 0; j < io->count; j++) {
+				double r = ref[i][j];
+				double d = (double)(q[j] - io->zero_point) * io->scale - r;
+
+				ls[i - 1].signal += r * r;
+				ls[i - 1].noise += d * d;
+			}
+		}
+	}
+	if (ret)
+		fprintf(stderr, "npu-run: SQNR: %s\n", err[0] ? err : npu_strerror(ret));
+out:
+	for (i = 0; i < NPU_ONNX_MAX_IO; i++) {
+		free(gout[i]);
+		free(ref[i]);
+	}
+	npu_executor_free(e);
+	npu_device_close(dev);
+	npu_program_free(prog);
+	npu_graph_free(g);
+	free(sig);
+	if (ret) {
+		free(ls);
+		return ret;
+	}
+	*out = ls;
+	*nout = nl;
+	return 0;
+}
+
+static double sqnr_db(const struct layer_sqnr *l)
+{
+	return l->noise > 0 ? 10 * log10(l->signal / l->noise) : INFINITY;
+}
+
+/*
+ * Plot data: per-layer SQNR, and one layer's calibration histogram with
+ * the range the calibration chose (recomputed with the same observer over
+ * the same images).
+ */
+static int plot_data(const char *dir, struct npu_onnx *m, int method,
+		     const float *cal, size_t ncal, const struct layer_sqnr *ls,
+		     size_t nl)
+{
+	struct npu_observer *obs = NULL, *range = NULL;
+	const uint64_t *bins;
+	size_t nbins, i;
+	float lo, hi, mn, mx, *v = NULL;
+	char path[512], err[256];
+	const char *name;
+	FILE *f;
+	int ret;
+
+	if (!nl)
+		return -EINVAL;
+	mkdir(dir, 0755);
+	snprintf(path, sizeof(path), "%s/sqnr.dat", dir);
+	f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	fprintf(f, "# layer  name  sqnr_db\n");
+	for (i = 0; i < nl; i++)
+		fprintf(f, "%zu \"%s\" %.3f\n", i, ls[i].name,
+			isinf(sqnr_db(&ls[i])) ? 99.0 : sqnr_db(&ls[i]));
+	fclose(f);
+
+	/* The first layer's activations; entropy and MSE are histogram based. */
+	name = ls[0].name;
+	v = malloc(sizeof(float) * ls[0].elems + 1);
+	/* A histogram (min-max keeps none: a percentile observer draws it). */
+	ret = v ? npu_observer_new(method == NPU_CALIB_MINMAX ? NPU_CALIB_PERCENTILE :
+				   method, NULL, &obs) : -ENOMEM;
+	if (!ret)
+		ret = npu_observer_new(method, NULL, &range);
+	for (i = 0; !ret && i < ncal; i++) {
+		const char *names[1] = { name };
+		float *outs[1] = { v };
+
+		ret = npu_onnx_run_float_values(m, cal + i * PIX, names, 1, outs, err,
+						sizeof(err));
+		if (!ret)
+			ret = npu_observer_update(obs, v, ls[0].elems);
+		if (!ret)
+			ret = npu_observer_update(range, v, ls[0].elems);
+	}
+	if (!ret)
+		ret = npu_observer_histogram(obs, &bins, &nbins, &lo, &hi);
+	if (!ret)
+		ret = npu_observer_range(range, &mn, &mx);
+	if (!ret) {
+		snprintf(path, sizeof(path), "%s/hist.dat", dir);
+		f = fopen(path, "w");
+		if (!f) {
+			ret = -errno;
+		} else {
+			fprintf(f, "# %s: bin_centre count; clipping range [%g, %g]\n", name,
+				mn, mx);
+			for (i = 0; i < nbins; i++)
+				fprintf(f, "%g %llu\n", lo + (i + 0.5) * (hi - lo) / nbins,
+					(unsigned long long)bins[i]);
+			fclose(f);
+			snprintf(path, sizeof(path), "%s/hist_range.dat", dir);
+			f = fopen(path, "w");
+			if (f) {
+				fprintf(f, "\"%s\" %g %g %s\n", name, mn, mx,
+					method == NPU_CALIB_MINMAX ? "minmax" :
+					method == NPU_CALIB_PERCENTILE ? "percentile" :
+					method == NPU_CALIB_ENTROPY ? "entropy" : "mse");
+				fclose(f);
+			}
+		}
+	}
+	npu_observer_free(obs);
+	npu_observer_free(range);
+	free(v);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -117,12 +492,20 @@ int main(int argc, char **argv)
 		{ "save", required_argument, NULL, 's' },
 		{ "program", required_argument, NULL, 'p' },
 		{ "json", required_argument, NULL, 'j' },
+		{ "input", required_argument, NULL, 'i' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "granularity", required_argument, NULL, 'g' },
+		{ "sqnr", required_argument, NULL, 'q' },
+		{ "plot-data", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
 	const char *dataset = "/usr/share/datasets/fashion-mnist", *exec_name = "npu";
 	const char *save = NULL, *program = NULL, *json = NULL, *model = NULL;
-	size_t calib = 200, images = 10000, i, ok = 0, fp_ok = 0;
+	size_t calib = 200, images = 10000, i, ok = 0, fp_ok = 0, sqnr_images = 0, nl = 0;
+	struct run_opts ro = { .kind = NPU_EXEC_NPU, .exec_name = "npu" };
+	struct layer_sqnr *ls = NULL;
+	const char *plot = NULL;
 	int method = NPU_CALIB_MINMAX, fp32 = 0, c, ret;
 	enum npu_executor_kind kind = NPU_EXEC_NPU;
 	struct npu_counters c0 = { 0 }, c1 = { 0 };
@@ -136,7 +519,7 @@ int main(int argc, char **argv)
 	double t0, secs;
 	char err[512];
 
-	while ((c = getopt_long(argc, argv, "e:c:C:n:d:fs:p:j:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "e:c:C:n:d:fs:p:j:i:o:g:q:P:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'e':
 			exec_name = optarg;
@@ -179,10 +562,41 @@ int main(int argc, char **argv)
 		case 'j':
 			json = optarg;
 			break;
+		case 'i':
+		case 'o':
+			if ((c == 'i' ? ro.ninputs : ro.noutputs) == MAX_FILES) {
+				fprintf(stderr, "npu-run: at most %d inputs and outputs\n",
+					MAX_FILES);
+				return 2;
+			}
+			if (c == 'i')
+				ro.inputs[ro.ninputs++] = optarg;
+			else
+				ro.outputs[ro.noutputs++] = optarg;
+			break;
+		case 'g':
+			if (!strcmp(optarg, "per-channel"))
+				ro.granularity = NPU_ONNX_PER_CHANNEL;
+			else if (!strcmp(optarg, "per-tensor"))
+				ro.granularity = NPU_ONNX_PER_TENSOR;
+			else {
+				fprintf(stderr, "npu-run: --granularity is per-channel or per-tensor\n");
+				return 2;
+			}
+			break;
+		case 'q':
+			sqnr_images = strtoul(optarg, NULL, 0);
+			break;
+		case 'P':
+			plot = optarg;
+			break;
 		case 'h':
-			printf("usage: npu-run [--executor npu|emu|ref] [--calib METHOD] "
-			       "[--calib-images N] [--images N] [--dataset DIR] [--fp32] "
-			       "[--save FILE] [--program FILE] [--json FILE] [MODEL.onnx]\n");
+			printf("usage: npu-run [--executor npu|emu|ref] MODEL.onnx --input X.npy... "
+			       "[--output Y.npy...]\n"
+			       "       npu-run [--executor npu|emu|ref] [--calib METHOD] "
+			       "[--granularity per-channel|per-tensor] [--calib-images N] "
+			       "[--images N] [--dataset DIR] [--fp32] [--sqnr N] [--plot-data DIR] "
+			       "[--save FILE] [--json FILE] MODEL.onnx | --program FILE\n");
 			return 0;
 		default:
 			return 2;
@@ -190,6 +604,20 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc)
 		model = argv[optind];
+	ro.kind = kind;
+	ro.exec_name = exec_name;
+	ro.method = method;
+	if (ro.ninputs || ro.noutputs) {
+		if (!model || program || !ro.ninputs) {
+			fprintf(stderr, "npu-run: --input and --output take a model (see --help)\n");
+			return 2;
+		}
+		return run_tensors(model, &ro);
+	}
+	if (plot && !sqnr_images)
+		sqnr_images = 100;
+	if (sqnr_images > images)
+		sqnr_images = images;
 	if (!model == !program || !images || images > 10000 || !calib ||
 	    calib > 60000) {
 		fprintf(stderr, "npu-run: give a model or --program (see --help); "
@@ -206,7 +634,8 @@ int main(int argc, char **argv)
 	}
 
 	if (model) {
-		struct npu_onnx_import_opts o = { .method = method, .calib_count = calib };
+		struct npu_onnx_import_opts o = { .method = method, .calib_count = calib,
+						  .granularity = ro.granularity };
 		uint8_t *tpx = idx(dataset, "train-images-idx3-ubyte.gz", 16, calib * PIX);
 		float *cal = tpx ? to_float(tpx, calib * PIX) : NULL;
 		struct npu_onnx *m;
@@ -239,6 +668,12 @@ int main(int argc, char **argv)
 			for (i = 0; i < images; i++)
 				fp_ok += argmax(fo + 10 * i, 10) == labels[i];
 			free(fo);
+		}
+		if (sqnr_images && layer_sqnr(m, o, &ro, x, sqnr_images, &ls, &nl))
+			return 1;
+		if (plot && (ret = plot_data(plot, m, method, cal, calib, ls, nl))) {
+			fprintf(stderr, "npu-run: plot data in %s: %s\n", plot, npu_strerror(ret));
+			return 1;
 		}
 		npu_graph_free(g);
 		npu_onnx_free(m);
@@ -319,6 +754,11 @@ int main(int argc, char **argv)
 		       traffic / 1e6, 4 * traffic / 1e6);
 	}
 	printf("throughput   %.1f images/s (wall)\n", images / secs);
+	if (nl) {
+		printf("SQNR         per layer against FP32, %zu images (dB)\n", sqnr_images);
+		for (i = 0; i < nl; i++)
+			printf("  %-40s %6.1f\n", ls[i].name, sqnr_db(&ls[i]));
+	}
 	if (json) {
 		FILE *f = fopen(json, "w");
 
@@ -333,11 +773,22 @@ int main(int argc, char **argv)
 		fprintf(f, "  \"fp32_bytes\": %" PRIu64 ",\n  \"int8_bytes\": %" PRIu64 ",\n"
 			"  \"images_per_s\": %.2f,\n  \"device_macs\": %" PRIu64 ",\n"
 			"  \"dram_read_bytes\": %" PRIu64 ",\n  \"dram_write_bytes\": %" PRIu64
-			",\n  \"cycles\": %" PRIu64 "\n}\n", fp32_bytes, st.weight_bytes,
+			",\n  \"cycles\": %" PRIu64, fp32_bytes, st.weight_bytes,
 			images / secs, c1.macs - c0.macs,
 			c1.dram_read_bytes - c0.dram_read_bytes,
 			c1.dram_write_bytes - c0.dram_write_bytes,
 			dev ? c1.cycles - c0.cycles : cycles);
+		fprintf(f, ",\n  \"granularity\": \"%s\"", ro.granularity == NPU_ONNX_PER_TENSOR ?
+			"per-tensor" : "per-channel");
+		if (nl) {
+			fprintf(f, ",\n  \"sqnr_images\": %zu,\n  \"layers\": [", sqnr_images);
+			for (i = 0; i < nl; i++)
+				fprintf(f, "%s\n    { \"name\": \"%s\", \"sqnr_db\": %.3f }",
+					i ? "," : "", ls[i].name,
+					isinf(sqnr_db(&ls[i])) ? 999.0 : sqnr_db(&ls[i]));
+			fprintf(f, "\n  ]");
+		}
+		fprintf(f, "\n}\n");
 		fclose(f);
 	}
 	npu_executor_free(exe);
@@ -346,5 +797,6 @@ int main(int argc, char **argv)
 	free(px);
 	free(labels);
 	free(x);
+	free(ls);
 	return 0;
 }

@@ -4,8 +4,11 @@
  *
  * Copyright (c) 2026 The qnpu authors
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "errmsg.h"
 #include "npu/npu.h"
 
 NPU_API const char *npu_strerror(int err)
@@ -21,4 +24,16 @@ NPU_API const char *npu_strerror(int err)
 	if (err < 0 && err > -4096)
 		return strerror(-err);
 	return "unknown error";
+}
+
+int npu_errf(char *err, size_t len, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && len) {
+		va_start(ap, fmt);
+		vsnprintf(err, len, fmt, ap);
+		va_end(ap);
+	}
+	return ret;
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "errmsg.h"
 #include "npu/onnx.h"
 #include "onnx.pb-c.h"
 #include "onnx_internal.h"
@@ -25,20 +26,6 @@ struct npu_onnx {
 	size_t inputs;
 };
 
-static int fail(char *err, size_t len, int ret, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t len, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && len) {
-		va_start(ap, fmt);
-		vsnprintf(err, len, fmt, ap);
-		va_end(ap);
-	}
-	return ret;
-}
 
 /* Read a whole file (at most MAX_FILE bytes). */
 static int slurp(const char *path, uint8_t **buf, size_t *len, char *err,
@@ -48,11 +35,11 @@ static int slurp(const char *path, uint8_t **buf, size_t *len, char *err,
 	FILE *f = fopen(path, "rb");
 
 	if (!f)
-		return fail(err, errlen, -errno, "%s: %s", path, strerror(errno));
+		return npu_errf(err, errlen, -errno, "%s: %s", path, strerror(errno));
 	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode) ||
 	    (uint64_t)st.st_size > MAX_FILE) {
 		fclose(f);
-		return fail(err, errlen, -EPROTO, "%s: not a regular file of at most 1 GiB",
+		return npu_errf(err, errlen, -EPROTO, "%s: not a regular file of at most 1 GiB",
 			    path);
 	}
 	*len = st.st_size;
@@ -64,7 +51,7 @@ static int slurp(const char *path, uint8_t **buf, size_t *len, char *err,
 	if (fread(*buf, 1, *len, f) != *len) {
 		free(*buf);
 		fclose(f);
-		return fail(err, errlen, -EIO, "%s: read error", path);
+		return npu_errf(err, errlen, -EIO, "%s: read error", path);
 	}
 	fclose(f);
 	return 0;
@@ -96,23 +83,23 @@ int npu_onnx_decode(const Onnx__TensorProto *p, struct npu_onnx_tensor *t,
 	snprintf(t->name, sizeof(t->name), "%s", p->name ? p->name : "");
 	if (p->n_external_data || p->data_location ==
 	    ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL)
-		return fail(err, errlen, -EOPNOTSUPP,
+		return npu_errf(err, errlen, -EOPNOTSUPP,
 			    "%s: tensor '%s' keeps its data in an external file",
 			    where, t->name);
 	if (p->n_dims > NPU_ONNX_MAX_DIMS)
-		return fail(err, errlen, -EOPNOTSUPP, "%s: tensor '%s' has %zu dimensions",
+		return npu_errf(err, errlen, -EOPNOTSUPP, "%s: tensor '%s' has %zu dimensions",
 			    where, t->name, p->n_dims);
 	t->type = p->data_type;
 	es = type_size(t->type);
 	if (!es)
-		return fail(err, errlen, -EOPNOTSUPP,
+		return npu_errf(err, errlen, -EOPNOTSUPP,
 			    "%s: tensor '%s' has element type %d (libnpu reads float, uint8, int8, int32, int64)",
 			    where, t->name, t->type);
 	t->ndims = p->n_dims;
 	for (i = 0; i < p->n_dims; i++) {
 		if (p->dims[i] < 0 || (p->dims[i] && count > SIZE_MAX / p->dims[i]) ||
 		    (uint64_t)p->dims[i] * count > MAX_FILE)
-			return fail(err, errlen, -EPROTO, "%s: tensor '%s' has bad dimension %zu",
+			return npu_errf(err, errlen, -EPROTO, "%s: tensor '%s' has bad dimension %zu",
 				    where, t->name, i);
 		t->dims[i] = p->dims[i];
 		count *= p->dims[i];
@@ -154,7 +141,7 @@ int npu_onnx_decode(const Onnx__TensorProto *p, struct npu_onnx_tensor *t,
 size:
 	free(t->data);
 	t->data = NULL;
-	return fail(err, errlen, -EPROTO,
+	return npu_errf(err, errlen, -EPROTO,
 		    "%s: tensor '%s' holds a different number of elements than its %zu",
 		    where, t->name, count);
 }
@@ -175,7 +162,7 @@ NPU_API int npu_onnx_tensor_load(const char *path, struct npu_onnx_tensor *t,
 	p = onnx__tensor_proto__unpack(NULL, len, buf);
 	free(buf);
 	if (!p)
-		return fail(err, errlen, -EPROTO,
+		return npu_errf(err, errlen, -EPROTO,
 			    "%s: not a TensorProto (truncated or corrupt)", path);
 	ret = npu_onnx_decode(p, t, path, err, errlen);
 	onnx__tensor_proto__free_unpacked(p, NULL);
@@ -200,7 +187,7 @@ static int check_model(struct npu_onnx *m, const char *path, char *err,
 
 
 	if (!g)
-		return fail(err, errlen, -EPROTO, "%s: the model has no graph", path);
+		return npu_errf(err, errlen, -EPROTO, "%s: the model has no graph", path);
 	m->opset = -1;
 	for (i = 0; i < m->model->n_opset_import; i++) {
 		const Onnx__OperatorSetIdProto *o = m->model->opset_import[i];
@@ -209,22 +196,22 @@ static int check_model(struct npu_onnx *m, const char *path, char *err,
 			m->opset = o->version;
 	}
 	if (m->opset < 0)
-		return fail(err, errlen, -EOPNOTSUPP,
+		return npu_errf(err, errlen, -EOPNOTSUPP,
 			    "%s: no opset for the ONNX domain (only other domains)",
 			    path);
 	for (i = 0; i < g->n_node; i++) {
 		const Onnx__NodeProto *n = g->node[i];
 
 		if (!n->op_type || !n->op_type[0])
-			return fail(err, errlen, -EPROTO, "%s: node %zu (%s) has no op type",
+			return npu_errf(err, errlen, -EPROTO, "%s: node %zu (%s) has no op type",
 				    path, i, n->name ? n->name : "");
 		if (n->domain && n->domain[0] && strcmp(n->domain, "ai.onnx"))
-			return fail(err, errlen, -EOPNOTSUPP,
+			return npu_errf(err, errlen, -EOPNOTSUPP,
 				    "%s: node %zu (%s, %s) is in domain '%s'", path, i,
 				    n->name ? n->name : "", n->op_type, n->domain);
 		/* An empty output name is an omitted optional output. */
 		if (!n->n_output)
-			return fail(err, errlen, -EPROTO, "%s: node %zu (%s, %s) has no outputs",
+			return npu_errf(err, errlen, -EPROTO, "%s: node %zu (%s, %s) has no outputs",
 				    path, i, n->name ? n->name : "", n->op_type);
 	}
 	for (i = 0; i < g->n_initializer; i++) {
@@ -247,7 +234,7 @@ static int check_model(struct npu_onnx *m, const char *path, char *err,
 		m->inputs += !init;
 	}
 	if (!g->n_output)
-		return fail(err, errlen, -EPROTO, "%s: the graph has no outputs", path);
+		return npu_errf(err, errlen, -EPROTO, "%s: the graph has no outputs", path);
 	return 0;
 }
 
@@ -273,7 +260,7 @@ NPU_API int npu_onnx_load(const char *path, struct npu_onnx **out, char *err,
 	free(buf);
 	if (!m->model) {
 		free(m);
-		return fail(err, errlen, -EPROTO,
+		return npu_errf(err, errlen, -EPROTO,
 			    "%s: not an ONNX model (truncated or corrupt protobuf)", path);
 	}
 	ret = check_model(m, path, err, errlen);
@@ -449,4 +436,18 @@ NPU_API void npu_onnx_from_graph(const struct npu_onnx_io *io, const void *src,
 				 void *dst)
 {
 	transpose_io(io, src, dst, false);
+}
+
+NPU_API const char *npu_onnx_input_name(const struct npu_onnx *m, size_t i)
+{
+	const Onnx__GraphProto *g = m ? npu_onnx_graph(m) : NULL;
+	size_t k;
+
+	for (k = 0; g && k < g->n_input; k++) {
+		if (npu_onnx_constant(g, g->input[k]->name))
+			continue;	/* an initializer listed as an input */
+		if (!i--)
+			return g->input[k]->name;
+	}
+	return NULL;
 }

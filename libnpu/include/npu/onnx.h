@@ -105,6 +105,12 @@ NPU_API int npu_onnx_info(const struct npu_onnx *m, struct npu_onnx_info *info);
 NPU_API const char *npu_onnx_node_op(const struct npu_onnx *m, size_t i,
 				     const char **name);
 
+/**
+ * npu_onnx_input_name() - name of the model's input @i (initializers
+ *	listed as inputs are skipped); NULL past the end
+ */
+NPU_API const char *npu_onnx_input_name(const struct npu_onnx *m, size_t i);
+
 /* ---- importing models ---------------------------------------------- */
 
 #define NPU_ONNX_MAX_IO		64

@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: MIT
+/*
+ * npu-run's tensor mode, end to end: ONNX node test cases given as .npy
+ * files (written here from the test data's TensorProtos), run on ref and
+ * emu, the .npy outputs compared with the expected tensors byte for byte;
+ * the FP32 model on a .npy image against the float model's argmax; and
+ * bad files refused with a message.
+ *
+ * Copyright (c) 2026 The qnpu authors
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <npu/npy.h>
+#include <npu/onnx.h>
+
+#define NODE "/usr/share/libonnx-testdata/data/node"
+#define MODEL "models/fashion_mnist/fashion_mnist_cnn.onnx"
+
+static char tmp[64];
+
+/* Run a shell command; its exit status, and its stderr in @errout. */
+static int sh(char *errout, size_t len, const char *fmt, ...)
+{
+	char cmd[4096], path[128];
+	va_list ap;
+	FILE *f;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	snprintf(path, sizeof(path), "%s/stderr", tmp);
+	strncat(cmd, " 2>", sizeof(cmd) - strlen(cmd) - 1);
+	strncat(cmd, path, sizeof(cmd) - strlen(cmd) - 1);
+	st = system(cmd);
+	if (errout) {
+		size_t n = 0;
+
+		f = fopen(path, "r");
+		if (f) {
+			n = fread(errout, 1, len - 1, f);
+			fclose(f);
+		}
+		errout[n] = 0;
+	}
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void node_case(const char *name, const char *exec)
+{
+	struct npu_onnx_tensor t, want, got;
+	char args[2048] = "", path[512], file[512], err[512];
+	size_t n;
+
+	for (n = 0;; n++) {
+		snprintf(path, sizeof(path), "%s/%s/test_data_set_0/input_%zu.pb", NODE, name, n);
+		if (access(path, R_OK))
+			break;
+		assert_int_equal(npu_onnx_tensor_load(path, &t, err, sizeof(err)), 0);
+		snprintf(file, sizeof(file), "%s/%s_in%zu.npy", tmp, name, n);
+		assert_int_equal(npu_npy_save(file, &t, err, sizeof(err)), 0);
+		npu_onnx_tensor_release(&t);
+		strncat(args, " --input ", sizeof(args) - strlen(args) - 1);
+		strncat(args, file, sizeof(args) - strlen(args) - 1);
+	}
+	assert_true(n > 0);
+	snprintf(file, sizeof(file), "%s/%s_out.npy", tmp, name);
+	assert_int_equal(sh(err, sizeof(err), "build/bin/npu-run --executor %s %s/%s/model.onnx%s --output %s",
+			    exec, NODE, name, args, file), 0);
+	snprintf(path, sizeof(path), "%s/%s/test_data_set_0/output_0.pb", NODE, name);
+	assert_int_equal(npu_onnx_tensor_load(path, &want, err, sizeof(err)), 0);
+	assert_int_equal(npu_npy_load(file, &got, err, sizeof(err)), 0);
+	assert_int_equal(got.type, want.type);
+	assert_int_equal(got.ndims, want.ndims);
+	assert_memory_equal(got.dims, want.dims, sizeof(int64_t) * want.ndims);
+	assert_int_equal(got.count, want.count);
+	assert_memory_equal(got.data, want.data, want.count * npu_onnx_elem_size(want.type));
+	npu_onnx_tensor_release(&want);
+	npu_onnx_tensor_release(&got);
+}
+
+static void test_node_cases(void **state)
+{
+	static const char *const cases[] = {
+		"test_qlinearconv", "test_qlinearmatmul_3D", "test_convinteger_with_padding",
+		"test_dequantizelinear_axis", "test_quantizelinear_axis",
+		"test_dynamicquantizelinear",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		node_case(cases[i], "ref");
+		node_case(cases[i], "emu");
+	}
+}
+
+static int argmax(const float *v, int n)
+{
+	int i, best = 0;
+
+	for (i = 1; i < n; i++)
+		best = v[i] > v[best] ? i : best;
+	return best;
+}
+
+static void test_fp32_model(void **state)
+{
+	struct npu_onnx_tensor img = { .type = NPU_ONNX_FLOAT, .ndims = 4,
+				       .dims = { 1, 1, 28, 28 }, .count = 784 };
+	struct npu_onnx_tensor got;
+	struct npu_onnx *m;
+	float x[784], ref[10];
+	char in[128], out[128], err[512];
+	int i, agree = 0;
+
+	(void)state;
+	assert_int_equal(npu_onnx_load(MODEL, &m, err, sizeof(err)), 0);
+	img.data = x;
+	snprintf(in, sizeof(in), "%s/img.npy", tmp);
+	snprintf(out, sizeof(out), "%s/logits.npy", tmp);
+	for (i = 0; i < 5; i++) {
+		int k;
+
+		/* A smooth blob at a different place each time. */
+		for (k = 0; k < 784; k++) {
+			int y = k / 28 - 8 - 2 * i, xx = k % 28 - 10 - i;
+
+			x[k] = (float)(y * y + xx * xx < 60 ? 0.9 : 0.05);
+		}
+		assert_int_equal(npu_npy_save(in, &img, err, sizeof(err)), 0);
+		assert_int_equal(sh(err, sizeof(err), "build/bin/npu-run --executor ref %s --input %s --output %s",
+				    MODEL, in, out), 0);
+		assert_int_equal(npu_npy_load(out, &got, err, sizeof(err)), 0);
+		assert_int_equal(got.type, NPU_ONNX_FLOAT);
+		assert_int_equal(got.count, 10);
+		assert_int_equal(npu_onnx_run_float(m, x, 1, ref, err, sizeof(err)), 0);
+		agree += argmax(got.data, 10) == argmax(ref, 10);
+		npu_onnx_tensor_release(&got);
+	}
+	/* Calibrated on the image itself, the INT8 model agrees with FP32. */
+	assert_true(agree >= 4);
+	npu_onnx_free(m);
+}
+
+static void test_bad_input_files(void **state)
+{
+	char err[512], path[128];
+	FILE *f;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/bad.npy", tmp);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("\x93NUMPY\x01\x00garbage", f);
+	fclose(f);
+	assert_int_equal(sh(err, sizeof(err), "build/bin/npu-run --executor ref %s --input %s",
+			    MODEL, path), 1);
+	assert_non_null(strstr(err, "bad.npy"));
+
+	/* The right format, the wrong size: named with both sizes. */
+	assert_int_equal(sh(err, sizeof(err),
+			    "build/bin/npu-run --executor ref %s/test_qlinearmatmul_2D/model.onnx --input %s/test_qlinearconv_in0.npy",
+			    NODE, tmp), 1);
+	assert_true(strlen(err) > 10);
+	print_message("%s", err);
+
+	assert_int_equal(sh(err, sizeof(err), "build/bin/npu-run --executor ref %s --input /nonexistent.npy",
+			    MODEL), 1);
+	assert_non_null(strstr(err, "/nonexistent.npy"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_node_cases),
+		cmocka_unit_test(test_fp32_model),
+		cmocka_unit_test(test_bad_input_files),
+	};
+	int ret;
+
+	snprintf(tmp, sizeof(tmp), "/tmp/test_npu_run.XXXXXX");
+	if (!mkdtemp(tmp))
+		return 1;
+	setenv("NPU_EMU_PLUGIN", EMU_PLUGIN_PATH, 0);
+	ret = cmocka_run_group_tests(tests, NULL, NULL);
+	sh(NULL, 0, "rm -rf %s", tmp);
+	return ret;
+}

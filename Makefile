@@ -268,7 +268,7 @@ check:
 check-host: $(HOST_TESTS) libnpu tools
 	@mkdir -p $(RESULTS)
 	@tools/run-test host-install $(RESULTS) -- tools/check-install
-	@tools/run-test host-npu-run $(RESULTS) -- sh -c 'echo 1..2; \
+	@tools/run-test host-npu-run $(RESULTS) -- sh -c 'echo 1..3; \
 		NPU_RUN_QUIET=1 NPU_EMU_PLUGIN=$(B)/lib/libnpu-emu.so.0 $(B)/bin/npu-run \
 		--executor emu --images 300 --calib-images 50 --calib percentile \
 		--json $(RESULTS)/npu-run.json models/fashion_mnist/fashion_mnist_cnn.onnx \
@@ -285,7 +285,16 @@ check-host: $(HOST_TESTS) libnpu tools
 		awk -F": " "/sqnr_db/ { if (\$$3 + 0 < 10) bad = 1 } END { exit bad }" \
 		$(RESULTS)/npu-run-pt.json && \
 		echo "ok 2 npu-run per-tensor weights with per-layer SQNR" || \
-		{ cat $(RESULTS)/npu-run-pt.json; echo "not ok 2 npu-run per-tensor/SQNR"; }'
+		{ cat $(RESULTS)/npu-run-pt.json; echo "not ok 2 npu-run per-tensor/SQNR"; }; \
+		rm -rf $(RESULTS)/plot; NPU_RUN_QUIET=1 $(B)/bin/npu-run --executor ref \
+		--images 20 --calib-images 20 --calib entropy --plot-data $(RESULTS)/plot \
+		models/fashion_mnist/fashion_mnist_cnn.onnx >/dev/null && \
+		test $$(wc -l < $(RESULTS)/plot/sqnr.dat) -ge 9 && \
+		grep -q entropy $(RESULTS)/plot/hist_range.dat && \
+		tools/demo-plot $(RESULTS)/plot $(RESULTS)/plot/q.png && \
+		head -c 4 $(RESULTS)/plot/q.png | grep -q PNG && \
+		echo "ok 3 the demo plot from npu-run --plot-data" || \
+		echo "not ok 3 demo plot"'
 	@tools/run-test host-example-conv $(RESULTS) -- sh -c 'echo 1..2; \
 		$(B)/bin/conv_npu ref && echo "ok 1 conv_npu on ref" || \
 		echo "not ok 1 conv_npu on ref"; \
@@ -378,9 +387,9 @@ demo:
 	@$(MAKE) -s deps
 	@$(MAKE) -s all
 	@mkdir -p $(B)/demo
-	NPU_RUN_QUIET=1 $(B)/bin/npu-run --executor ref --images 100 \
-		--save $(B)/demo/fashion.qnpu --json $(B)/demo/host.json \
-		models/fashion_mnist/fashion_mnist_cnn.onnx
+	NPU_RUN_QUIET=1 $(B)/bin/npu-run --executor ref --images 100 --sqnr 100 \
+		--plot-data $(B)/demo/plot --save $(B)/demo/fashion.qnpu \
+		--json $(B)/demo/host.json models/fashion_mnist/fashion_mnist_cnn.onnx
 	tools/qnpu-vm --timeout 1800 --file $(B)/demo/fashion.qnpu:/data/fashion.qnpu \
 		--file $(FM)/t10k-images-idx3-ubyte.gz:/data/fm/t10k-images-idx3-ubyte.gz \
 		--file $(FM)/t10k-labels-idx1-ubyte.gz:/data/fm/t10k-labels-idx1-ubyte.gz \
@@ -390,8 +399,9 @@ demo:
 		> $(B)/demo/vm.log
 	sed '/^@@JSON/,$$d' $(B)/demo/vm.log
 	sed '1,/^@@JSON/d' $(B)/demo/vm.log > $(B)/demo/vm.json
+	tools/demo-plot $(B)/demo/plot $(B)/demo/quantization.png
 	tools/demo-report models/fashion_mnist/model.json $(B)/demo/host.json \
-		$(B)/demo/vm.json $(B)/demo.json
+		$(B)/demo/vm.json $(B)/demo.json $(B)/demo/quantization.png
 
 # Benchmarks (not tests): a table on stdout and build/bench.json.
 bench: $(B)/bench/bench_emu

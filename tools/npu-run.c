@@ -780,6 +780,11 @@ int main(int argc, char **argv)
 			dev ? c1.cycles - c0.cycles : cycles);
 		fprintf(f, ",\n  \"granularity\": \"%s\"", ro.granularity == NPU_ONNX_PER_TENSOR ?
 			"per-tensor" : "per-channel");
+		if (model)
+			fprintf(f, ",\n  \"calibration\": \"%s\",\n  \"calibration_images\": %zu",
+				method == NPU_CALIB_MINMAX ? "minmax" :
+				method == NPU_CALIB_PERCENTILE ? "percentile" :
+				method == NPU_CALIB_ENTROPY ? "entropy" : "mse", calib);
 		if (nl) {
 			fprintf(f, ",\n  \"sqnr_images\": %zu,\n  \"layers\": [", sqnr_images);
 			for (i = 0; i < nl; i++)

@@ -218,6 +218,17 @@ $(B)/tests/test_npu_run: tests/host/test_npu_run.c $(B)/lib/libnpu.a \
 	$(CC) $(TOOL_CFLAGS) -DEMU_PLUGIN_PATH='"$(B)/lib/libnpu-emu.so.0"' $< -o $@ \
 		$(B)/lib/libnpu.a $(NPU_LIBS) $(CMOCKA_LIBS)
 
+TEST_MODELS := $(B)/test-models
+$(TEST_MODELS)/.done: tests/models/make_test_models.py
+	/usr/bin/python3 $< $(@D) && touch $@
+
+$(B)/tests/test_onnx_ops: tests/host/test_onnx_ops.c $(B)/lib/libnpu.a \
+		$(B)/lib/libnpu-emu.so.0 $(TEST_MODELS)/.done $(NPU_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(TOOL_CFLAGS) -DEMU_PLUGIN_PATH='"$(B)/lib/libnpu-emu.so.0"' \
+		-DTEST_MODELS='"$(TEST_MODELS)"' $< -o $@ $(B)/lib/libnpu.a $(NPU_LIBS) \
+		$(CMOCKA_LIBS) -lm
+
 $(B)/tests/test_quant: tests/host/test_quant.c $(B)/lib/libnpu.a $(NPU_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(TOOL_CFLAGS) $< -o $@ $(B)/lib/libnpu.a $(NPU_LIBS) $(CMOCKA_LIBS) -lm

@@ -1070,14 +1070,22 @@ static int emit_cpu(struct compiler *c, const struct npu_gop *gop)
 		break;
 	}
 	case NPU_OP_SOFTMAX:
+	case NPU_OP_FUNCTION:
 		/* Float, or int8 with the (de)quantization done on the CPU. */
 		if ((x->elem != NPU_ELEM_FLOAT32 && !quantized8(x)) ||
 		    (out->elem != NPU_ELEM_FLOAT32 && !quantized8(out)))
 			return npu_graph_fail(g, -EINVAL,
-					      "op %s: softmax takes float32 or int8 per tensor",
-					      gop->name);
-		s.kind = NPU_STEP_SOFTMAX;
+					      "op %s: %s takes float32 or int8 per tensor",
+					      gop->name, o->type == NPU_OP_SOFTMAX ?
+					      "softmax" : "a CPU function");
+		if (o->type == NPU_OP_FUNCTION && (unsigned int)o->fn >= NPU_FN_COUNT)
+			return npu_graph_fail(g, -EINVAL, "op %s: unknown function %d",
+					      gop->name, o->fn);
+		s.kind = o->type == NPU_OP_SOFTMAX ? NPU_STEP_SOFTMAX : NPU_STEP_FUNCTION;
 		s.inner = x->shape[3];
+		s.fn = o->fn;
+		s.alpha = o->alpha;
+		s.beta = o->beta;
 		s.in_q = x->elem == NPU_ELEM_INT8;
 		s.out_q = out->elem == NPU_ELEM_INT8;
 		if (s.in_q) {

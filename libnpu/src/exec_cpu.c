@@ -146,6 +146,60 @@ static void dynamic_q(const struct npu_step *s, uint8_t *arena)
 	}
 }
 
+float npu_fn_apply(uint32_t fn, float x, float alpha, float beta)
+{
+	switch (fn) {
+	case NPU_FN_SIGMOID:
+		return 1.0f / (1.0f + expf(-x));
+	case NPU_FN_TANH:
+		return tanhf(x);
+	case NPU_FN_EXP:
+		return expf(x);
+	case NPU_FN_ABS:
+		return fabsf(x);
+	case NPU_FN_NEG:
+		return -x;
+	case NPU_FN_SQRT:
+		return sqrtf(x);
+	case NPU_FN_ERF:
+		return erff(x);
+	case NPU_FN_LEAKY_RELU:
+		return x < 0 ? alpha * x : x;
+	case NPU_FN_HARD_SIGMOID:
+		return fmaxf(0.0f, fminf(1.0f, alpha * x + beta));
+	case NPU_FN_HARD_SWISH:
+		return x * fmaxf(0.0f, fminf(1.0f, x / 6.0f + 0.5f));
+	case NPU_FN_ELU:
+		return x < 0 ? alpha * (expf(x) - 1.0f) : x;
+	case NPU_FN_SOFTPLUS:
+		return x > 20.0f ? x : log1pf(expf(x));
+	default:
+		return NAN;
+	}
+}
+
+/* A function step: dequantize (int8 input), apply, quantize (int8 output). */
+static void function_step(const struct npu_step *s, uint8_t *arena)
+{
+	uint64_t i;
+
+	for (i = 0; i < s->count; i++) {
+		float x, y;
+
+		if (s->in_q)
+			x = npu_ref_dequantize((int8_t)arena[s->in_offset + i], s->in_scale,
+					       s->in_zero_point);
+		else
+			memcpy(&x, arena + s->in_offset + 4 * i, 4);
+		y = npu_fn_apply(s->fn, x, s->alpha, s->beta);
+		if (s->out_q)
+			arena[s->out_offset + i] =
+				(uint8_t)npu_ref_quantize(y, s->scale, s->zero_point);
+		else
+			memcpy(arena + s->out_offset + 4 * i, &y, 4);
+	}
+}
+
 void npu_cpu_step(const struct npu_step *s, uint8_t *arena,
 		  const uint8_t *weights)
 {
@@ -180,6 +234,9 @@ void npu_cpu_step(const struct npu_step *s, uint8_t *arena,
 		cpu_conv(&d, arena, weights);
 		break;
 	}
+	case NPU_STEP_FUNCTION:
+		function_step(s, arena);
+		break;
 	case NPU_STEP_DYNAMIC_QUANTIZE:
 	case NPU_STEP_DYNAMIC_SCALE:
 	case NPU_STEP_DYNAMIC_ZERO_POINT:

@@ -28,14 +28,23 @@
 #include "npu/quant.h"
 #include "onnx.pb-c.h"
 #include "onnx_internal.h"
+#include "program.h"
 
 enum fkind { F_CONV, F_RELU, F_CLIP, F_MAXPOOL, F_AVGPOOL, F_GAP, F_ADD,
-	     F_FC, F_FLATTEN, F_SOFTMAX };
+	     F_FC, F_FLATTEN, F_SOFTMAX, F_MUL, F_CONCAT, F_FN };
+
+/* ONNX element-wise ops the CPU fallback runs (enum npu_function order). */
+static const char *const fn_ops[NPU_FN_COUNT] = {
+	"Sigmoid", "Tanh", "Exp", "Abs", "Neg", "Sqrt", "Erf", "LeakyRelu",
+	"HardSigmoid", "HardSwish", "Elu", "Softplus",
+};
 
 struct fnode {
 	enum fkind kind;
 	const char *name, *op;
-	int in[2], out;
+	int in[3], out;
+	enum npu_function fn;
+	float alpha, beta;	/* F_FN parameters */
 	/* conv and fc: weights OHWI (fc: [O][1][1][K]), bias */
 	float *w, *b;
 	uint32_t cout, kh, kw, cin_g, groups;
@@ -135,7 +144,7 @@ static struct fnode *add_node(struct fnet *n, enum fkind k,
 	f->kind = k;
 	f->name = nd->name ? nd->name : "";
 	f->op = nd->op_type;
-	f->in[0] = f->in[1] = -1;
+	f->in[0] = f->in[1] = f->in[2] = -1;
 	return f;
 }
 
@@ -185,11 +194,26 @@ static int infer(struct fnet *n, struct fnode *f, const char *where)
 				    where, s[0], s[1], s[2], s[3], f->cin_g);
 		o[3] = f->cout;
 		break;
-	case F_ADD: {
+	case F_ADD:
+	case F_MUL: {
 		const uint32_t *t = n->vals[f->in[1]].shape;
 
 		if (memcmp(s, t, 4 * sizeof(uint32_t)))
-			return ferr(n, -EOPNOTSUPP, "%s: broadcasting Add", where);
+			return ferr(n, -EOPNOTSUPP, "%s: broadcasting %s", where, f->op);
+		break;
+	}
+	case F_CONCAT: {
+		int k;
+
+		o[3] = 0;
+		for (k = 0; k < 3 && f->in[k] >= 0; k++) {
+			const uint32_t *t = n->vals[f->in[k]].shape;
+
+			if (t[0] != s[0] || t[1] != s[1] || t[2] != s[2])
+				return ferr(n, -EPROTO, "%s: inputs differ outside the channels",
+					    where);
+			o[3] += t[3];
+		}
 		break;
 	}
 	default:
@@ -233,9 +257,31 @@ static int lower(struct fnet *n, const Onnx__GraphProto *g)
 			f = add_node(n, F_FLATTEN, nd);
 		else if (!strcmp(op, "Softmax"))
 			f = add_node(n, F_SOFTMAX, nd);
-		else
-			return ferr(n, -EOPNOTSUPP, "%s: op not supported by the importer",
-				    where);
+		else if (!strcmp(op, "Mul"))
+			f = add_node(n, F_MUL, nd);
+		else if (!strcmp(op, "Concat"))
+			f = add_node(n, F_CONCAT, nd);
+		else {
+			int k;
+
+			for (k = 0; k < NPU_FN_COUNT && strcmp(op, fn_ops[k]); k++)
+				;
+			if (k == NPU_FN_COUNT)
+				return ferr(n, -EOPNOTSUPP,
+					    "%s: op not supported by the importer (neither on the device nor by the CPU fallback)",
+					    where);
+			f = add_node(n, F_FN, nd);
+			if (f) {
+				f->fn = k;
+				f->alpha = k == NPU_FN_LEAKY_RELU ? 0.01f :
+					   k == NPU_FN_HARD_SIGMOID ? 0.2f : 1.0f;
+				f->beta = 0.5f;
+				if (npu_onnx_attr(nd, "alpha"))
+					f->alpha = npu_onnx_attr(nd, "alpha")->f;
+				if (npu_onnx_attr(nd, "beta"))
+					f->beta = npu_onnx_attr(nd, "beta")->f;
+			}
+		}
 		if (!f)
 			return -ENOMEM;
 		f->in[0] = value_id(n, nd->input[0], false);
@@ -364,10 +410,30 @@ static int lower(struct fnet *n, const Onnx__GraphProto *g)
 					    "%s: ceil_mode or count_include_pad with padding", where);
 			break;
 		case F_ADD:
-			f->in[1] = value_id(n, nd->input[1], false);
+		case F_MUL:
+			f->in[1] = nd->n_input > 1 ? value_id(n, nd->input[1], false) : -1;
 			if (f->in[1] < 0)
-				return ferr(n, -EOPNOTSUPP, "%s: adding a constant", where);
+				return ferr(n, -EOPNOTSUPP, "%s: an operand that is a constant or missing",
+					    where);
 			break;
+		case F_CONCAT: {
+			size_t k;
+			int64_t axis = npu_onnx_attr_i(nd, "axis", 1);
+
+			if (axis != 1 && axis != -3)
+				return ferr(n, -EOPNOTSUPP, "%s: concatenation along axis %lld (channels only)",
+					    where, (long long)axis);
+			if (nd->n_input < 1 || nd->n_input > 3)
+				return ferr(n, -EOPNOTSUPP, "%s: %zu inputs (1 to 3)", where,
+					    nd->n_input);
+			for (k = 1; k < nd->n_input; k++) {
+				f->in[k] = value_id(n, nd->input[k], false);
+				if (f->in[k] < 0)
+					return ferr(n, -EOPNOTSUPP, "%s: input '%s' is not computed earlier",
+						    where, nd->input[k]);
+			}
+			break;
+		}
 		default:
 			break;
 		}
@@ -377,6 +443,8 @@ static int lower(struct fnet *n, const Onnx__GraphProto *g)
 		n->vals[f->in[0]].consumers++;
 		if (f->in[1] >= 0)
 			n->vals[f->in[1]].consumers++;
+		if (f->in[2] >= 0)
+			n->vals[f->in[2]].consumers++;
 	}
 	return 0;
 }
@@ -462,13 +530,32 @@ static void run_node(struct fnet *n, const struct fnode *f)
 			y[b * o[3] + c] = sum / (s[1] * s[2]);
 		}
 		break;
-	case F_ADD: {
+	case F_ADD:
+	case F_MUL: {
 		const float *z = n->vals[f->in[1]].data;
 
 		for (i = 0; i < cnt; i++)
-			y[i] = x[i] + z[i];
+			y[i] = f->kind == F_ADD ? x[i] + z[i] : x[i] * z[i];
 		break;
 	}
+	case F_CONCAT: {
+		uint32_t at = 0;
+		int k;
+
+		for (k = 0; k < 3 && f->in[k] >= 0; k++) {
+			const struct fvalue *v = &n->vals[f->in[k]];
+			uint32_t ck = v->shape[3];
+
+			for (i = 0; i < cnt / o[3]; i++)
+				memcpy(y + i * o[3] + at, v->data + i * ck, sizeof(float) * ck);
+			at += ck;
+		}
+		break;
+	}
+	case F_FN:
+		for (i = 0; i < cnt; i++)
+			y[i] = npu_fn_apply(f->fn, x[i], f->alpha, f->beta);
+		break;
 	case F_FLATTEN:
 		memcpy(y, x, sizeof(float) * cnt);
 		break;
@@ -669,7 +756,8 @@ static struct fnode *only_consumer(struct fnet *n, int v)
 	if (n->vals[v].consumers != 1 || v == n->output)
 		return NULL;
 	for (i = 0; i < n->nnodes; i++) {
-		if (n->nodes[i].in[0] == v || n->nodes[i].in[1] == v)
+		if (n->nodes[i].in[0] == v || n->nodes[i].in[1] == v ||
+		    n->nodes[i].in[2] == v)
 			f = &n->nodes[i];
 	}
 	return f;
@@ -723,6 +811,17 @@ NPU_API int npu_onnx_import(const struct npu_onnx *m,
 		if (f->kind == F_MAXPOOL || f->kind == F_AVGPOOL || f->kind == F_GAP ||
 		    f->kind == F_FLATTEN)
 			qp[f->out] = qp[f->in[0]];
+	}
+	/*
+	 * A concatenation's inputs take its parameters (its range covers
+	 * theirs): their producers write them ready to be joined.
+	 */
+	for (i = 0; i < n.nnodes; i++) {
+		struct fnode *f = &n.nodes[i];
+		int k;
+
+		for (k = 0; f->kind == F_CONCAT && k < 3 && f->in[k] >= 0; k++)
+			qp[f->in[k]] = qp[f->out];
 	}
 
 	ret = npu_graph_new(&g);
@@ -859,8 +958,20 @@ NPU_API int npu_onnx_import(const struct npu_onnx *m,
 			op.type = NPU_OP_GLOBAL_AVGPOOL;
 			break;
 		case F_ADD:
-			op.type = NPU_OP_ADD;
+		case F_MUL:
+			op.type = f->kind == F_ADD ? NPU_OP_ADD : NPU_OP_MUL;
 			op.inputs[1] = n.vals[f->in[1]].tensor;
+			break;
+		case F_CONCAT:
+			op.type = NPU_OP_CONCAT;
+			op.inputs[1] = f->in[1] >= 0 ? n.vals[f->in[1]].tensor : -1;
+			op.inputs[2] = f->in[2] >= 0 ? n.vals[f->in[2]].tensor : -1;
+			break;
+		case F_FN:
+			op.type = NPU_OP_FUNCTION;
+			op.fn = f->fn;
+			op.alpha = f->alpha;
+			op.beta = f->beta;
 			break;
 		case F_FLATTEN:
 			op.type = NPU_OP_RESHAPE;

@@ -185,6 +185,12 @@ static int check_cpu_step(const struct npu_program *p, const struct npu_step *s)
 	case NPU_STEP_SOFTMAX:
 		if (!s->inner || s->count % s->inner)
 			return -EPROTO;
+		/* fall through */
+	case NPU_STEP_FUNCTION:
+		if (s->kind == NPU_STEP_FUNCTION && s->fn >= NPU_FN_COUNT)
+			return -EPROTO;
+		in_es = s->in_q ? 1 : 4;
+		out_es = s->out_q ? 1 : 4;
 		break;
 	case NPU_STEP_CONV:
 		return check_cpu_conv(p, s);

@@ -44,6 +44,7 @@ enum npu_step_kind {
 	NPU_STEP_DYNAMIC_QUANTIZE,
 	NPU_STEP_DYNAMIC_SCALE,
 	NPU_STEP_DYNAMIC_ZERO_POINT,
+	NPU_STEP_FUNCTION,	/* enum npu_function @fn, in float */
 };
 
 struct npu_step {
@@ -64,6 +65,9 @@ struct npu_step {
 	uint64_t params_offset;	/* in the weights: per-channel (de)quantize
 				 * parameters (struct npu_channel_q), or the
 				 * struct qnpu_desc_conv2d of a CPU conv */
+	uint32_t fn;		/* NPU_STEP_FUNCTION */
+	float alpha, beta;
+	uint32_t reserved;
 };
 
 /* A per-channel quantize/dequantize parameter pair (weights blob). */
@@ -136,6 +140,8 @@ uint64_t npu_shape_count(const uint32_t shape[4]);
 /* CPU steps, shared by the executors (exec_cpu.c). */
 void npu_cpu_step(const struct npu_step *s, uint8_t *arena,
 		  const uint8_t *weights);
+/* enum npu_function on one value, in float (CPU steps and the float model). */
+float npu_fn_apply(uint32_t fn, float x, float alpha, float beta);
 
 /* Relocated copy of a program's command buffers (exec.c). */
 uint8_t *npu_relocate(const struct npu_program *p,

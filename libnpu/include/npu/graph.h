@@ -87,6 +87,27 @@ enum npu_op_type {
 					 * the output has no static quantization */
 	NPU_OP_DYNAMIC_SCALE,		/* the scale it chose: float32 [1] */
 	NPU_OP_DYNAMIC_ZERO_POINT,	/* the zero point it chose: uint8 [1] */
+	NPU_OP_FUNCTION,	/* inputs: x; the element-wise function @fn, on
+				 * the CPU in float (the fallback for ops the
+				 * device lacks): int8 at the seams is
+				 * dequantized and quantized */
+};
+
+/** enum npu_function - element-wise functions of %NPU_OP_FUNCTION (ONNX names) */
+enum npu_function {
+	NPU_FN_SIGMOID,
+	NPU_FN_TANH,
+	NPU_FN_EXP,
+	NPU_FN_ABS,
+	NPU_FN_NEG,
+	NPU_FN_SQRT,
+	NPU_FN_ERF,
+	NPU_FN_LEAKY_RELU,	/* x < 0 ? alpha * x : x */
+	NPU_FN_HARD_SIGMOID,	/* max(0, min(1, alpha * x + beta)) */
+	NPU_FN_HARD_SWISH,	/* x * max(0, min(1, x / 6 + 1 / 2)) */
+	NPU_FN_ELU,		/* x < 0 ? alpha * (exp(x) - 1) : x */
+	NPU_FN_SOFTPLUS,	/* log(1 + exp(x)) */
+	NPU_FN_COUNT
 };
 
 /**
@@ -102,6 +123,9 @@ enum npu_op_type {
  * @groups: convolution groups, 0 means 1
  * @act: fused activation
  * @rounding: enum qnpu_rounding of the requantization (0: TFLite double)
+ * @fn: %NPU_OP_FUNCTION: which function
+ * @alpha: its first parameter, where it has one
+ * @beta: its second parameter
  */
 struct npu_op_info {
 	enum npu_op_type type;
@@ -115,6 +139,8 @@ struct npu_op_info {
 	uint32_t groups;
 	enum npu_activation act;
 	int rounding;
+	enum npu_function fn;
+	float alpha, beta;
 };
 
 /** struct npu_graph - a graph under construction (opaque) */

@@ -201,9 +201,11 @@ NPU_API int npu_onnx_is_quantized(const struct npu_onnx *m);
 /**
  * npu_onnx_import() - turn a model into a graph
  * @m: the model. FP32 models (Conv, Relu, Clip, MaxPool, AveragePool,
- *	GlobalAveragePool, Add, Gemm/MatMul, Flatten, Reshape, Softmax,
- *	Constant) are quantized by calibration and get a float32 input and
- *	output. Quantized models keep their own quantization: QuantizeLinear,
+ *	GlobalAveragePool, Add, Mul, Concat, Gemm/MatMul, Flatten, Reshape,
+ *	Softmax, Constant; and on the CPU fallback, in float between int8
+ *	tensors: Sigmoid, Tanh, Exp, Abs, Neg, Sqrt, Erf, LeakyRelu,
+ *	HardSigmoid, HardSwish, Elu, Softplus) are quantized by calibration
+ *	and get a float32 input and output. Quantized models keep their own quantization: QuantizeLinear,
  *	DequantizeLinear (per tensor or per axis), QLinearConv, ConvInteger,
  *	QLinearMatMul, MatMulInteger, DynamicQuantizeLinear, com.microsoft
  *	QLinearAdd and QLinearGlobalAveragePool, MaxPool, Flatten/Reshape,

@@ -31,7 +31,8 @@ KV = $(shell cat $(B)/kver 2>/dev/null)
 KDIR = /lib/modules/$(KV)/build
 
 .PHONY: all deps driver libnpu tools qemu kernel ksrc check check-host \
-	check-vm check-lint check-fuzz fuzz model demo bench install clean \
+	check-vm check-lint check-fuzz check-conformance conformance fuzz model demo \
+	bench install clean \
 	distclean help
 
 all: driver libnpu tools qemu kernel
@@ -273,8 +274,18 @@ fuzz: $(B)/fuzz/fuzz_job $(B)/fuzz/seeds/.done
 check:
 	@$(MAKE) -s deps
 	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
-	@$(MAKE) -s check-lint check-host check-fuzz check-vm; \
+	@$(MAKE) -s check-lint check-host check-conformance check-fuzz check-vm; \
 		tools/test-summary $(RESULTS)
+
+# Conformance against ONNX Runtime (tests/conformance): COUNT random
+# QLinearConv/QLinearMatMul models on emu and ref; make conformance for more.
+CONF_COUNT ?= 600
+CONF_SEED ?= 1
+check-conformance conformance: libnpu tools
+	@mkdir -p $(RESULTS)
+	@tools/ort-setup.sh >/dev/null
+	@tools/run-test conformance $(RESULTS) -- \
+		tests/conformance/run $(B)/conformance $(CONF_COUNT) $(CONF_SEED)
 
 check-host: $(HOST_TESTS) libnpu tools
 	@mkdir -p $(RESULTS)

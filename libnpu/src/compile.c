@@ -12,6 +12,8 @@
 #include "program.h"
 #include "ref.h"
 
+#define MAX(a, b)	((a) > (b) ? (a) : (b))
+
 #define ARENA_ALIGN	64
 #define WEIGHTS_ALIGN	64
 
@@ -921,16 +923,18 @@ static int emit_matmul(struct compiler *c, const struct npu_gop *gop)
 	const struct npu_gtensor *out = &g->tensors[o->output];
 	struct qnpu_desc_matmul d = { .hdr = { QNPU_OP_MATMUL, 1, 0, sizeof(d) } };
 	uint64_t boff = 0, unused;
-	int ret = 0;
+	int ret = 0, i;
 
 	if (!b || !quantized8(a) || !quantized8(b) ||
 	    (!quantized8(out) && !raw_out(out)))
 		return npu_graph_fail(g, -EINVAL,
 				      "op %s: matmul takes two int8 tensors quantized per tensor",
 				      gop->name);
-	if (a->shape[0] != b->shape[0] || a->shape[1] != b->shape[1] ||
-	    b->shape[2] != a->shape[3] || out->shape[0] != a->shape[0] ||
-	    out->shape[1] != a->shape[1] || out->shape[2] != a->shape[2] ||
+	/* Batch extents match, or one side is 1 and is broadcast (stride 0). */
+	if ((a->shape[0] != b->shape[0] && a->shape[0] != 1 && b->shape[0] != 1) ||
+	    (a->shape[1] != b->shape[1] && a->shape[1] != 1 && b->shape[1] != 1) ||
+	    b->shape[2] != a->shape[3] || out->shape[0] != MAX(a->shape[0], b->shape[0]) ||
+	    out->shape[1] != MAX(a->shape[1], b->shape[1]) || out->shape[2] != a->shape[2] ||
 	    out->shape[3] != b->shape[3])
 		return npu_graph_fail(g, -EINVAL,
 				      "op %s: shapes [..][%u][%u] x [..][%u][%u] -> [..][%u][%u] do not match",
@@ -950,6 +954,16 @@ static int emit_matmul(struct compiler *c, const struct npu_gop *gop)
 	d.a = arena_tensor(c, o->inputs[0], NULL);
 	d.b = arena_tensor(c, o->inputs[1], NULL);
 	d.output = arena_tensor(c, o->output, NULL);
+	for (i = 0; i < 2; i++) {
+		if (d.a.dim[i] < d.output.dim[i]) {
+			d.a.dim[i] = d.output.dim[i];
+			d.a.stride[i] = 0;
+		}
+		if (d.b.dim[i] < d.output.dim[i]) {
+			d.b.dim[i] = d.output.dim[i];
+			d.b.stride[i] = 0;
+		}
+	}
 	if (b->data) {
 		/* A constant operand lives with the weights. */
 		uint64_t off;

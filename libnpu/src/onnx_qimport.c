@@ -529,13 +529,16 @@ static int matmul(struct qimp *q, const Onnx__NodeProto *nd, int a, int b, int o
 				  .inputs = { A->tensor, -1, -1 },
 				  .rounding = ROUND_SINGLE };
 	int64_t od[3];
-	uint32_t r = A->ndims;
+	uint32_t r = A->ndims > B->ndims ? A->ndims : B->ndims;
+	int64_t ab = A->ndims == 3 ? A->dims[0] : 1, bb = B->ndims == 3 ? B->dims[0] : 1;
 	int ret;
 
-	if (A->ndims < 2 || A->ndims > 3 || B->ndims != A->ndims ||
-	    (r == 3 && A->dims[0] != B->dims[0]) || A->dims[r - 1] != B->dims[r - 2])
+	/* 2-D or 3-D; a batch of 1 (or a 2-D operand) is broadcast. */
+	if (A->ndims < 2 || A->ndims > 3 || B->ndims < 2 || B->ndims > 3 ||
+	    (ab != bb && ab != 1 && bb != 1) ||
+	    A->dims[A->ndims - 1] != B->dims[B->ndims - 2])
 		return qerr(q, -EOPNOTSUPP,
-			    "matmul of 2-D or equally batched 3-D tensors with matching K only");
+			    "matmul of 2-D or 3-D tensors with matching K and broadcastable batches only");
 	if (B->is_const) {
 		/* Constant int8 (uint8 shifted, exact) with the weights. */
 		struct npu_tensor_info t = { .name = B->name, .elem = NPU_ELEM_INT8,
@@ -560,8 +563,9 @@ static int matmul(struct qimp *q, const Onnx__NodeProto *nd, int a, int b, int o
 	} else {
 		op.inputs[1] = B->tensor;
 	}
-	memcpy(od, A->dims, sizeof(int64_t) * r);
-	od[r - 1] = B->dims[r - 1];
+	od[0] = ab > bb ? ab : bb;
+	od[r - 2] = A->dims[A->ndims - 2];
+	od[r - 1] = B->dims[B->ndims - 1];
 	set_dims(&q->v[out], r, od);
 	ret = define(q, out, out_type, oq, os, oz);
 	if (ret)

@@ -223,8 +223,9 @@ static int qparams(struct qimp *q, const Onnx__NodeProto *nd, size_t si,
 		if (ret)
 			return ret;
 		*type = q->v[z].c.type;
-		if (*type != NPU_ONNX_UINT8 && *type != NPU_ONNX_INT8)
-			return qerr(q, -EOPNOTSUPP, "zero point '%s' is not int8 or uint8",
+		if (*type != NPU_ONNX_UINT8 && *type != NPU_ONNX_INT8 &&
+		    *type != NPU_ONNX_INT32)
+			return qerr(q, -EOPNOTSUPP, "zero point '%s' is not int8, uint8 or int32",
 				    nd->input[zi]);
 	}
 	n = s >= 0 ? q->v[s].c.count : z >= 0 ? q->v[z].c.count : 1;
@@ -539,7 +540,9 @@ static int matmul(struct qimp *q, const Onnx__NodeProto *nd, int a, int b, int o
 	    A->dims[A->ndims - 1] != B->dims[B->ndims - 2])
 		return qerr(q, -EOPNOTSUPP,
 			    "matmul of 2-D or 3-D tensors with matching K and broadcastable batches only");
-	if (B->is_const) {
+	if (B->is_const || B->dq_const) {
+		if (B->qcount != 1)
+			return qerr(q, -EOPNOTSUPP, "a matmul operand quantized per channel");
 		/* Constant int8 (uint8 shifted, exact) with the weights. */
 		struct npu_tensor_info t = { .name = B->name, .elem = NPU_ELEM_INT8,
 					     .qcount = 1, .scales = B->scales };
@@ -1037,7 +1040,8 @@ static int qdq_group(struct qimp *q, int at)
 	q->done[tail] = true;
 	if (!strcmp(op, "Conv") || !strcmp(op, "Gemm") ||
 	    (!strcmp(op, "MatMul") && find(q, nd->input[1]) >= 0 &&
-	     q->v[find(q, nd->input[1])].dq_const)) {
+	     q->v[find(q, nd->input[1])].dq_const && q->v[x].ndims == 2 &&
+	     q->v[find(q, nd->input[1])].ndims == 2)) {
 		int w = find(q, nd->input[1]);
 		struct conv_args a = { .x = x, .out = out, .out_type = otype,
 				       .out_qcount = oq, .out_scales = os,
@@ -1057,6 +1061,18 @@ static int qdq_group(struct qimp *q, int at)
 		a.w_zps = q->v[w].zps;
 		a.w_count = q->v[w].qcount;
 		a.bias = b >= 0 ? q->v[b].dq_input : NULL;
+		/* The int32 bias is used as is: its scale must be x_scale * w_scale. */
+		for (uint32_t c = 0; b >= 0 && c < q->v[b].qcount && !ret; c++) {
+			double want = (double)q->v[x].scales[0] *
+				      q->v[w].scales[q->v[w].qcount > 1 ? c : 0];
+
+			if (q->v[b].zps[c] || fabs(q->v[b].scales[c] - want) > 1e-6 * want)
+				ret = qerr(q, -EOPNOTSUPP,
+					   "bias '%s' channel %u: scale %g and zero point %d, expected %g and 0",
+					   a.bias, c, q->v[b].scales[c], q->v[b].zps[c], want);
+		}
+		if (ret)
+			goto out;
 		if (strcmp(op, "Conv")) {
 			a.fc = true;
 			a.transposed = !strcmp(op, "MatMul") || !npu_onnx_attr_i(nd, "transB", 0);
@@ -1069,6 +1085,9 @@ static int qdq_group(struct qimp *q, int at)
 		ret = conv(q, nd, &a);
 	} else if (!strcmp(op, "MatMul")) {
 		int b = dq_source(q, nd->input[1]);
+
+		if (b < 0 && find(q, nd->input[1]) >= 0 && q->v[find(q, nd->input[1])].dq_const)
+			b = find(q, nd->input[1]);	/* a constant operand */
 
 		ret = b < 0 ? qerr(q, -EOPNOTSUPP, "operand '%s' must come from DequantizeLinear",
 				   nd->input[1]) :
@@ -1121,6 +1140,7 @@ static int dequantize(struct qimp *q, int at)
 		int64_t axis = npu_onnx_attr_i(nd, "axis", 1);
 
 		q->v[out].c = q->v[i].c;	/* borrowed: release() frees @i's */
+		q->v[out].type = q->v[i].c.type;
 		q->v[out].dq_const = true;
 		q->v[out].dq_input = nd->input[0];
 		set_dims(&q->v[out], q->v[i].ndims, q->v[i].dims);

@@ -57,20 +57,46 @@ def tie_bound(v):
     return 4 * U * abs(v) + U
 
 
+def qlinear_node(g):
+    """The case's op as (op_type, input names, attributes) of a QLinearConv or
+    QLinearMatMul, also when the model writes it in QDQ form
+    (DequantizeLinear -> Conv/MatMul -> QuantizeLinear)."""
+    if len(g.node) == 1:
+        node = g.node[0]
+        return node.op_type, list(node.input), node.attribute
+    by_out = {o: n for n in g.node for o in n.output}
+    core = [n for n in g.node if n.op_type in ("Conv", "MatMul")]
+    quant = [n for n in g.node if n.op_type == "QuantizeLinear"]
+    if len(core) != 1 or len(quant) != 1:
+        raise ValueError("expected one QLinear op or one QDQ group")
+    core, q = core[0], quant[0]
+
+    def dq(name):
+        n = by_out[name]
+        if n.op_type != "DequantizeLinear":
+            raise ValueError("%s is not dequantized" % name)
+        return list(n.input) + [""] * (3 - len(n.input))
+
+    ins = dq(core.input[0]) + dq(core.input[1]) + list(q.input[1:3])
+    if core.op_type == "Conv":
+        if len(core.input) > 2 and core.input[2]:
+            ins.append(dq(core.input[2])[0])
+        return "QLinearConv", ins, core.attribute
+    return "QLinearMatMul", ins, core.attribute
+
+
 def load_case(d):
     model = onnx.load(os.path.join(d, "model.onnx"))
     g = model.graph
-    if len(g.node) != 1:
-        raise ValueError("expected a single-node model")
-    node = g.node[0]
+    op, names, attributes = qlinear_node(g)
     vals = {t.name: numpy_helper.to_array(t) for t in g.initializer}
     inits = set(vals)
     graph_inputs = [i.name for i in g.input if i.name not in inits]
     for i, name in enumerate(graph_inputs):
         vals[name] = np.load(os.path.join(d, "input_%d.npy" % i))
-    attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
-    ins = [vals[n] if n else None for n in node.input]
-    return node.op_type, ins, attrs
+    attrs = {a.name: onnx.helper.get_attribute_value(a) for a in attributes}
+    ins = [vals[n] if n else None for n in names]
+    return op, ins, attrs
 
 
 def exact_conv(ins, attrs):

@@ -166,7 +166,8 @@ def conv_acc_int(x, w, bias, xzp, wzp, strides, pads, dilations, group):
 
 
 def make_model(node, inputs, output, inits):
-    graph = helper.make_graph([node], "qnpu_conformance", inputs, [output], inits)
+    nodes = node if isinstance(node, list) else [node]
+    graph = helper.make_graph(nodes, "qnpu_conformance", inputs, [output], inits)
     model = helper.make_model(graph, producer_name="qnpu-gen_models",
                               opset_imports=[helper.make_opsetid("", OPSET)])
     model.ir_version = 8            # what onnx 1.12 writes for opset 13..17
@@ -314,6 +315,26 @@ def gen_conv(rng, args, tags):
         node_in.append("bias")
     node = helper.make_node("QLinearConv", node_in, ["y"], kernel_shape=[kh, kw],
                             strides=strides, pads=pads, dilations=dilations, group=group)
+    if rng.random() < args.qdq:
+        # The same computation in QDQ form: DequantizeLinear -> Conv ->
+        # QuantizeLinear, the bias an int32 tensor of scale x_scale * w_scale.
+        tags.append("qdq")
+        node = [
+            helper.make_node("DequantizeLinear", ["x", "x_scale", "x_zero_point"], ["xf"]),
+            helper.make_node("DequantizeLinear", ["w", "w_scale", "w_zero_point"], ["wf"],
+                             axis=0),
+            helper.make_node("Conv", ["xf", "wf"] + (["bf"] if bias is not None else []),
+                             ["yf"], kernel_shape=[kh, kw], strides=strides, pads=pads,
+                             dilations=dilations, group=group),
+            helper.make_node("QuantizeLinear", ["yf", "y_scale", "y_zero_point"], ["y"]),
+        ]
+        if bias is not None:
+            bs = (np.float32(x_scale) * ws_np).astype(np.float32)
+            inits += [numpy_helper.from_array(bs, "bias_scale"),
+                      numpy_helper.from_array(np.zeros(bs.shape, np.int32), "bias_zero_point")]
+            node.insert(2, helper.make_node("DequantizeLinear",
+                                            ["bias", "bias_scale", "bias_zero_point"], ["bf"],
+                                            axis=0))
     model = make_model(node, [helper.make_tensor_value_info("x", ONNX_T[xdt], list(x.shape))],
                        helper.make_tensor_value_info("y", ONNX_T[xdt], y_shape), inits)
     desc = {
@@ -387,6 +408,14 @@ def gen_matmul(rng, args, tags):
         inits.append(numpy_helper.from_array(b, "b"))
     node = helper.make_node("QLinearMatMul", ["a", "a_scale", "a_zero_point", "b", "b_scale",
                                               "b_zero_point", "y_scale", "y_zero_point"], ["y"])
+    if rng.random() < args.qdq:
+        tags.append("qdq")
+        node = [
+            helper.make_node("DequantizeLinear", ["a", "a_scale", "a_zero_point"], ["af"]),
+            helper.make_node("DequantizeLinear", ["b", "b_scale", "b_zero_point"], ["bf"]),
+            helper.make_node("MatMul", ["af", "bf"], ["yf"]),
+            helper.make_node("QuantizeLinear", ["yf", "y_scale", "y_zero_point"], ["y"]),
+        ]
     model = make_model(node, gin, helper.make_tensor_value_info("y", ONNX_T[adt], y_shape), inits)
     desc = {
         "op": "QLinearMatMul", "dtype": adt, "b_dtype": bdt,
@@ -438,6 +467,9 @@ def main():
     ap.add_argument("--u8s8-range", choices=("reduced", "full"), default="reduced",
                     help="int8 weights / B values with uint8 activations: 7-bit "
                          "[-64, 63] (default) or the full int8 range (see U8S8_NOTE)")
+    ap.add_argument("--qdq", type=float, default=0.2,
+                    help="share of cases written in QDQ form (DequantizeLinear -> "
+                         "Conv/MatMul -> QuantizeLinear) instead of QLinear ops (default 0.2)")
     ap.add_argument("--weight-zp", choices=("symmetric", "any"), default="symmetric",
                     help="conv weight zero-points: the qnpu contract's (default) or any value")
     args = ap.parse_args()

@@ -29,6 +29,9 @@ import numpy as np
 import onnx
 from onnx import numpy_helper
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import compare  # noqa: E402  (qlinear_node: the case's op, QDQ or not)
+
 LIMITS = {np.dtype(np.uint8): (0, 255), np.dtype(np.int8): (-128, 127)}
 
 
@@ -129,17 +132,17 @@ def matmul(a, as_, az, b, bs, bz, ys, yz):
 
 def run_case(d):
     model = onnx.load(os.path.join(d, "model.onnx"))
-    node = model.graph.node[0]
+    op, names, attributes = compare.qlinear_node(model.graph)    # QDQ read as QLinear
     vals = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
     for i, gi in enumerate(n for n in model.graph.input if n.name not in vals):
         vals[gi.name] = np.load(os.path.join(d, "input_%d.npy" % i))
-    ins = [vals[n] if n else None for n in node.input]
-    attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
-    if node.op_type == "QLinearConv":
+    ins = [vals[n] if n else None for n in names]
+    attrs = {a.name: onnx.helper.get_attribute_value(a) for a in attributes}
+    if op == "QLinearConv":
         return conv(*ins[:8], ins[8] if len(ins) > 8 else None, attrs)
-    if node.op_type == "QLinearMatMul":
+    if op == "QLinearMatMul":
         return matmul(*ins)
-    raise ValueError("%s: unsupported op %s" % (d, node.op_type))
+    raise ValueError("%s: unsupported op %s" % (d, op))
 
 
 def main():

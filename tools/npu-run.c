@@ -745,9 +745,12 @@ int main(int argc, char **argv)
 				 (c1.dram_write_bytes - c0.dram_write_bytes);
 
 		printf("device       %.2f GMAC, DRAM read %.1f MB, written %.1f MB, "
-		       "%.1f M cycles\n", (c1.macs - c0.macs) / 1e9,
+		       "SRAM read %.1f MB, written %.1f MB, %.1f M cycles\n",
+		       (c1.macs - c0.macs) / 1e9,
 		       (c1.dram_read_bytes - c0.dram_read_bytes) / 1e6,
 		       (c1.dram_write_bytes - c0.dram_write_bytes) / 1e6,
+		       (c1.sram_read_bytes - c0.sram_read_bytes) / 1e6,
+		       (c1.sram_write_bytes - c0.sram_write_bytes) / 1e6,
 		       (c1.cycles - c0.cycles) / 1e6);
 		/* Every tensor the device moves is int8; in FP32 each is 4x. */
 		printf("traffic      INT8 %.1f MB, the same run in FP32 about %.1f MB\n",
@@ -778,6 +781,9 @@ int main(int argc, char **argv)
 			c1.dram_read_bytes - c0.dram_read_bytes,
 			c1.dram_write_bytes - c0.dram_write_bytes,
 			dev ? c1.cycles - c0.cycles : cycles);
+		fprintf(f, ",\n  \"sram_read_bytes\": %" PRIu64 ",\n  \"sram_write_bytes\": %" PRIu64,
+			c1.sram_read_bytes - c0.sram_read_bytes,
+			c1.sram_write_bytes - c0.sram_write_bytes);
 		fprintf(f, ",\n  \"granularity\": \"%s\"", ro.granularity == NPU_ONNX_PER_TENSOR ?
 			"per-tensor" : "per-channel");
 		if (model)

@@ -85,10 +85,25 @@ static void gemm_portable(const uint8_t *a, size_t r0, size_t r1, size_t kb,
     }
 }
 
+void qnpu_requant_portable(const struct qnpu_rq *rq, const int32_t *acc,
+                           size_t n, size_t ch0, int8_t *out)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        int32_t m = rq->m ? rq->m[ch0 + i] : rq->m1;
+        int32_t s = rq->m ? rq->s[ch0 + i] : rq->s1;
+
+        out[i] = qnpu_clamp8((int64_t)qnpu_mbqm(acc[i], m, s, rq->mode) +
+                             rq->zp, rq->lo, rq->hi);
+    }
+}
+
 static const struct qnpu_kernels portable = {
     .isa = QNPU_ISA_PORTABLE,
     .name = "portable",
     .gemm = gemm_portable,
+    .requant = qnpu_requant_portable,
 };
 
 #if defined(__x86_64__)
@@ -96,12 +111,16 @@ static const struct qnpu_kernels avx2 = {
     .isa = QNPU_ISA_AVX2,
     .name = "avx2",
     .gemm = qnpu_gemm_avx2,
+    .prep_bytes = qnpu_prep_bytes_avx2,
+    .prep = qnpu_prep_avx2,
+    .requant = qnpu_requant_avx2,
 };
 
 static const struct qnpu_kernels avx512_vnni = {
     .isa = QNPU_ISA_AVX512_VNNI,
     .name = "avx512-vnni",
     .gemm = qnpu_gemm_avx512_vnni,
+    .requant = qnpu_requant_avx2,
 };
 #endif
 

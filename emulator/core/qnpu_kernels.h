@@ -26,9 +26,42 @@ typedef void qnpu_gemm_fn(const uint8_t *a, size_t r0, size_t r1, size_t kb,
                           const int8_t *w, size_t ob, const int32_t *bias,
                           int32_t *c, size_t ldc);
 
+/*
+ * A kernel family may want the weights in its own layout: prep() turns
+ * the packed weights (KB x OB blocks) into prep_bytes() bytes once per
+ * op, and gemm() then gets those in place of W.
+ */
+typedef size_t qnpu_prep_bytes_fn(size_t kb, size_t ob);
+typedef void qnpu_prep_fn(const int8_t *w, size_t kb, size_t ob, void *out);
+
+/**
+ * struct qnpu_rq - an output stage (docs/arithmetic.md 3.7), decoded
+ * @mode: enum qnpu_rounding
+ * @zp: output zero point
+ * @lo: lower clamp
+ * @hi: upper clamp
+ * @m: per-channel multipliers, indexed by channel, or NULL
+ * @s: per-channel shifts, or NULL
+ * @m1: the per-tensor multiplier (when @m is NULL)
+ * @s1: the per-tensor shift
+ */
+struct qnpu_rq {
+    int mode;
+    int32_t zp, lo, hi;
+    const int32_t *m, *s;
+    int32_t m1, s1;
+};
+
+/* Requantize @n accumulators of channels @ch0.. into int8. */
+typedef void qnpu_requant_fn(const struct qnpu_rq *rq, const int32_t *acc,
+                             size_t n, size_t ch0, int8_t *out);
+
 #if defined(__x86_64__)
 /* qnpu_kernels_x86.c: call only after qnpu_kernels_get() said yes. */
 extern qnpu_gemm_fn qnpu_gemm_avx2, qnpu_gemm_avx512_vnni;
+extern qnpu_prep_bytes_fn qnpu_prep_bytes_avx2;
+extern qnpu_prep_fn qnpu_prep_avx2;
+extern qnpu_requant_fn qnpu_requant_avx2;
 #endif
 
 /** enum qnpu_isa - the kernel families, best last */
@@ -43,7 +76,13 @@ struct qnpu_kernels {
     enum qnpu_isa isa;
     const char *name;
     qnpu_gemm_fn *gemm;
+    qnpu_prep_bytes_fn *prep_bytes;     /* NULL: gemm takes packed weights */
+    qnpu_prep_fn *prep;
+    qnpu_requant_fn *requant;
 };
+
+/* The portable output stage (every family may use it). */
+qnpu_requant_fn qnpu_requant_portable;
 
 /** qnpu_kernels_get() - kernels of @isa, or NULL if the host lacks it */
 const struct qnpu_kernels *qnpu_kernels_get(enum qnpu_isa isa);

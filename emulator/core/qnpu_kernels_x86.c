@@ -10,6 +10,8 @@
 #if defined(__x86_64__)
 
 #include <immintrin.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "qnpu_kernels.h"
@@ -98,62 +100,168 @@ VNNI void qnpu_gemm_avx512_vnni(const uint8_t *a, size_t r0, size_t r1,
 }
 
 /*
- * AVX2 has no exact 8-bit dot product (vpmaddubsw saturates), so inputs
- * and weights are widened to int16 and multiplied with vpmaddwd, whose
- * pairwise int32 sums are exact. Lane 2i / 2i+1 of an accumulator hold
- * the two halves of one output channel's sum; they are added at the end.
+ * AVX2 has no exact 8-bit dot product in general: vpmaddubsw adds two
+ * u8 x s8 products into int16 and saturates. Two paths, both exact:
+ *
+ * - 7-bit weights (every weight in [-64, 63], as ONNX Runtime's
+ *   reduce_range models have): a pair of products of an input (0..255)
+ *   and such weights is at most 255 * 64 * 2 = 32640 in magnitude, so
+ *   vpmaddubsw cannot saturate; vpmaddwd by ones widens the pairs to
+ *   int32. The packed 16x4 weight blocks are used as they are.
+ * - Any other weights: inputs and weights are widened to int16 and
+ *   multiplied with vpmaddwd, whose pairwise int32 sums are exact: each
+ *   32-bit lane of a weight vector holds one output channel's two weights
+ *   of a pair of k, each 32-bit broadcast of the input the two inputs.
+ *
+ * prep() looks at the weights once per op and lays them out for the path
+ * it picks (a header says which). The GEMM runs the GotoBLAS way: KC steps
+ * of k by MC rows of packed input are reused across every 16-channel
+ * block of weights, and a 6 x 16 tile of accumulators stays in 12
+ * registers.
  */
-AVX2 static inline __m256i widen_a4(const uint8_t *p)
-{
-    __m128i v = _mm_cvtsi32_si128(load_a4(p));
+#define MR 6
+#define KC 128          /* steps of k per block: pairs (int16) or quads (int8) */
+#define MC 96           /* rows per block, a multiple of MR */
+#define PREP_HDR 64     /* bytes before the prepared weights */
 
-    return _mm256_broadcastq_epi64(_mm_cvtepu8_epi16(v));
+enum prep_mode {
+    PREP_INT16 = 1,     /* [ob][kb * 2 pairs][16 channels][2] int16 */
+    PREP_INT7 = 2,      /* the packed blocks: [ob][kb quads][16][4] int8 */
+};
+
+size_t qnpu_prep_bytes_avx2(size_t kb, size_t ob)
+{
+    return PREP_HDR + ob * kb * 2 * 16 * 2 * sizeof(int16_t);
 }
 
-/* Pairwise sums of acc[0..1] (channels 0..7 of a block, in order). */
-AVX2 static inline __m256i fold_pairs(__m256i lo, __m256i hi)
+void qnpu_prep_avx2(const int8_t *w, size_t kb, size_t ob, void *out)
 {
-    return _mm256_permute4x64_epi64(_mm256_hadd_epi32(lo, hi), 0xd8);
-}
+    int16_t *o = (int16_t *)((uint8_t *)out + PREP_HDR);
+    size_t b, q, ch, h, n = ob * kb * 64, i;
+    bool seven = true;
 
-AVX2 static void avx2_tile(const uint8_t *a, size_t lda, int rows, size_t kb,
-                           const int8_t *w, const int32_t *bias, int32_t *c,
-                           size_t ldc)
-{
-    __m256i acc[2][4], wv[4];
-    size_t k;
-    int r, j;
-
-    for (r = 0; r < 2; r++) {
-        for (j = 0; j < 4; j++) {
-            acc[r][j] = _mm256_setzero_si256();
-        }
+    for (i = 0; i < n && seven; i++) {
+        seven = w[i] >= -64 && w[i] <= 63;
     }
-    for (k = 0; k < kb; k++) {
-        const int8_t *blk = w + k * 64;
+    *(uint32_t *)out = seven ? PREP_INT7 : PREP_INT16;
+    if (seven) {
+        memcpy(o, w, n);
+        return;
+    }
+    for (b = 0; b < ob; b++) {
+        for (q = 0; q < kb; q++) {
+            const int8_t *blk = w + (b * kb + q) * 64;
 
-        for (j = 0; j < 4; j++) {
-            wv[j] = _mm256_cvtepi8_epi16(
-                _mm_loadu_si128((const __m128i *)(blk + j * 16)));
-        }
-        for (r = 0; r < rows; r++) {
-            __m256i av = widen_a4(a + r * lda + k * 4);
+            for (h = 0; h < 2; h++) {
+                int16_t *row = o + ((b * kb + q) * 2 + h) * 32;
 
-            for (j = 0; j < 4; j++) {
-                acc[r][j] = _mm256_add_epi32(acc[r][j],
-                                             _mm256_madd_epi16(av, wv[j]));
+                for (ch = 0; ch < 16; ch++) {
+                    row[ch * 2] = blk[ch * 4 + h * 2];
+                    row[ch * 2 + 1] = blk[ch * 4 + h * 2 + 1];
+                }
             }
         }
     }
-    for (r = 0; r < rows; r++) {
-        __m256i lo = fold_pairs(acc[r][0], acc[r][1]);
-        __m256i hi = fold_pairs(acc[r][2], acc[r][3]);
+}
 
-        lo = _mm256_add_epi32(lo, _mm256_loadu_si256((const __m256i *)bias));
-        hi = _mm256_add_epi32(hi,
-                              _mm256_loadu_si256((const __m256i *)(bias + 8)));
-        _mm256_storeu_si256((__m256i *)(c + r * ldc), lo);
-        _mm256_storeu_si256((__m256i *)(c + r * ldc + 8), hi);
+/*
+ * c[r][0..15] (+)= sum over the kc steps of ap[p][r] . wp[p][ch]. Written
+ * out row by row so that the 12 accumulators live in registers.
+ */
+#define ROW_MAC16(r)                                                          \
+    do {                                                                      \
+        __m256i av = _mm256_set1_epi32(a[r]);                                 \
+        c##r##0 = _mm256_add_epi32(c##r##0, _mm256_madd_epi16(av, w0));      \
+        c##r##1 = _mm256_add_epi32(c##r##1, _mm256_madd_epi16(av, w1));      \
+    } while (0)
+
+#define ROW_MAC7(r)                                                           \
+    do {                                                                      \
+        __m256i av = _mm256_set1_epi32(a[r]);                                 \
+        c##r##0 = _mm256_add_epi32(c##r##0, _mm256_madd_epi16(               \
+                      _mm256_maddubs_epi16(av, w0), ones));                   \
+        c##r##1 = _mm256_add_epi32(c##r##1, _mm256_madd_epi16(               \
+                      _mm256_maddubs_epi16(av, w1), ones));                   \
+    } while (0)
+
+/* Row r of the tile to C: plus the bias (first block of k) or C itself. */
+#define STORE_ROW(r)                                                          \
+    do {                                                                      \
+        __m256i *out = (__m256i *)(c + (r) * ldc), b0, b1;                    \
+                                                                              \
+        if ((r) >= rows) {                                                    \
+            break;                                                            \
+        }                                                                     \
+        b0 = _mm256_loadu_si256(init ? (const __m256i *)bias : out);          \
+        b1 = _mm256_loadu_si256(init ? (const __m256i *)(bias + 8) : out + 1);\
+        _mm256_storeu_si256(out, _mm256_add_epi32(c##r##0, b0));              \
+        _mm256_storeu_si256(out + 1, _mm256_add_epi32(c##r##1, b1));          \
+    } while (0)
+
+#define KERNEL_6X16(name, MAC, wstep, wtype)                                  \
+AVX2 static void name(const int32_t *ap, const wtype *wp, size_t kc,          \
+                      int32_t *c, size_t ldc, size_t rows, bool init,         \
+                      const int32_t *bias)                                    \
+{                                                                             \
+    __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00;    \
+    __m256i c20 = c00, c21 = c00, c30 = c00, c31 = c00, c40 = c00, c41 = c00; \
+    __m256i c50 = c00, c51 = c00, ones = _mm256_set1_epi16(1);                \
+    size_t p;                                                                 \
+                                                                              \
+    (void)ones;                                                               \
+    for (p = 0; p < kc; p++) {                                                \
+        __m256i w0 = _mm256_load_si256((const __m256i *)(wp + p * wstep));    \
+        __m256i w1 = _mm256_load_si256((const __m256i *)(wp + p * wstep +     \
+                                                         wstep / 2));         \
+        const int32_t *a = ap + p * MR;                                       \
+                                                                              \
+        MAC(0);                                                               \
+        MAC(1);                                                               \
+        MAC(2);                                                               \
+        MAC(3);                                                               \
+        MAC(4);                                                               \
+        MAC(5);                                                               \
+    }                                                                         \
+    STORE_ROW(0);                                                             \
+    STORE_ROW(1);                                                             \
+    STORE_ROW(2);                                                             \
+    STORE_ROW(3);                                                             \
+    STORE_ROW(4);                                                             \
+    STORE_ROW(5);                                                             \
+}
+
+KERNEL_6X16(kernel16_6x16, ROW_MAC16, 32, int16_t)
+KERNEL_6X16(kernel7_6x16, ROW_MAC7, 64, int8_t)
+
+/*
+ * Rows [m0, m0 + mc), steps [k0, k0 + kc) of @step input bytes (2: int16
+ * pairs, zero-extended; 4: quads of bytes), as tiles of MR rows: [p][r].
+ */
+static void pack_rows(const uint8_t *a, size_t lda, size_t m0, size_t mc,
+                      size_t k0, size_t kc, size_t step, int32_t *dst)
+{
+    size_t t, p, r;
+
+    for (t = 0; t < mc; t += MR) {
+        int32_t *tile = dst + t * kc;
+
+        for (r = 0; r < MR; r++) {
+            const uint8_t *row = a + (m0 + t + r) * lda + k0 * step;
+
+            if (t + r >= mc) {
+                for (p = 0; p < kc; p++) {
+                    tile[p * MR + r] = 0;
+                }
+            } else if (step == 4) {
+                for (p = 0; p < kc; p++) {
+                    memcpy(&tile[p * MR + r], row + 4 * p, 4);
+                }
+            } else {
+                for (p = 0; p < kc; p++) {
+                    tile[p * MR + r] = row[2 * p] | (int32_t)row[2 * p + 1] << 16;
+                }
+            }
+        }
     }
 }
 
@@ -161,15 +269,134 @@ AVX2 void qnpu_gemm_avx2(const uint8_t *a, size_t r0, size_t r1, size_t kb,
                          const int8_t *w, size_t ob, const int32_t *bias,
                          int32_t *c, size_t ldc)
 {
-    size_t lda = kb * 4, b, r;
+    bool seven = *(const uint32_t *)w == PREP_INT7;
+    const void *wprep = w + PREP_HDR;
+    size_t steps = seven ? kb : kb * 2, step = seven ? 4 : 2, lda = kb * 4;
+    size_t k0, m0, b, t;
+    int32_t *ap = aligned_alloc(32, sizeof(int32_t) * MC * KC);
 
-    for (b = 0; b < ob; b++) {
-        for (r = r0; r < r1; r += 2) {
-            avx2_tile(a + r * lda, lda, r + 2 <= r1 ? 2 : 1, kb,
-                      w + b * kb * 64, bias + b * 16, c + r * ldc + b * 16,
-                      ldc);
+    if (!ap) {
+        abort();
+    }
+    for (k0 = 0; k0 < steps; k0 += KC) {
+        size_t kc = steps - k0 < KC ? steps - k0 : KC;
+
+        for (m0 = r0; m0 < r1; m0 += MC) {
+            size_t mc = r1 - m0 < MC ? r1 - m0 : MC;
+
+            pack_rows(a, lda, m0, mc, k0, kc, step, ap);
+            for (b = 0; b < ob; b++) {
+                for (t = 0; t < mc; t += MR) {
+                    int32_t *ct = c + (m0 + t) * ldc + b * 16;
+                    size_t rows = mc - t < MR ? mc - t : MR;
+
+                    if (seven) {
+                        kernel7_6x16(ap + t * kc, (const int8_t *)wprep +
+                                     (b * steps + k0) * 64, kc, ct, ldc, rows,
+                                     k0 == 0, bias + b * 16);
+                    } else {
+                        kernel16_6x16(ap + t * kc, (const int16_t *)wprep +
+                                      (b * steps + k0) * 32, kc, ct, ldc, rows,
+                                      k0 == 0, bias + b * 16);
+                    }
+                }
+            }
         }
     }
+    free(ap);
+}
+
+/* x >> t per 64-bit lane, arithmetic (AVX2 has only the logical shift). */
+AVX2 static inline __m256i sra64(__m256i x, __m256i t)
+{
+    __m256i sgn = _mm256_cmpgt_epi64(_mm256_setzero_si256(), x);
+
+    return _mm256_xor_si256(_mm256_srlv_epi64(_mm256_xor_si256(x, sgn), t), sgn);
+}
+
+/* Clamp 64-bit lanes to [-2^16, 2^16]: the output clamp decides the same. */
+AVX2 static inline __m256i clamp64(__m256i x)
+{
+    __m256i hi = _mm256_set1_epi64x(1 << 16), lo = _mm256_set1_epi64x(-(1 << 16));
+
+    x = _mm256_blendv_epi8(x, hi, _mm256_cmpgt_epi64(x, hi));
+    return _mm256_blendv_epi8(x, lo, _mm256_cmpgt_epi64(lo, x));
+}
+
+/* gemmlowp's SRDHM on the even lanes: (a*m + nudge) / 2^31, truncated. */
+AVX2 static inline __m256i srdhm4(__m256i a, __m256i m)
+{
+    __m256i prod = _mm256_mul_epi32(a, m);
+    __m256i neg = _mm256_cmpgt_epi64(_mm256_setzero_si256(), prod);
+    __m256i nudge = _mm256_blendv_epi8(_mm256_set1_epi64x(1 << 30),
+                                       _mm256_set1_epi64x(1 - (1ll << 30)), neg);
+    __m256i v = _mm256_add_epi64(prod, nudge);
+
+    v = _mm256_add_epi64(v, _mm256_and_si256(
+        _mm256_cmpgt_epi64(_mm256_setzero_si256(), v),
+        _mm256_set1_epi64x((1ll << 31) - 1)));
+    return sra64(v, _mm256_set1_epi64x(31));
+}
+
+AVX2 void qnpu_requant_avx2(const struct qnpu_rq *rq, const int32_t *acc,
+                            size_t n, size_t ch0, int8_t *out)
+{
+    const __m256i zp = _mm256_set1_epi32(rq->zp), lo = _mm256_set1_epi32(rq->lo);
+    const __m256i hi = _mm256_set1_epi32(rq->hi), zero = _mm256_setzero_si256();
+    const __m256i lim = _mm256_set1_epi32(1 << 16);
+    size_t i = 0;
+
+    for (; i + 8 <= n; i += 8) {
+        __m256i x = _mm256_loadu_si256((const __m256i *)(acc + i));
+        __m256i m = rq->m ? _mm256_loadu_si256((const __m256i *)(rq->m + ch0 + i)) :
+                    _mm256_set1_epi32(rq->m1);
+        __m256i s = rq->m ? _mm256_loadu_si256((const __m256i *)(rq->s + ch0 + i)) :
+                    _mm256_set1_epi32(rq->s1);
+        __m256i y, ev, od, pk;
+
+        if (rq->mode == 1) {        /* QNPU_ROUND_SINGLE */
+            __m256i se = _mm256_cvtepi32_epi64(_mm256_castsi256_si128(
+                _mm256_permutevar8x32_epi32(s, _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7))));
+            __m256i so = _mm256_cvtepi32_epi64(_mm256_extracti128_si256(
+                _mm256_permutevar8x32_epi32(s, _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7)), 1));
+            __m256i one = _mm256_set1_epi64x(1), t31 = _mm256_set1_epi64x(31);
+            __m256i te = _mm256_sub_epi64(t31, se), to = _mm256_sub_epi64(t31, so);
+
+            /* even lanes 0,2,4,6 of x/m pair with se; odd lanes with so */
+            ev = _mm256_add_epi64(_mm256_mul_epi32(x, m),
+                                  _mm256_sllv_epi64(one, _mm256_sub_epi64(te, one)));
+            ev = clamp64(sra64(ev, te));
+            od = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32),
+                                                   _mm256_srli_epi64(m, 32)),
+                                  _mm256_sllv_epi64(one, _mm256_sub_epi64(to, one)));
+            od = clamp64(sra64(od, to));
+            y = _mm256_blend_epi32(ev, _mm256_slli_epi64(od, 32), 0xaa);
+        } else {
+            __m256i left = _mm256_max_epi32(s, zero);
+            __m256i right = _mm256_max_epi32(_mm256_sub_epi32(zero, s), zero);
+            __m256i mask, rem, thr;
+
+            x = _mm256_sllv_epi32(x, left);
+            ev = srdhm4(x, m);
+            od = srdhm4(_mm256_srli_epi64(x, 32), _mm256_srli_epi64(m, 32));
+            y = _mm256_blend_epi32(ev, _mm256_slli_epi64(od, 32), 0xaa);
+            /* RoundingDivideByPOT(y, right): ties away from zero */
+            mask = _mm256_sub_epi32(_mm256_sllv_epi32(_mm256_set1_epi32(1), right),
+                                    _mm256_set1_epi32(1));
+            rem = _mm256_and_si256(y, mask);
+            thr = _mm256_sub_epi32(_mm256_srli_epi32(mask, 1),
+                                   _mm256_cmpgt_epi32(zero, y));
+            y = _mm256_sub_epi32(_mm256_srav_epi32(y, right),
+                                 _mm256_cmpgt_epi32(rem, thr));
+            y = _mm256_min_epi32(_mm256_max_epi32(y, _mm256_sub_epi32(zero, lim)), lim);
+        }
+        y = _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(y, zp), lo), hi);
+        pk = _mm256_packs_epi32(y, y);
+        pk = _mm256_packs_epi16(pk, pk);
+        pk = _mm256_permutevar8x32_epi32(pk, _mm256_setr_epi32(0, 4, 0, 4, 0, 4, 0, 4));
+        _mm_storel_epi64((__m128i *)(out + i), _mm256_castsi256_si128(pk));
+    }
+    qnpu_requant_portable(rq, acc + i, n - i, ch0 + i, out + i);
 }
 
 #endif /* __x86_64__ */

@@ -117,11 +117,15 @@ static inline int8_t requant_one(const struct requant *rq, int32_t acc,
 }
 
 /* Store @rows x @cols accumulators (row stride @ldc) into @out at @col0. */
-static void store_rows(const struct requant *rq, const int32_t *acc,
-                       size_t rows, size_t cols, size_t ldc, uint8_t *out,
-                       size_t out_cols, size_t col0)
+static void store_rows(const struct qnpu_kernels *k, const struct requant *rq,
+                       const int32_t *acc, size_t rows, size_t cols, size_t ldc,
+                       uint8_t *out, size_t out_cols, size_t col0)
 {
-    size_t r, c;
+    struct qnpu_rq r1 = {
+        .mode = rq->mode, .zp = rq->zp, .lo = rq->lo, .hi = rq->hi,
+        .m = rq->pm, .s = rq->ps, .m1 = rq->m, .s1 = rq->s,
+    };
+    size_t r;
 
     for (r = 0; r < rows; r++) {
         const int32_t *a = acc + r * ldc;
@@ -130,10 +134,7 @@ static void store_rows(const struct requant *rq, const int32_t *acc,
             memcpy(out + (r * out_cols + col0) * 4, a, cols * 4);
             continue;
         }
-        for (c = 0; c < cols; c++) {
-            out[r * out_cols + col0 + c] =
-                (uint8_t)requant_one(rq, a[c], col0 + c);
-        }
+        k->requant(&r1, a, cols, col0, (int8_t *)out + r * out_cols + col0);
     }
 }
 
@@ -230,21 +231,72 @@ static void fold_bias(const int8_t *w, size_t ob, size_t kb,
     }
 }
 
+struct conv_shape;
+
+/*
+ * A GEMM over rows, each worker doing its rows end to end: stage the
+ * input (im2col, when @cs is set), multiply, and requantize into @out
+ * (when set).
+ */
 struct gemm_job {
     const struct qnpu_kernels *k;
-    const uint8_t *a;
+    uint8_t *a;
     size_t kb, ob;
     const int8_t *w;
     const int32_t *bias;
     int32_t *c;
     size_t ldc;
+    /* staging: im2col of group @g, rows from @p0 */
+    const struct conv_shape *cs;
+    const uint8_t *in_u8;
+    uint32_t g;
+    size_t p0;
+    /* output stage */
+    const struct requant *rq;
+    uint8_t *out;
+    size_t cols, out_cols, col0;
 };
+
+static void im2col(const struct conv_shape *cs, const uint8_t *in_u8,
+                   uint32_t g, size_t p0, size_t p1, size_t kp, uint8_t *a);
 
 static void gemm_range(void *opaque, size_t r0, size_t r1)
 {
     struct gemm_job *g = opaque;
+    size_t kp = g->kb * 4;
 
+    if (g->cs) {
+        im2col(g->cs, g->in_u8, g->g, g->p0 + r0, g->p0 + r1, kp,
+               g->a + r0 * kp);
+    }
     g->k->gemm(g->a, r0, r1, g->kb, g->w, g->ob, g->bias, g->c, g->ldc);
+    if (g->out) {
+        store_rows(g->k, g->rq, g->c + r0 * g->ldc, r1 - r0, g->cols, g->ldc,
+                   g->out + r0 * g->out_cols * (g->rq->raw ? 4 : 1),
+                   g->out_cols, g->col0);
+    }
+}
+
+/*
+ * The weights as the kernels want them: the packed layout itself, or
+ * their own (prep), made once per op. *owned is what to free.
+ */
+static const int8_t *gemm_weights(const struct qnpu_kernels *k, const int8_t *w,
+                                  size_t kb, size_t ob, void **owned)
+{
+    size_t bytes;
+
+    *owned = NULL;
+    if (!k->prep) {
+        return w;
+    }
+    bytes = k->prep_bytes(kb, ob);
+    *owned = aligned_alloc(64, (bytes + 63) / 64 * 64);
+    if (!*owned) {
+        return NULL;
+    }
+    k->prep(w, kb, ob, *owned);
+    return *owned;
 }
 
 /* ---- CONV2D ---- */
@@ -462,12 +514,20 @@ static uint32_t conv_packed(struct qnpu_engine *eng,
     for (g = 0; g < cs->groups && status == QNPU_STATUS_OK; g++) {
         const int8_t *wg = w + (size_t)g * ob * 16 * kp;
         struct gemm_job job = {
-            .k = eng->kernels, .a = a, .kb = kb, .ob = ob, .w = wg,
-            .bias = bias_adj, .c = c, .ldc = ldc,
+            .k = eng->kernels, .a = a, .kb = kb, .ob = ob,
+            .bias = bias_adj, .c = c, .ldc = ldc, .cs = cs, .in_u8 = in_u8,
+            .g = g, .rq = rq, .cols = cs->cg_out, .out_cols = cs->cout,
+            .col0 = (size_t)g * cs->cg_out,
         };
+        void *wprep;
 
         fold_bias(wg, ob, kb, bias ? bias + (size_t)g * cs->cg_out : NULL,
                   cs->cg_out, bias_adj);
+        job.w = gemm_weights(eng->kernels, wg, kb, ob, &wprep);
+        if (!job.w) {
+            status = QNPU_STATUS_LIMIT_EXCEEDED;
+            break;
+        }
         for (p0 = 0; p0 < npix; p0 += chunk) {
             size_t p1 = qnpu_min_size(npix, p0 + chunk);
 
@@ -475,12 +535,11 @@ static uint32_t conv_packed(struct qnpu_engine *eng,
                 status = QNPU_STATUS_ABORTED;
                 break;
             }
-            im2col(cs, in_u8, g, p0, p1, kp, a);
+            job.p0 = p0;
+            job.out = out + p0 * cs->cout * esize;
             qnpu_parallel_rows(eng, gemm_range, &job, p1 - p0);
-            store_rows(rq, c, p1 - p0, cs->cg_out, ldc,
-                       out + p0 * cs->cout * esize, cs->cout,
-                       (size_t)g * cs->cg_out);
         }
+        free(wprep);
     }
     free(bias_adj);
     free(in_u8);
@@ -720,6 +779,7 @@ uint32_t qnpu_exec_matmul(struct qnpu_engine *eng, struct qnpu_vm *vm,
             .k = eng->kernels, .a = au, .kb = kb, .ob = ob, .w = w,
             .bias = badj, .c = c, .ldc = ldc,
         };
+        void *wprep;
 
         for (j = 0; j < p; j++) {
             colsum[j] = 0;
@@ -731,6 +791,11 @@ uint32_t qnpu_exec_matmul(struct qnpu_engine *eng, struct qnpu_vm *vm,
             }
         }
         fold_bias(w, ob, kb, NULL, 0, badj);
+        job.w = gemm_weights(eng->kernels, w, kb, ob, &wprep);
+        if (!job.w) {
+            status = QNPU_STATUS_LIMIT_EXCEEDED;
+            break;
+        }
         for (j = 0; j < p; j++) {
             badj[j] = (int32_t)((uint32_t)badj[j] +
                                 (bias ? (uint32_t)bias[j] : 0) -
@@ -744,6 +809,7 @@ uint32_t qnpu_exec_matmul(struct qnpu_engine *eng, struct qnpu_vm *vm,
             }
         }
         qnpu_parallel_rows(eng, gemm_range, &job, m);
+        free(wprep);
         for (i = 0; i < m; i++) {
             uint32_t rowsum = 0;
 
@@ -755,7 +821,7 @@ uint32_t qnpu_exec_matmul(struct qnpu_engine *eng, struct qnpu_vm *vm,
                                            (uint32_t)zb * rowsum);
             }
         }
-        store_rows(&rq, c, m, p, ldc, o + bt * m * p * to.esize, p, 0);
+        store_rows(eng->kernels, &rq, c, m, p, ldc, o + bt * m * p * to.esize, p, 0);
     }
     if (status == QNPU_STATUS_OK && qnpu_tensor_move(vm, &to, o, true)) {
         status = QNPU_STATUS_MMU_FAULT;

@@ -47,6 +47,19 @@ static bool chance(int percent)
     return rnd_range(1, 100) <= percent;
 }
 
+/*
+ * A weight: full range (-128 now and then), or, for a share of the
+ * layers, 7-bit [-64, 63] with the ends often: the AVX2 kernels take
+ * another exact path for such weights.
+ */
+static int8_t rnd_weight(bool seven)
+{
+    if (seven) {
+        return chance(20) ? (chance(50) ? -64 : 63) : (int8_t)rnd_range(-64, 63);
+    }
+    return chance(3) ? -128 : (int8_t)rnd_range(-127, 127);
+}
+
 /* A zero point, often at an extreme. */
 static int32_t rnd_zp(void)
 {
@@ -236,6 +249,7 @@ static void conv_case(struct world *w, char *what, size_t len)
     uint32_t n = rnd_range(1, 2), h = rnd_range(1, 11), wd = rnd_range(1, 11);
     uint32_t groups, cin, cout, cg_in, k, oh, ow;
     int32_t ohwi_len, span_h, span_w;
+    bool seven;
     struct buf *in, *out, *wt, *bias = NULL, *cp;
     int8_t *ohwi;
     bool raw = chance(10);
@@ -287,8 +301,9 @@ static void conv_case(struct world *w, char *what, size_t len)
                      raw ? QNPU_DTYPE_INT32 : QNPU_DTYPE_INT8, false);
     ohwi_len = (int32_t)(cout * k);
     ohwi = malloc(ohwi_len);
+    seven = chance(35);
     for (int32_t i = 0; i < ohwi_len; i++) {
-        ohwi[i] = chance(3) ? -128 : (int8_t)rnd_range(-127, 127);
+        ohwi[i] = rnd_weight(seven);
     }
     wt = buf_new(w, npu_ref_weight_bytes(cout, d.kernel_h, d.kernel_w, cin,
                                          groups), false);
@@ -328,15 +343,16 @@ static void fc_case(struct world *w, char *what, size_t len)
     uint32_t n = rnd_range(1, 3), h = rnd_range(1, 3), k = rnd_range(1, 300);
     uint32_t cout = rnd_range(1, 70), i;
     struct buf *in, *out, *wt, *bias = NULL, *cp = NULL;
-    bool raw = chance(10);
+    bool raw = chance(10), seven;
     int8_t *ohwi = malloc((size_t)cout * k);
 
     snprintf(what, len, "fc %ux%ux%u -> %u", n, h, k, cout);
     in = tensor_buf(w, &d.input, n, h, 1, k, QNPU_DTYPE_INT8, true);
     out = tensor_buf(w, &d.output, n, h, 1, cout,
                      raw ? QNPU_DTYPE_INT32 : QNPU_DTYPE_INT8, false);
+    seven = chance(35);
     for (i = 0; i < cout * k; i++) {
-        ohwi[i] = (int8_t)rnd_range(-127, 127);
+        ohwi[i] = rnd_weight(seven);
     }
     wt = buf_new(w, npu_ref_weight_bytes(cout, 1, 1, k, 1), false);
     assert_int_equal(npu_ref_pack_weights((int8_t *)wt->dev, ohwi, cout, 1, 1,

@@ -425,9 +425,21 @@ demo:
 	tools/demo-report models/fashion_mnist/model.json $(B)/demo/host.json \
 		$(B)/demo/vm.json $(B)/demo.json $(B)/demo/quantization.png
 
+$(B)/bench/bench_emu: bench/bench_emu.c $(EMU_SIM) $(B)/emu/libqnpu-emu.a
+	@mkdir -p $(@D)
+	$(CC) $(EMU_CFLAGS) -O3 -Itests/host $< tests/host/emu_sim.c -o $@ \
+		$(B)/emu/libqnpu-emu.a -lpthread
+
 # Benchmarks (not tests): a table on stdout and build/bench.json.
 bench: $(B)/bench/bench_emu
 	$(B)/bench/bench_emu --json $(B)/bench.json
+
+# Driver overhead, run in a VM: tools/qnpu-vm -- npu_overhead
+$(B)/bin/npu_overhead: bench/npu_overhead.c $(wildcard uapi/drm/*.h hw/*.h \
+		libnpu/include/npu/*.h) $(B)/lib/libnpu.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Wall -Werror -std=gnu11 -Iuapi/drm -Ihw -Ilibnpu/include \
+		$(DRM_CFLAGS) $< -o $@ $(B)/lib/libnpu.a $(NPU_LIBS) -lpthread -lm
 
 # ---- install ---------------------------------------------------------
 install: libnpu tools

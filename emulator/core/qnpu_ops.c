@@ -217,17 +217,26 @@ static void simple_stats(const struct qnpu_config *cfg, struct qnpu_stats *st,
 static void fold_bias(const int8_t *w, size_t ob, size_t kb,
                       const int32_t *bias, size_t cols, int32_t *bias_adj)
 {
-    size_t o, t;
+    size_t b, q, o, j;
 
-    for (o = 0; o < ob * 16; o++) {
-        const int8_t *blk = w + (o / 16) * kb * 64 + (o % 16) * 4;
-        uint32_t sum = 0;
+    for (b = 0; b < ob; b++) {
+        uint32_t sum[16] = { 0 };
 
-        for (t = 0; t < kb * 4; t++) {
-            sum += (uint32_t)(int32_t)blk[(t / 4) * 64 + t % 4];
+        for (q = 0; q < kb; q++) {
+            const int8_t *blk = w + (b * kb + q) * 64;
+
+            for (o = 0; o < 16; o++) {
+                for (j = 0; j < 4; j++) {
+                    sum[o] += (uint32_t)(int32_t)blk[o * 4 + j];
+                }
+            }
         }
-        bias_adj[o] = (int32_t)((o < cols && bias ? (uint32_t)bias[o] : 0u) -
-                                128u * sum);
+        for (o = 0; o < 16; o++) {
+            size_t ch = b * 16 + o;
+
+            bias_adj[ch] = (int32_t)((ch < cols && bias ? (uint32_t)bias[ch] : 0u) -
+                                     128u * sum[o]);
+        }
     }
 }
 
@@ -251,6 +260,7 @@ struct gemm_job {
     const uint8_t *in_u8;
     uint32_t g;
     size_t p0;
+    bool direct;        /* a 1x1 convolution of whole rows: no staging */
     /* output stage */
     const struct requant *rq;
     uint8_t *out;
@@ -265,11 +275,15 @@ static void gemm_range(void *opaque, size_t r0, size_t r1)
     struct gemm_job *g = opaque;
     size_t kp = g->kb * 4;
 
-    if (g->cs) {
+    const uint8_t *a = g->a;
+
+    if (g->direct) {
+        a = g->in_u8 + g->p0 * kp;      /* the input rows are the GEMM rows */
+    } else if (g->cs) {
         im2col(g->cs, g->in_u8, g->g, g->p0 + r0, g->p0 + r1, kp,
                g->a + r0 * kp);
     }
-    g->k->gemm(g->a, r0, r1, g->kb, g->w, g->ob, g->bias, g->c, g->ldc);
+    g->k->gemm(a, r0, r1, g->kb, g->w, g->ob, g->bias, g->c, g->ldc);
     if (g->out) {
         store_rows(g->k, g->rq, g->c + r0 * g->ldc, r1 - r0, g->cols, g->ldc,
                    g->out + r0 * g->out_cols * (g->rq->raw ? 4 : 1),
@@ -388,7 +402,8 @@ static void dw_mac(uint32_t *acc, const int8_t *x, const int8_t *w, uint32_t n)
  * window, so it runs channel-vectorised per tap instead of as a GEMM. The
  * input is expanded to C_out channels first when the multiplier is > 1.
  */
-static void conv_depthwise(const struct conv_shape *cs, const uint8_t *in,
+static void conv_depthwise(const struct qnpu_kernels *k,
+                           const struct conv_shape *cs, const uint8_t *in,
                            const int8_t *w, const int32_t *bias,
                            const struct requant *rq, uint8_t *out)
 {
@@ -433,14 +448,8 @@ static void conv_depthwise(const struct conv_shape *cs, const uint8_t *in,
                                         : padrow, wk, cs->cout);
                     }
                 }
-                if (rq->raw) {
-                    memcpy(out + opix * cs->cout * 4, acc, cs->cout * 4);
-                } else {
-                    for (c = 0; c < cs->cout; c++) {
-                        out[opix * cs->cout + c] =
-                            (uint8_t)requant_one(rq, (int32_t)acc[c], c);
-                    }
-                }
+                store_rows(k, rq, (const int32_t *)acc, 1, cs->cout, cs->cout,
+                           out + opix * cs->cout * (rq->raw ? 4 : 1), cs->cout, 0);
             }
         }
     }
@@ -518,6 +527,9 @@ static uint32_t conv_packed(struct qnpu_engine *eng,
             .bias = bias_adj, .c = c, .ldc = ldc, .cs = cs, .in_u8 = in_u8,
             .g = g, .rq = rq, .cols = cs->cg_out, .out_cols = cs->cout,
             .col0 = (size_t)g * cs->cg_out,
+            .direct = cs->kh == 1 && cs->kw == 1 && cs->sh == 1 && cs->sw == 1 &&
+                      !cs->pt && !cs->pl && !cs->pb && !cs->pr &&
+                      cs->groups == 1 && kp == cs->cin,
         };
         void *wprep;
 
@@ -608,7 +620,7 @@ uint32_t qnpu_exec_conv2d(struct qnpu_engine *eng, struct qnpu_vm *vm,
     }
     if (status == QNPU_STATUS_OK) {
         if (cs.depthwise) {
-            conv_depthwise(&cs, ib, wb, bb, &rq, ob);
+            conv_depthwise(eng->kernels, &cs, ib, wb, bb, &rq, ob);
         } else {
             status = conv_packed(eng, &cs, ib, wb, bb, &rq, ob);
         }

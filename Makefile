@@ -430,9 +430,14 @@ $(B)/bench/bench_emu: bench/bench_emu.c $(EMU_SIM) $(B)/emu/libqnpu-emu.a
 	$(CC) $(EMU_CFLAGS) -O3 -Itests/host $< tests/host/emu_sim.c -o $@ \
 		$(B)/emu/libqnpu-emu.a -lpthread
 
-# Benchmarks (not tests): a table on stdout and build/bench.json.
-bench: $(B)/bench/bench_emu
-	$(B)/bench/bench_emu --json $(B)/bench.json
+# Benchmarks (not tests): the emulator core next to ONNX Runtime and
+# PyTorch in one run, the demo's model end to end, the driver's overhead;
+# a table on stdout, build/bench.json and docs/performance.md.
+bench:
+	@mkdir -p $(B)
+	@tools/deps.sh bench > $(B)/kver.new && mv $(B)/kver.new $(B)/kver
+	@$(MAKE) -s all $(B)/bench/bench_emu $(B)/bin/npu_overhead
+	bench/run $(B)/bench
 
 # Driver overhead, run in a VM: tools/qnpu-vm -- npu_overhead
 $(B)/bin/npu_overhead: bench/npu_overhead.c $(wildcard uapi/drm/*.h hw/*.h \

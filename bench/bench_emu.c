@@ -6,7 +6,7 @@
  * kernel family and thread count, next to the host's measured peak.
  * Prints a table and writes a JSON list of {"name", "value", "unit"}.
  *
- *   bench_emu [--quick] [--json FILE]
+ *   bench_emu [--quick] [--only SUBSTRING] [--json FILE]
  *
  * Copyright (c) 2026 The qnpu authors
  */
@@ -118,11 +118,21 @@ static uint64_t setup_layer(struct sys *s, const struct layer *l,
     return (uint64_t)l->n * oh * ow * l->cout * (dw ? l->kh * l->kw : k);
 }
 
-/* Best-of time for one job; at least @min_s seconds of runs. */
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/*
+ * Median time of one job over at least @min_s seconds and 5 runs (the
+ * peers' benchmarks report medians too).
+ */
 static double time_job(struct sys *s, struct cb *cb, double min_s)
 {
     struct qnpu_job_result res;
-    double best = 1e30, t0 = now();
+    double t0 = now(), *times = NULL, med;
     int runs = 0;
 
     do {
@@ -134,10 +144,16 @@ static double time_job(struct sys *s, struct cb *cb, double min_s)
             fprintf(stderr, "bench: job failed with status %u\n", res.status);
             exit(1);
         }
-        best = t < best ? t : best;
-        runs++;
-    } while (now() - t0 < min_s || runs < 2);
-    return best;
+        times = realloc(times, sizeof(double) * (runs + 1));
+        if (!times) {
+            exit(1);
+        }
+        times[runs++] = t;
+    } while (now() - t0 < min_s || runs < 5);
+    qsort(times, runs, sizeof(double), cmp_double);
+    med = times[runs / 2];
+    free(times);
+    return med;
 }
 
 #if defined(__x86_64__)
@@ -224,7 +240,7 @@ int main(int argc, char **argv)
         { "depthwise 3x3 1x56x56x128", 1, 56, 56, 128, 128, 3, 3, 1, 1, 128,
           false, false },
     };
-    const char *json_path = NULL;
+    const char *json_path = NULL, *only = NULL;
     bool quick = false;
     double peak = 0;
     void *state;
@@ -237,8 +253,10 @@ int main(int argc, char **argv)
             quick = true;
         } else if (!strcmp(argv[i], "--json") && i + 1 < argc) {
             json_path = argv[++i];
+        } else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
+            only = argv[++i];
         } else {
-            fprintf(stderr, "usage: bench_emu [--quick] [--json FILE]\n");
+            fprintf(stderr, "usage: bench_emu [--quick] [--only SUBSTRING] [--json FILE]\n");
             return 2;
         }
     }
@@ -274,7 +292,7 @@ int main(int argc, char **argv)
         struct cb cb;
         uint64_t macs;
 
-        if (quick && l->n == 2048) {
+        if ((quick && l->n == 2048) || (only && !strstr(l->name, only))) {
             continue;
         }
         s->next_pt = PT_POOL_PA;

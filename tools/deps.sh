@@ -7,6 +7,7 @@
 #
 #   tools/deps.sh          what make check needs
 #   tools/deps.sh model    also what retraining the demo model needs (torch)
+#   tools/deps.sh bench    also what make bench needs (torch, for the PyTorch peer)
 set -eu
 
 DEB_PKGS="
@@ -19,7 +20,7 @@ libprotobuf-c-dev protobuf-c-compiler libonnx-dev libonnx-testdata dataset-fashi
 gnuplot-nox python3-onnx python3-numpy
 linux-source-6.12
 "
-if [ "${1:-}" = model ]; then
+if [ "${1:-}" = model ] || [ "${1:-}" = bench ]; then
 	DEB_PKGS="$DEB_PKGS python3-torch python3-numpy"
 fi
 

@@ -120,7 +120,8 @@ VNNI void qnpu_gemm_avx512_vnni(const uint8_t *a, size_t r0, size_t r1,
  * registers.
  */
 #define MR 6
-#define KC 128          /* steps of k per block: pairs (int16) or quads (int8) */
+#define KC 256          /* at most this many steps of k per block: pairs
+                         * (int16) or quads (int8); blocks split k evenly */
 #define MC 96           /* rows per block, a multiple of MR */
 #define PREP_HDR 64     /* bytes before the prepared weights */
 
@@ -273,13 +274,14 @@ AVX2 void qnpu_gemm_avx2(const uint8_t *a, size_t r0, size_t r1, size_t kb,
     const void *wprep = w + PREP_HDR;
     size_t steps = seven ? kb : kb * 2, step = seven ? 4 : 2, lda = kb * 4;
     size_t k0, m0, b, t;
-    int32_t *ap = aligned_alloc(32, sizeof(int32_t) * MC * KC);
+    size_t kblk = (steps + KC - 1) / KC, kcmax = (steps + kblk - 1) / kblk;
+    int32_t *ap = aligned_alloc(32, sizeof(int32_t) * MC * kcmax);
 
     if (!ap) {
         abort();
     }
-    for (k0 = 0; k0 < steps; k0 += KC) {
-        size_t kc = steps - k0 < KC ? steps - k0 : KC;
+    for (k0 = 0; k0 < steps; k0 += kcmax) {
+        size_t kc = steps - k0 < kcmax ? steps - k0 : kcmax;
 
         for (m0 = r0; m0 < r1; m0 += MC) {
             size_t mc = r1 - m0 < MC ? r1 - m0 : MC;

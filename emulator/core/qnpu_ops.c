@@ -106,16 +106,6 @@ static void requant_free(struct requant *rq)
     free(rq->ps);
 }
 
-static inline int8_t requant_one(const struct requant *rq, int32_t acc,
-                                 uint32_t ch)
-{
-    int32_t m = rq->pm ? rq->pm[ch] : rq->m;
-    int32_t s = rq->pm ? rq->ps[ch] : rq->s;
-
-    return qnpu_clamp8((int64_t)qnpu_mbqm(acc, m, s, rq->mode) + rq->zp,
-                       rq->lo, rq->hi);
-}
-
 /* Store @rows x @cols accumulators (row stride @ldc) into @out at @col0. */
 static void store_rows(const struct qnpu_kernels *k, const struct requant *rq,
                        const int32_t *acc, size_t rows, size_t cols, size_t ldc,
@@ -209,6 +199,23 @@ static void simple_stats(const struct qnpu_config *cfg, struct qnpu_stats *st,
 }
 
 /* ---- packed-weight GEMM, shared by CONV2D, FULLY_CONNECTED, MATMUL ---- */
+
+/* dst = src XOR 0x80 per byte (int8 x to x + 128), eight bytes at a time. */
+static void qnpu_flip_sign(const uint8_t *src, uint8_t *dst, size_t n)
+{
+    size_t i = 0;
+
+    for (; i + 8 <= n; i += 8) {
+        uint64_t v;
+
+        memcpy(&v, src + i, 8);
+        v ^= 0x8080808080808080ull;
+        memcpy(dst + i, &v, 8);
+    }
+    for (; i < n; i++) {
+        dst[i] = src[i] ^ 0x80;
+    }
+}
 
 /*
  * bias_adj[o] = bias[o] - 128 * sum_k W(o, k): the GEMM kernels take the
@@ -499,7 +506,7 @@ static uint32_t conv_packed(struct qnpu_engine *eng,
     size_t ob = qnpu_div_up(cs->cg_out, 16), ldc = ob * 16;
     size_t npix = (size_t)cs->n * cs->oh * cs->ow, in_bytes;
     size_t chunk = qnpu_max_u64(1, GEMM_CHUNK_BYTES / (kp + 4 * ldc));
-    size_t esize = rq->raw ? 4 : 1, i, p0;
+    size_t esize = rq->raw ? 4 : 1, p0;
     int32_t *bias_adj = malloc(sizeof(int32_t) * ldc);
     uint8_t *in_u8, *a;
     int32_t *c;
@@ -516,9 +523,7 @@ static uint32_t conv_packed(struct qnpu_engine *eng,
         free(c);
         return QNPU_STATUS_LIMIT_EXCEEDED;
     }
-    for (i = 0; i < in_bytes; i++) {
-        in_u8[i] = in[i] ^ 0x80;
-    }
+    qnpu_flip_sign(in, in_u8, in_bytes);
 
     for (g = 0; g < cs->groups && status == QNPU_STATUS_OK; g++) {
         const int8_t *wg = w + (size_t)g * ob * 16 * kp;

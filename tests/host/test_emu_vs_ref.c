@@ -340,7 +340,9 @@ static void fc_case(struct world *w, char *what, size_t len)
 {
     struct qnpu_desc_fc d = { .hdr = { QNPU_OP_FULLY_CONNECTED, 1, 0,
                                        sizeof(d) } };
-    uint32_t n = rnd_range(1, 3), h = rnd_range(1, 3), k = rnd_range(1, 300);
+    uint32_t n = rnd_range(1, 3), h = rnd_range(1, 3);
+    /* Now and then a K long enough for several blocks of k in the kernels. */
+    uint32_t k = chance(15) ? rnd_range(1000, 2200) : rnd_range(1, 300);
     uint32_t cout = rnd_range(1, 70), i;
     struct buf *in, *out, *wt, *bias = NULL, *cp = NULL;
     bool raw = chance(10), seven;

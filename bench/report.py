@@ -1,0 +1,179 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 The qnpu authors
+"""Merge one `make bench` run into build/bench.json, print the table, and
+write docs/performance.md.
+
+    /usr/bin/python3 bench/report.py DIR OUT_JSON [--doc FILE]
+
+DIR holds what bench/run produced: emu.json (bench_emu), ort.jsonl
+(bench/peers/ort_bench.js), torch.json (bench/peers/torch_bench.py),
+fashion_*.json(l) (npu-run, ort_fashion.js, torch_ptq.py), vm.json
+(npu-run --program on the NPU and npu_overhead, inside the VM) and
+machine.txt. Every figure goes to OUT_JSON as {"name", "value", "unit"},
+with "peer" on the peers' figures; for each kernel the ratio of the
+emulator core to the best peer at the same thread count is added
+("unit": "x").
+"""
+import json
+import os
+import re
+import sys
+
+LAYERS = {      # the peers' names -> the emulator's
+    'gemm_256': 'gemm 256x256x256', 'gemm_1024': 'gemm 1024x1024x1024',
+    'gemm_2048': 'gemm 2048x2048x2048', 'conv3x3_56x56x64': 'conv 3x3 1x56x56x64->64',
+    'conv1x1_56x56x64_128': 'conv 1x1 1x56x56x64->128',
+    'dwconv3x3_56x56x128': 'depthwise 3x3 1x56x56x128',
+}
+FLOORS = ('gemm 1024x1024x1024', 'conv 3x3 1x56x56x64->64')
+
+
+def load(path):
+    """A JSON list, or JSON lines; [] when the file is missing."""
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        text = f.read().strip()
+    if not text:
+        return []
+    if text.startswith('['):
+        return json.loads(text)
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def main():
+    d, out = sys.argv[1], sys.argv[2]
+    doc = sys.argv[sys.argv.index('--doc') + 1] if '--doc' in sys.argv else None
+    items = []
+    ours, peers = {}, {}        # (layer, threads) -> GOPS; -> {peer: GOPS}
+
+    for it in load(os.path.join(d, 'emu.json')):
+        items.append(it)
+        m = re.fullmatch(r'(.*) (portable|avx2|avx512-vnni) (\d)t', it['name'])
+        if m and it['unit'] == 'GOPS':
+            key = (m.group(1), int(m.group(3)))
+            rank = {'portable': 0, 'avx2': 1, 'avx512-vnni': 2}[m.group(2)]
+            if key not in ours or rank >= ours[key][1]:
+                ours[key] = (it['value'], rank, m.group(2))
+    for it in load(os.path.join(d, 'ort.jsonl')):
+        items.append(it)
+        m = re.fullmatch(r'ort (.*) u8s8 (\d)t', it['name'])
+        if m:
+            peers.setdefault((m.group(1), int(m.group(2))), {})['ONNX Runtime'] = it['value']
+    for it in load(os.path.join(d, 'torch.json')):
+        it = dict(it)
+        layer = LAYERS.get(it['name'], it['name'])
+        it['name'] = 'pytorch %s %dt' % (layer, it.get('threads', 1))
+        items.append(it)
+        peers.setdefault((layer, it.get('threads', 1)), {})['PyTorch onednn'] = it['value']
+
+    rows = []
+    for key in sorted(ours, key=lambda k: (list(LAYERS.values()).index(k[0])
+                                           if k[0] in LAYERS.values() else 99, k[0], k[1])):
+        value, _, isa = ours[key]
+        p = peers.get(key, {})
+        best = max(p.values()) if p else None
+        ratio = value / best if best else None
+        if ratio is not None:
+            items.append({'name': '%s %dt: emulator / best peer' % key, 'value': round(ratio, 3),
+                          'unit': 'x'})
+        rows.append((key[0], key[1], isa, value, p.get('ONNX Runtime'),
+                     p.get('PyTorch onednn'), ratio))
+
+    extra = []
+    for name in sorted(os.listdir(d)):
+        if name.startswith('fashion') or name in ('vm.json',):
+            for it in load(os.path.join(d, name)):
+                items.append(it)
+                extra.append(it)
+
+    with open(out, 'w') as f:
+        json.dump(items, f, indent=1)
+        f.write('\n')
+
+    def fmt(v):
+        return '%7.1f' % v if v is not None else '      -'
+
+    lines = ['| kernel | threads | emulator core | ONNX Runtime | PyTorch onednn | emulator / best peer |',
+             '|---|---|---|---|---|---|']
+    text = ['%-42s %2s %8s %8s %8s %8s' % ('kernel (GOPS)', 't', 'emu', 'ORT', 'PyTorch', 'ratio')]
+    for layer, t, isa, v, ort, pt, ratio in rows:
+        flag = ' (floor)' if layer in FLOORS and t == 1 else ''
+        text.append('%-42s %2d %8s %8s %8s %8s%s' % (layer, t, fmt(v), fmt(ort), fmt(pt),
+                                                    '%.2f' % ratio if ratio else '-', flag))
+        lines.append('| %s%s | %d | %.1f (%s) | %s | %s | %s |' % (
+            layer, flag, t, v, isa, '%.1f' % ort if ort else '-', '%.1f' % pt if pt else '-',
+            '%.2f' % ratio if ratio else '-'))
+    other = ['| figure | value | unit | peer |', '|---|---|---|---|']
+    for it in extra:
+        text.append('%-60s %10.4g %s %s' % (it['name'], it['value'], it['unit'],
+                                            ('(' + it['peer'] + ')') if it.get('peer') else ''))
+        other.append('| %s | %.4g | %s | %s |' % (it['name'], it['value'], it['unit'],
+                                                   it.get('peer', 'qnpu')))
+    print('\n'.join(text))
+    print('written', out)
+
+    if doc:
+        machine = open(os.path.join(d, 'machine.txt')).read().strip() \
+            if os.path.exists(os.path.join(d, 'machine.txt')) else 'unknown'
+        with open(doc, 'w') as f:
+            f.write(DOC.format(machine=machine, kernels='\n'.join(lines),
+                               other='\n'.join(other)))
+        print('written', doc)
+
+
+DOC = """# Performance
+
+This file is written by `make bench` (bench/run, bench/report.py) from one run
+on one machine: the emulator core, ONNX Runtime and PyTorch measured side by
+side, and the stack end to end. Numbers move a few percent between runs; the
+2-thread figures move more on a shared machine. Rerun `make bench` (after
+`make check`) to refresh it; `build/bench.json` holds every figure.
+
+## The machine
+
+```
+{machine}
+```
+
+## Kernels (GOPS = 2 x MACs / s, median run)
+
+The emulator core runs a whole device job (descriptor checks, its MMU, the
+GEMM or convolution, requantization) with 1 or 2 worker threads; ONNX
+Runtime (`onnxruntime-node`, QLinearMatMul/QLinearConv models, u8
+activations x s8 weights, its fast path) and PyTorch (`python3-torch`, the
+`onednn` quantized engine) run the same shapes with `intra_op`/`set_num_threads`
+at 1 or 2. Weights are 7-bit in every model: on an AVX2 host without VNNI,
+ONNX Runtime's and oneDNN's u8 x s8 kernels add two u8 x s8 products in
+saturating 16 bits (`vpmaddubsw`) and are exact only then (their documented
+`reduce_range`); the emulator, which must be exact for any weights, takes a
+`vpmaddubsw` path for such weights and a `vpmaddwd` path otherwise (the
+"full-range weights" line). The floors of the performance issue are the
+1-thread GEMM 1024^3 and 3x3 convolution (marked).
+
+{kernels}
+
+## End to end and accuracy
+
+Fashion-MNIST CNN of the demo: INT8 images/s on the emulator core in
+process (`emu`, 1 worker) and on the NPU through the driver inside the VM
+(`npu`, QEMU under TCG), ONNX Runtime FP32 and INT8 (a QDQ model quantized
+by `bench/peers/quantize_fashion.py`, per-channel 7-bit weights), top-1 of
+libnpu's post-training quantization and of PyTorch's (onednn, per channel)
+over the same 10,000 test images; driver overhead measured in the VM by
+`npu_overhead` (empty jobs: round trip and jobs/s with 1 and 8 submitters;
+the share of a mid-size convolution's wall time that is fixed cost).
+
+{other}
+
+## Reproduce
+
+```sh
+make check      # builds everything and installs the test dependencies
+make bench      # about 10 minutes; prints the tables, writes build/bench.json and this file
+```
+"""
+
+if __name__ == '__main__':
+    main()

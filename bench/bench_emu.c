@@ -6,7 +6,7 @@
  * kernel family and thread count, next to the host's measured peak.
  * Prints a table and writes a JSON list of {"name", "value", "unit"}.
  *
- *   bench_emu [--quick] [--only SUBSTRING] [--json FILE]
+ *   bench_emu [--quick] [--only SUBSTRING] [--isa NAME] [--json FILE]
  *
  * Copyright (c) 2026 The qnpu authors
  */
@@ -240,7 +240,7 @@ int main(int argc, char **argv)
         { "depthwise 3x3 1x56x56x128", 1, 56, 56, 128, 128, 3, 3, 1, 1, 128,
           false, false },
     };
-    const char *json_path = NULL, *only = NULL;
+    const char *json_path = NULL, *only = NULL, *isa_only = NULL;
     bool quick = false;
     double peak = 0;
     void *state;
@@ -255,8 +255,11 @@ int main(int argc, char **argv)
             json_path = argv[++i];
         } else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
             only = argv[++i];
+        } else if (!strcmp(argv[i], "--isa") && i + 1 < argc) {
+            isa_only = argv[++i];
         } else {
-            fprintf(stderr, "usage: bench_emu [--quick] [--only SUBSTRING] [--json FILE]\n");
+            fprintf(stderr, "usage: bench_emu [--quick] [--only SUBSTRING] [--isa NAME] "
+                    "[--json FILE]\n");
             return 2;
         }
     }
@@ -303,7 +306,9 @@ int main(int argc, char **argv)
             const struct qnpu_kernels *k = qnpu_kernels_get(isa);
             unsigned threads;
 
-            if (!k) {
+            if (!k || (isa_only && strcmp(isa_only, "best") &&
+                       strcmp(k->name, isa_only)) ||
+                (isa_only && !strcmp(isa_only, "best") && k != qnpu_kernels_best())) {
                 continue;
             }
             for (threads = 1; threads <= 2; threads++) {

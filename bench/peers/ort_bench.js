@@ -6,7 +6,7 @@
 // make_bench_models.py wrote, as the peer for bench/bench_emu.c.
 //
 //   node bench/peers/ort_bench.js MODELDIR [--json FILE] [--threads 1,2]
-//                                 [--min-time SECONDS] [--quick]
+//                                 [--min-time SECONDS] [--quick] [--only SUBSTRING]
 //
 // For each model and thread count (intraOpNumThreads; interOpNumThreads 1,
 // sequential execution, graphOptimizationLevel 'all'): one session, random
@@ -27,12 +27,12 @@ const ROOT = path.resolve(__dirname, '..', '..');
 
 function usage() {
   console.error('usage: ort_bench.js MODELDIR [--json FILE] [--threads 1,2] ' +
-    '[--min-time SECONDS] [--quick]');
+    '[--min-time SECONDS] [--quick] [--only SUBSTRING]');
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const o = { dir: null, json: null, threads: [1, 2], minTime: 1.0, quick: false };
+  const o = { dir: null, json: null, threads: [1, 2], minTime: 1.0, quick: false, only: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--json' && i + 1 < argv.length) o.json = argv[++i];
@@ -40,6 +40,7 @@ function parseArgs(argv) {
       o.threads = argv[++i].split(',').map((s) => parseInt(s, 10));
     else if (a === '--min-time' && i + 1 < argv.length) o.minTime = parseFloat(argv[++i]);
     else if (a === '--quick') o.quick = true;
+    else if (a === '--only' && i + 1 < argv.length) o.only = argv[++i];
     else if (!a.startsWith('-') && o.dir === null) o.dir = a;
     else usage();
   }
@@ -110,6 +111,7 @@ async function main() {
   let failed = 0;
   for (const m of manifest) {
     if (o.quick && m.macs > 2 ** 32) continue;
+    if (o.only && !m.name.includes(o.only)) continue;
     const feeds = {};
     for (const spec of m.inputs) feeds[spec.name] = randomTensor(ort, spec);
     for (const t of o.threads) {

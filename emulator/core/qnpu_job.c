@@ -73,6 +73,37 @@ static uint32_t check_framing(const uint8_t *buf, uint32_t size,
     return off == size ? QNPU_STATUS_OK : QNPU_STATUS_INVALID_HEADER;
 }
 
+void *qnpu_engine_scratch(struct qnpu_engine *eng, enum qnpu_scratch_slot slot,
+                          size_t bytes)
+{
+    void *p;
+
+    bytes = bytes ? (bytes + 63) / 64 * 64 : 64;
+    if (eng->scratch_size[slot] >= bytes) {
+        return eng->scratch[slot];
+    }
+    free(eng->scratch[slot]);
+    eng->scratch[slot] = NULL;
+    eng->scratch_size[slot] = 0;
+    if (posix_memalign(&p, 64, bytes)) {
+        return NULL;
+    }
+    eng->scratch[slot] = p;
+    eng->scratch_size[slot] = bytes;
+    return p;
+}
+
+void qnpu_engine_release(struct qnpu_engine *eng)
+{
+    int i;
+
+    for (i = 0; i < QNPU_SCRATCH_SLOTS; i++) {
+        free(eng->scratch[i]);
+        eng->scratch[i] = NULL;
+        eng->scratch_size[i] = 0;
+    }
+}
+
 bool qnpu_job_run(struct qnpu_engine *eng, const struct qnpu_ring_slot *slot,
                   uint64_t ctxtbl, struct qnpu_job_result *res)
 {

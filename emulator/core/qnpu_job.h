@@ -41,19 +41,51 @@ struct qnpu_job_result {
     struct qnpu_stats stats;
 };
 
+/** enum qnpu_scratch_slot - the engine's reusable host buffers */
+enum qnpu_scratch_slot {
+    QNPU_SCRATCH_INPUT,         /* an op's input, staged from guest memory */
+    QNPU_SCRATCH_INPUT2,        /* a second input (matmul B) */
+    QNPU_SCRATCH_OUTPUT,        /* an op's output, before the write back */
+    QNPU_SCRATCH_WEIGHTS,
+    QNPU_SCRATCH_WEIGHTS_PREP,  /* weights in a kernel family's layout */
+    QNPU_SCRATCH_SHIFTED,       /* the input as x + 128 */
+    QNPU_SCRATCH_STAGE,         /* implicit-GEMM rows */
+    QNPU_SCRATCH_ACC,           /* int32 accumulators */
+    QNPU_SCRATCH_SLOTS
+};
+
 /**
  * struct qnpu_engine - what executes jobs: configuration, MMU, state
  * @cfg: device configuration
  * @mmu: the device MMU
  * @kernels: compute kernels (qnpu_kernels_best() unless a test picks)
  * @abort: set by a reset; checked between descriptors
+ * @scratch: host buffers kept from job to job (qnpu_engine_scratch()):
+ *	allocating megabytes per op costs page faults that can take as long
+ *	as the op itself
+ * @scratch_size: their sizes
+ *
+ * Zero-initialise; qnpu_engine_release() frees the buffers.
  */
 struct qnpu_engine {
     const struct qnpu_config *cfg;
     struct qnpu_mmu *mmu;
     const struct qnpu_kernels *kernels;
     atomic_bool abort;
+    void *scratch[QNPU_SCRATCH_SLOTS];
+    size_t scratch_size[QNPU_SCRATCH_SLOTS];
 };
+
+/**
+ * qnpu_engine_scratch() - the buffer of @slot, at least @bytes long and
+ *	64-byte aligned, valid until the next call for @slot; contents are
+ *	not kept when it grows. NULL when memory is short.
+ */
+void *qnpu_engine_scratch(struct qnpu_engine *eng, enum qnpu_scratch_slot slot,
+                          size_t bytes);
+
+/** qnpu_engine_release() - free the engine's buffers (it stays usable) */
+void qnpu_engine_release(struct qnpu_engine *eng);
 
 /**
  * qnpu_job_run() - run the job of one ring slot

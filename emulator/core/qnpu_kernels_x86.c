@@ -176,13 +176,18 @@ void qnpu_prep_avx2(const int8_t *w, size_t kb, size_t ob, void *out)
         c##r##1 = _mm256_add_epi32(c##r##1, _mm256_madd_epi16(av, w1));      \
     } while (0)
 
+/*
+ * The 7-bit path reads the input rows in place (no packing: bytes are
+ * what vpmaddubsw takes). `ones` is a memory operand: with it in a
+ * register the tile would need 17.
+ */
 #define ROW_MAC7(r)                                                           \
     do {                                                                      \
-        __m256i av = _mm256_set1_epi32(a[r]);                                 \
+        __m256i av = _mm256_set1_epi32(load_a4(a##r + 4 * p));                \
         c##r##0 = _mm256_add_epi32(c##r##0, _mm256_madd_epi16(               \
-                      _mm256_maddubs_epi16(av, w0), ones));                   \
+                      _mm256_maddubs_epi16(av, w0), *ones));                  \
         c##r##1 = _mm256_add_epi32(c##r##1, _mm256_madd_epi16(               \
-                      _mm256_maddubs_epi16(av, w1), ones));                   \
+                      _mm256_maddubs_epi16(av, w1), *ones));                  \
     } while (0)
 
 /* Row r of the tile to C: plus the bias (first block of k) or C itself. */
@@ -199,40 +204,129 @@ void qnpu_prep_avx2(const int8_t *w, size_t kb, size_t ob, void *out)
         _mm256_storeu_si256(out + 1, _mm256_add_epi32(c##r##1, b1));          \
     } while (0)
 
-#define KERNEL_6X16(name, MAC, wstep, wtype)                                  \
-AVX2 static void name(const int32_t *ap, const wtype *wp, size_t kc,          \
-                      int32_t *c, size_t ldc, size_t rows, bool init,         \
-                      const int32_t *bias)                                    \
-{                                                                             \
-    __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00;    \
-    __m256i c20 = c00, c21 = c00, c30 = c00, c31 = c00, c40 = c00, c41 = c00; \
-    __m256i c50 = c00, c51 = c00, ones = _mm256_set1_epi16(1);                \
-    size_t p;                                                                 \
-                                                                              \
-    (void)ones;                                                               \
-    for (p = 0; p < kc; p++) {                                                \
-        __m256i w0 = _mm256_load_si256((const __m256i *)(wp + p * wstep));    \
-        __m256i w1 = _mm256_load_si256((const __m256i *)(wp + p * wstep +     \
-                                                         wstep / 2));         \
-        const int32_t *a = ap + p * MR;                                       \
-                                                                              \
-        MAC(0);                                                               \
-        MAC(1);                                                               \
-        MAC(2);                                                               \
-        MAC(3);                                                               \
-        MAC(4);                                                               \
-        MAC(5);                                                               \
-    }                                                                         \
-    STORE_ROW(0);                                                             \
-    STORE_ROW(1);                                                             \
-    STORE_ROW(2);                                                             \
-    STORE_ROW(3);                                                             \
-    STORE_ROW(4);                                                             \
-    STORE_ROW(5);                                                             \
+AVX2 static void kernel16_6x16(const int32_t *ap, const int16_t *wp, size_t kc,
+                               int32_t *c, size_t ldc, size_t rows, bool init,
+                               const int32_t *bias)
+{
+    __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00;
+    __m256i c20 = c00, c21 = c00, c30 = c00, c31 = c00, c40 = c00, c41 = c00;
+    __m256i c50 = c00, c51 = c00;
+    size_t p;
+
+    for (p = 0; p < kc; p++) {
+        __m256i w0 = _mm256_load_si256((const __m256i *)(wp + p * 32));
+        __m256i w1 = _mm256_load_si256((const __m256i *)(wp + p * 32 + 16));
+        const int32_t *a = ap + p * MR;
+
+        ROW_MAC16(0);
+        ROW_MAC16(1);
+        ROW_MAC16(2);
+        ROW_MAC16(3);
+        ROW_MAC16(4);
+        ROW_MAC16(5);
+    }
+    STORE_ROW(0);
+    STORE_ROW(1);
+    STORE_ROW(2);
+    STORE_ROW(3);
+    STORE_ROW(4);
+    STORE_ROW(5);
 }
 
-KERNEL_6X16(kernel16_6x16, ROW_MAC16, 32, int16_t)
-KERNEL_6X16(kernel7_6x16, ROW_MAC7, 64, int8_t)
+static const __m256i ones16 = { 0x0001000100010001ll, 0x0001000100010001ll,
+                                0x0001000100010001ll, 0x0001000100010001ll };
+
+/*
+ * @a: @rows input rows of @lda bytes (rows past the end read the last).
+ * The loop is assembly: its 12 accumulators, two weight vectors, the
+ * broadcast and a temporary are all 16 registers, which the compiler does
+ * not manage without spilling an accumulator every step.
+ */
+AVX2 static void kernel7_6x16(const uint8_t *a, size_t lda, const int8_t *wp,
+                              size_t kc, int32_t *c, size_t ldc, size_t rows,
+                              bool init, const int32_t *bias)
+{
+    __m256i acc[12];
+    uint8_t tail[MR * KC * 4];
+    const uint8_t *a0 = a, *a3;
+    const int8_t *wend = wp + kc * 64;
+    size_t r;
+
+    /* A partial tile: its rows, and zeros, in a buffer of whole rows. */
+    if (rows < MR) {
+        memset(tail, 0, MR * kc * 4);
+        for (r = 0; r < rows; r++) {
+            memcpy(tail + r * kc * 4, a + r * lda, kc * 4);
+        }
+        a0 = tail;
+        lda = kc * 4;
+    }
+    a3 = a0 + 3 * lda;
+    __asm__ volatile(
+        "vpxor %%xmm0, %%xmm0, %%xmm0\n\t"
+        "vmovdqa %%ymm0, %%ymm1\n\t"
+        "vmovdqa %%ymm0, %%ymm2\n\t"
+        "vmovdqa %%ymm0, %%ymm3\n\t"
+        "vmovdqa %%ymm0, %%ymm4\n\t"
+        "vmovdqa %%ymm0, %%ymm5\n\t"
+        "vmovdqa %%ymm0, %%ymm6\n\t"
+        "vmovdqa %%ymm0, %%ymm7\n\t"
+        "vmovdqa %%ymm0, %%ymm8\n\t"
+        "vmovdqa %%ymm0, %%ymm9\n\t"
+        "vmovdqa %%ymm0, %%ymm10\n\t"
+        "vmovdqa %%ymm0, %%ymm11\n\t"
+        "cmp %[w], %[wend]\n\t"
+        "je 2f\n"
+        "1:\n\t"
+        "vmovdqa (%[w]), %%ymm12\n\t"
+        "vmovdqa 32(%[w]), %%ymm13\n\t"
+#define ASM_ROW(addr, c0, c1)                                                 \
+        "vpbroadcastd " addr ", %%ymm14\n\t"                                 \
+        "vpmaddubsw %%ymm12, %%ymm14, %%ymm15\n\t"                           \
+        "vpmaddwd %[ones], %%ymm15, %%ymm15\n\t"                             \
+        "vpaddd %%ymm15, %%" c0 ", %%" c0 "\n\t"                             \
+        "vpmaddubsw %%ymm13, %%ymm14, %%ymm15\n\t"                           \
+        "vpmaddwd %[ones], %%ymm15, %%ymm15\n\t"                             \
+        "vpaddd %%ymm15, %%" c1 ", %%" c1 "\n\t"
+        ASM_ROW("(%[a0])", "ymm0", "ymm1")
+        ASM_ROW("(%[a0],%[lda],1)", "ymm2", "ymm3")
+        ASM_ROW("(%[a0],%[lda],2)", "ymm4", "ymm5")
+        ASM_ROW("(%[a3])", "ymm6", "ymm7")
+        ASM_ROW("(%[a3],%[lda],1)", "ymm8", "ymm9")
+        ASM_ROW("(%[a3],%[lda],2)", "ymm10", "ymm11")
+#undef ASM_ROW
+        "add $64, %[w]\n\t"
+        "add $4, %[a0]\n\t"
+        "add $4, %[a3]\n\t"
+        "cmp %[w], %[wend]\n\t"
+        "jne 1b\n"
+        "2:\n\t"
+        "vmovdqu %%ymm0, 0(%[acc])\n\t"
+        "vmovdqu %%ymm1, 32(%[acc])\n\t"
+        "vmovdqu %%ymm2, 64(%[acc])\n\t"
+        "vmovdqu %%ymm3, 96(%[acc])\n\t"
+        "vmovdqu %%ymm4, 128(%[acc])\n\t"
+        "vmovdqu %%ymm5, 160(%[acc])\n\t"
+        "vmovdqu %%ymm6, 192(%[acc])\n\t"
+        "vmovdqu %%ymm7, 224(%[acc])\n\t"
+        "vmovdqu %%ymm8, 256(%[acc])\n\t"
+        "vmovdqu %%ymm9, 288(%[acc])\n\t"
+        "vmovdqu %%ymm10, 320(%[acc])\n\t"
+        "vmovdqu %%ymm11, 352(%[acc])\n\t"
+        : [w] "+r"(wp), [a0] "+r"(a0), [a3] "+r"(a3)
+        : [wend] "r"(wend), [lda] "r"(lda), [ones] "m"(ones16), [acc] "r"(acc)
+        : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7",
+          "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15",
+          "memory", "cc");
+    for (r = 0; r < rows; r++) {
+        __m256i *out = (__m256i *)(c + r * ldc);
+        __m256i b0 = _mm256_loadu_si256(init ? (const __m256i *)bias : out);
+        __m256i b1 = _mm256_loadu_si256(init ? (const __m256i *)(bias + 8) : out + 1);
+
+        _mm256_storeu_si256(out, _mm256_add_epi32(acc[2 * r], b0));
+        _mm256_storeu_si256(out + 1, _mm256_add_epi32(acc[2 * r + 1], b1));
+    }
+}
 
 /*
  * Rows [m0, m0 + mc), steps [k0, k0 + kc) of @step input bytes (2: int16
@@ -286,16 +380,18 @@ AVX2 void qnpu_gemm_avx2(const uint8_t *a, size_t r0, size_t r1, size_t kb,
         for (m0 = r0; m0 < r1; m0 += MC) {
             size_t mc = r1 - m0 < MC ? r1 - m0 : MC;
 
-            pack_rows(a, lda, m0, mc, k0, kc, step, ap);
+            if (!seven) {
+                pack_rows(a, lda, m0, mc, k0, kc, step, ap);
+            }
             for (b = 0; b < ob; b++) {
                 for (t = 0; t < mc; t += MR) {
                     int32_t *ct = c + (m0 + t) * ldc + b * 16;
                     size_t rows = mc - t < MR ? mc - t : MR;
 
                     if (seven) {
-                        kernel7_6x16(ap + t * kc, (const int8_t *)wprep +
-                                     (b * steps + k0) * 64, kc, ct, ldc, rows,
-                                     k0 == 0, bias + b * 16);
+                        kernel7_6x16(a + (m0 + t) * lda + k0 * 4, lda,
+                                     (const int8_t *)wprep + (b * steps + k0) * 64,
+                                     kc, ct, ldc, rows, k0 == 0, bias + b * 16);
                     } else {
                         kernel16_6x16(ap + t * kc, (const int16_t *)wprep +
                                       (b * steps + k0) * 32, kc, ct, ldc, rows,

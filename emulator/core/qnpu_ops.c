@@ -163,6 +163,41 @@ static void *fetch_tensor(struct qnpu_vm *vm, const struct qnpu_tens *t,
     return buf;
 }
 
+/* fetch() and fetch_tensor() into one of the engine's kept buffers. */
+static void *fetch_s(struct qnpu_engine *eng, enum qnpu_scratch_slot slot,
+                     struct qnpu_vm *vm, uint64_t va, uint64_t len,
+                     uint32_t *status)
+{
+    void *buf = qnpu_engine_scratch(eng, slot, len);
+
+    if (!buf) {
+        *status = QNPU_STATUS_LIMIT_EXCEEDED;
+        return NULL;
+    }
+    if (len && qnpu_vm_read(vm, va, buf, len)) {
+        *status = QNPU_STATUS_MMU_FAULT;
+        return NULL;
+    }
+    return buf;
+}
+
+static void *fetch_tensor_s(struct qnpu_engine *eng, enum qnpu_scratch_slot slot,
+                            struct qnpu_vm *vm, const struct qnpu_tens *t,
+                            uint32_t *status)
+{
+    void *buf = qnpu_engine_scratch(eng, slot, t->elems * t->esize);
+
+    if (!buf) {
+        *status = QNPU_STATUS_LIMIT_EXCEEDED;
+        return NULL;
+    }
+    if (qnpu_tensor_move(vm, t, buf, false)) {
+        *status = QNPU_STATUS_MMU_FAULT;
+        return NULL;
+    }
+    return buf;
+}
+
 static uint64_t tbytes(const struct qnpu_tens *t)
 {
     return t->elems * t->esize;
@@ -300,24 +335,23 @@ static void gemm_range(void *opaque, size_t r0, size_t r1)
 
 /*
  * The weights as the kernels want them: the packed layout itself, or
- * their own (prep), made once per op. *owned is what to free.
+ * their own (prep), made once per op in the engine's buffer.
  */
-static const int8_t *gemm_weights(const struct qnpu_kernels *k, const int8_t *w,
-                                  size_t kb, size_t ob, void **owned)
+static const int8_t *gemm_weights(struct qnpu_engine *eng, const int8_t *w,
+                                  size_t kb, size_t ob)
 {
-    size_t bytes;
+    const struct qnpu_kernels *k = eng->kernels;
+    void *buf;
 
-    *owned = NULL;
     if (!k->prep) {
         return w;
     }
-    bytes = k->prep_bytes(kb, ob);
-    *owned = aligned_alloc(64, (bytes + 63) / 64 * 64);
-    if (!*owned) {
-        return NULL;
+    buf = qnpu_engine_scratch(eng, QNPU_SCRATCH_WEIGHTS_PREP,
+                              k->prep_bytes(kb, ob));
+    if (buf) {
+        k->prep(w, kb, ob, buf);
     }
-    k->prep(w, kb, ob, *owned);
-    return *owned;
+    return buf;
 }
 
 /* ---- CONV2D ---- */
@@ -513,14 +547,12 @@ static uint32_t conv_packed(struct qnpu_engine *eng,
     uint32_t g, status = QNPU_STATUS_OK;
 
     in_bytes = (size_t)cs->n * cs->h * cs->w * cs->cin;
-    in_u8 = malloc(in_bytes);
-    a = malloc(qnpu_min_size(chunk, npix) * kp);
-    c = malloc(sizeof(int32_t) * qnpu_min_size(chunk, npix) * ldc);
+    in_u8 = qnpu_engine_scratch(eng, QNPU_SCRATCH_SHIFTED, in_bytes);
+    a = qnpu_engine_scratch(eng, QNPU_SCRATCH_STAGE, qnpu_min_size(chunk, npix) * kp);
+    c = qnpu_engine_scratch(eng, QNPU_SCRATCH_ACC,
+                            sizeof(int32_t) * qnpu_min_size(chunk, npix) * ldc);
     if (!bias_adj || !in_u8 || !a || !c) {
         free(bias_adj);
-        free(in_u8);
-        free(a);
-        free(c);
         return QNPU_STATUS_LIMIT_EXCEEDED;
     }
     qnpu_flip_sign(in, in_u8, in_bytes);
@@ -536,11 +568,9 @@ static uint32_t conv_packed(struct qnpu_engine *eng,
                       !cs->pt && !cs->pl && !cs->pb && !cs->pr &&
                       cs->groups == 1 && kp == cs->cin,
         };
-        void *wprep;
-
         fold_bias(wg, ob, kb, bias ? bias + (size_t)g * cs->cg_out : NULL,
                   cs->cg_out, bias_adj);
-        job.w = gemm_weights(eng->kernels, wg, kb, ob, &wprep);
+        job.w = gemm_weights(eng, wg, kb, ob);
         if (!job.w) {
             status = QNPU_STATUS_LIMIT_EXCEEDED;
             break;
@@ -556,12 +586,8 @@ static uint32_t conv_packed(struct qnpu_engine *eng,
             job.out = out + p0 * cs->cout * esize;
             qnpu_parallel_rows(eng, gemm_range, &job, p1 - p0);
         }
-        free(wprep);
     }
     free(bias_adj);
-    free(in_u8);
-    free(a);
-    free(c);
     return status;
 }
 
@@ -611,16 +637,16 @@ uint32_t qnpu_exec_conv2d(struct qnpu_engine *eng, struct qnpu_vm *vm,
 
     status = requant_fetch(vm, &rq, cs.cout);
     if (status == QNPU_STATUS_OK) {
-        wb = fetch(vm, weights_va, wbytes, &status);
+        wb = fetch_s(eng, QNPU_SCRATCH_WEIGHTS, vm, weights_va, wbytes, &status);
     }
     if (wb && bias_va) {
         bb = fetch(vm, bias_va, 4ull * cs.cout, &status);
     }
     if (status == QNPU_STATUS_OK) {
-        ib = fetch_tensor(vm, &in, &status);
+        ib = fetch_tensor_s(eng, QNPU_SCRATCH_INPUT, vm, &in, &status);
     }
     if (status == QNPU_STATUS_OK) {
-        ob = malloc(tbytes(&out));
+        ob = qnpu_engine_scratch(eng, QNPU_SCRATCH_OUTPUT, tbytes(&out));
         status = ob ? QNPU_STATUS_OK : QNPU_STATUS_LIMIT_EXCEEDED;
     }
     if (status == QNPU_STATUS_OK) {
@@ -633,9 +659,6 @@ uint32_t qnpu_exec_conv2d(struct qnpu_engine *eng, struct qnpu_vm *vm,
     if (status == QNPU_STATUS_OK && qnpu_tensor_move(vm, &out, ob, true)) {
         status = QNPU_STATUS_MMU_FAULT;
     }
-    free(ib);
-    free(ob);
-    free(wb);
     free(bb);
     requant_free(&rq);
     if (status != QNPU_STATUS_OK) {
@@ -767,17 +790,17 @@ uint32_t qnpu_exec_matmul(struct qnpu_engine *eng, struct qnpu_vm *vm,
         bias = fetch(vm, bias_va, 4 * p, &status);
     }
     if (status == QNPU_STATUS_OK) {
-        a = fetch_tensor(vm, &ta, &status);
+        a = fetch_tensor_s(eng, QNPU_SCRATCH_INPUT, vm, &ta, &status);
     }
     if (status == QNPU_STATUS_OK) {
-        b = fetch_tensor(vm, &tb, &status);
+        b = fetch_tensor_s(eng, QNPU_SCRATCH_INPUT2, vm, &tb, &status);
     }
     if (status == QNPU_STATUS_OK) {
-        o = malloc(tbytes(&to));
-        au = malloc(m * kb * 4);
+        o = qnpu_engine_scratch(eng, QNPU_SCRATCH_OUTPUT, tbytes(&to));
+        au = qnpu_engine_scratch(eng, QNPU_SCRATCH_STAGE, m * kb * 4);
         w = calloc(ob * kb, 64);
         badj = malloc(sizeof(int32_t) * ldc);
-        c = malloc(sizeof(int32_t) * m * ldc);
+        c = qnpu_engine_scratch(eng, QNPU_SCRATCH_ACC, sizeof(int32_t) * m * ldc);
         colsum = malloc(sizeof(uint32_t) * p);
         if (!o || !au || !w || !badj || !c || !colsum) {
             status = QNPU_STATUS_LIMIT_EXCEEDED;
@@ -796,7 +819,6 @@ uint32_t qnpu_exec_matmul(struct qnpu_engine *eng, struct qnpu_vm *vm,
             .k = eng->kernels, .a = au, .kb = kb, .ob = ob, .w = w,
             .bias = badj, .c = c, .ldc = ldc,
         };
-        void *wprep;
 
         for (j = 0; j < p; j++) {
             colsum[j] = 0;
@@ -808,7 +830,7 @@ uint32_t qnpu_exec_matmul(struct qnpu_engine *eng, struct qnpu_vm *vm,
             }
         }
         fold_bias(w, ob, kb, NULL, 0, badj);
-        job.w = gemm_weights(eng->kernels, w, kb, ob, &wprep);
+        job.w = gemm_weights(eng, w, kb, ob);
         if (!job.w) {
             status = QNPU_STATUS_LIMIT_EXCEEDED;
             break;
@@ -826,7 +848,6 @@ uint32_t qnpu_exec_matmul(struct qnpu_engine *eng, struct qnpu_vm *vm,
             }
         }
         qnpu_parallel_rows(eng, gemm_range, &job, m);
-        free(wprep);
         for (i = 0; i < m; i++) {
             uint32_t rowsum = 0;
 
@@ -843,14 +864,9 @@ uint32_t qnpu_exec_matmul(struct qnpu_engine *eng, struct qnpu_vm *vm,
     if (status == QNPU_STATUS_OK && qnpu_tensor_move(vm, &to, o, true)) {
         status = QNPU_STATUS_MMU_FAULT;
     }
-    free(a);
-    free(b);
-    free(o);
-    free(au);
     free(w);
     free(bias);
     free(badj);
-    free(c);
     free(colsum);
     requant_free(&rq);
     if (status != QNPU_STATUS_OK) {

@@ -193,6 +193,7 @@ void npu_emu_close(struct npu_emu *e)
     if (!e) {
         return;
     }
+    qnpu_engine_release(&e->eng);
     qnpu_mmu_destroy(&e->mmu);
     free(e->ram);
     free(e);

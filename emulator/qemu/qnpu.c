@@ -578,6 +578,7 @@ static void qnpu_exit(PCIDevice *pdev)
     qemu_thread_join(&s->worker);
     bql_lock();
     qemu_cond_destroy(&s->kick);
+    qnpu_engine_release(&s->engine);
     qnpu_mmu_destroy(&s->mmu);
     msi_uninit(pdev);
     msix_uninit_exclusive_bar(pdev);

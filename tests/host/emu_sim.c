@@ -121,6 +121,7 @@ int sim_teardown(void **state)
 {
     struct sys *s = *state;
 
+    qnpu_engine_release(&s->eng);
     qnpu_mmu_destroy(&s->mmu);
     free(s->ram);
     free(s);

@@ -367,7 +367,7 @@ AVX2 void qnpu_gemm_avx2(const uint8_t *a, size_t r0, size_t r1, size_t kb,
     bool seven = *(const uint32_t *)w == PREP_INT7;
     const void *wprep = w + PREP_HDR;
     size_t steps = seven ? kb : kb * 2, step = seven ? 4 : 2, lda = kb * 4;
-    size_t k0, m0, b, t;
+    size_t k0, m0, b, t, i;
     size_t kblk = (steps + KC - 1) / KC, kcmax = (steps + kblk - 1) / kblk;
     int32_t *ap = aligned_alloc(32, sizeof(int32_t) * MC * kcmax);
 
@@ -383,8 +383,18 @@ AVX2 void qnpu_gemm_avx2(const uint8_t *a, size_t r0, size_t r1, size_t kb,
             if (!seven) {
                 pack_rows(a, lda, m0, mc, k0, kc, step, ap);
             }
-            for (b = 0; b < ob; b++) {
-                for (t = 0; t < mc; t += MR) {
+            /*
+             * Few blocks of weights (a convolution's): each input tile
+             * stays in L1 across all of them; else each block of weights
+             * stays in L1 across the tiles.
+             */
+            for (i = 0; i < ob * ((mc + MR - 1) / MR); i++) {
+                bool few = ob * kc * (seven ? 64 : 64) <= 32768;
+                size_t ntiles = (mc + MR - 1) / MR;
+
+                b = few ? i % ob : i / ntiles;
+                t = (few ? i / ob : i % ntiles) * MR;
+                {
                     int32_t *ct = c + (m0 + t) * ldc + b * 16;
                     size_t rows = mc - t < MR ? mc - t : MR;
 
@@ -421,19 +431,18 @@ AVX2 static inline __m256i clamp64(__m256i x)
     return _mm256_blendv_epi8(x, lo, _mm256_cmpgt_epi64(lo, x));
 }
 
-/* gemmlowp's SRDHM on the even lanes: (a*m + nudge) / 2^31, truncated. */
+/*
+ * gemmlowp's SRDHM on the even lanes: (a*m + nudge) / 2^31 truncated, with
+ * nudge 2^30 or 1 - 2^30 by the product's sign. Both cases are
+ * floor((a*m + 2^30) / 2^31) (for a negative product, truncation adds
+ * 2^31 - 1 before flooring), and the result fits 32 bits (m >= 0, so
+ * a = m = INT32_MIN cannot occur): the low half of a logical shift is it.
+ */
 AVX2 static inline __m256i srdhm4(__m256i a, __m256i m)
 {
     __m256i prod = _mm256_mul_epi32(a, m);
-    __m256i neg = _mm256_cmpgt_epi64(_mm256_setzero_si256(), prod);
-    __m256i nudge = _mm256_blendv_epi8(_mm256_set1_epi64x(1 << 30),
-                                       _mm256_set1_epi64x(1 - (1ll << 30)), neg);
-    __m256i v = _mm256_add_epi64(prod, nudge);
 
-    v = _mm256_add_epi64(v, _mm256_and_si256(
-        _mm256_cmpgt_epi64(_mm256_setzero_si256(), v),
-        _mm256_set1_epi64x((1ll << 31) - 1)));
-    return sra64(v, _mm256_set1_epi64x(31));
+    return _mm256_srli_epi64(_mm256_add_epi64(prod, _mm256_set1_epi64x(1 << 30)), 31);
 }
 
 AVX2 void qnpu_requant_avx2(const struct qnpu_rq *rq, const int32_t *acc,

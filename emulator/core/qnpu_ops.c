@@ -312,24 +312,34 @@ struct gemm_job {
 static void im2col(const struct conv_shape *cs, const uint8_t *in_u8,
                    uint32_t g, size_t p0, size_t p1, size_t kp, uint8_t *a);
 
+/*
+ * Rows per pass of staging, GEMM and output stage: small enough that the
+ * staged rows and the accumulators are still in the cache when the next
+ * step reads them.
+ */
+#define ROWS_PER_PASS 192
+
 static void gemm_range(void *opaque, size_t r0, size_t r1)
 {
     struct gemm_job *g = opaque;
-    size_t kp = g->kb * 4;
+    size_t kp = g->kb * 4, s0, s1;
 
-    const uint8_t *a = g->a;
+    for (s0 = r0; s0 < r1; s0 = s1) {
+        const uint8_t *a = g->a;
 
-    if (g->direct) {
-        a = g->in_u8 + g->p0 * kp;      /* the input rows are the GEMM rows */
-    } else if (g->cs) {
-        im2col(g->cs, g->in_u8, g->g, g->p0 + r0, g->p0 + r1, kp,
-               g->a + r0 * kp);
-    }
-    g->k->gemm(a, r0, r1, g->kb, g->w, g->ob, g->bias, g->c, g->ldc);
-    if (g->out) {
-        store_rows(g->k, g->rq, g->c + r0 * g->ldc, r1 - r0, g->cols, g->ldc,
-                   g->out + r0 * g->out_cols * (g->rq->raw ? 4 : 1),
-                   g->out_cols, g->col0);
+        s1 = r1 - s0 > ROWS_PER_PASS ? s0 + ROWS_PER_PASS : r1;
+        if (g->direct) {
+            a = g->in_u8 + g->p0 * kp;  /* the input rows are the GEMM rows */
+        } else if (g->cs) {
+            im2col(g->cs, g->in_u8, g->g, g->p0 + s0, g->p0 + s1, kp,
+                   g->a + s0 * kp);
+        }
+        g->k->gemm(a, s0, s1, g->kb, g->w, g->ob, g->bias, g->c, g->ldc);
+        if (g->out) {
+            store_rows(g->k, g->rq, g->c + s0 * g->ldc, s1 - s0, g->cols, g->ldc,
+                       g->out + s0 * g->out_cols * (g->rq->raw ? 4 : 1),
+                       g->out_cols, g->col0);
+        }
     }
 }
 
@@ -504,23 +514,31 @@ static void im2col(const struct conv_shape *cs, const uint8_t *in_u8,
                    uint32_t g, size_t p0, size_t p1, size_t kp, uint8_t *a)
 {
     uint8_t pad = (uint8_t)(cs->izp ^ 0x80);
+    /* One group, dilation 1: a row of kw taps is one run of bytes. */
+    bool runs = cs->groups == 1 && cs->dw == 1;
     size_t p;
 
     for (p = p0; p < p1; p++) {
         uint8_t *row = a + (p - p0) * kp;
         uint32_t ox = p % cs->ow, oy = (p / cs->ow) % cs->oh;
         uint32_t n = p / ((size_t)cs->ow * cs->oh), ky, kx;
+        int64_t ix0 = (int64_t)ox * cs->sw - cs->pl;
 
         for (ky = 0; ky < cs->kh; ky++) {
             int64_t iy = (int64_t)oy * cs->sh - cs->pt + ky * cs->dh;
+            const uint8_t *src = in_u8 + (((size_t)n * cs->h + iy) * cs->w) * cs->cin +
+                                 g * cs->cg_in;
 
+            if (runs && iy >= 0 && iy < cs->h && ix0 >= 0 && ix0 + cs->kw <= cs->w) {
+                memcpy(row, src + ix0 * cs->cin, (size_t)cs->kw * cs->cin);
+                row += (size_t)cs->kw * cs->cin;
+                continue;
+            }
             for (kx = 0; kx < cs->kw; kx++) {
-                int64_t ix = (int64_t)ox * cs->sw - cs->pl + kx * cs->dw;
+                int64_t ix = ix0 + kx * cs->dw;
 
                 if (iy >= 0 && iy < cs->h && ix >= 0 && ix < cs->w) {
-                    memcpy(row, in_u8 + (((size_t)n * cs->h + iy) * cs->w +
-                                         ix) * cs->cin + g * cs->cg_in,
-                           cs->cg_in);
+                    memcpy(row, src + ix * cs->cin, cs->cg_in);
                 } else {
                     memset(row, pad, cs->cg_in);
                 }

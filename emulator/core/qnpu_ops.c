@@ -256,28 +256,29 @@ static void qnpu_flip_sign(const uint8_t *src, uint8_t *dst, size_t n)
  * bias_adj[o] = bias[o] - 128 * sum_k W(o, k): the GEMM kernels take the
  * input as x + 128 (unsigned, as VNNI wants it), so this cancels the shift.
  */
+__attribute__((optimize("tree-vectorize")))
 static void fold_bias(const int8_t *w, size_t ob, size_t kb,
                       const int32_t *bias, size_t cols, int32_t *bias_adj)
 {
     size_t b, q, o, j;
 
     for (b = 0; b < ob; b++) {
-        uint32_t sum[16] = { 0 };
+        int32_t lane[64] = { 0 };       /* byte j of every 16x4 block */
 
         for (q = 0; q < kb; q++) {
             const int8_t *blk = w + (b * kb + q) * 64;
 
-            for (o = 0; o < 16; o++) {
-                for (j = 0; j < 4; j++) {
-                    sum[o] += (uint32_t)(int32_t)blk[o * 4 + j];
-                }
+            for (j = 0; j < 64; j++) {
+                lane[j] += blk[j];
             }
         }
         for (o = 0; o < 16; o++) {
             size_t ch = b * 16 + o;
+            uint32_t sum = (uint32_t)lane[o * 4] + (uint32_t)lane[o * 4 + 1] +
+                           (uint32_t)lane[o * 4 + 2] + (uint32_t)lane[o * 4 + 3];
 
             bias_adj[ch] = (int32_t)((ch < cols && bias ? (uint32_t)bias[ch] : 0u) -
-                                     128u * sum[o]);
+                                     128u * sum);
         }
     }
 }

@@ -99,11 +99,25 @@ void qnpu_requant_portable(const struct qnpu_rq *rq, const int32_t *acc,
     }
 }
 
+void qnpu_dw_portable(const int8_t *const *x, const int8_t *w, size_t taps,
+                      size_t C, int32_t *acc)
+{
+    size_t t, c;
+
+    for (t = 0; t < taps; t++) {
+        for (c = 0; c < C; c++) {
+            acc[c] = (int32_t)((uint32_t)acc[c] +
+                               (uint32_t)((int32_t)x[t][c] * w[t * C + c]));
+        }
+    }
+}
+
 static const struct qnpu_kernels portable = {
     .isa = QNPU_ISA_PORTABLE,
     .name = "portable",
     .gemm = gemm_portable,
     .requant = qnpu_requant_portable,
+    .dw = qnpu_dw_portable,
 };
 
 #if defined(__x86_64__)
@@ -114,6 +128,7 @@ static const struct qnpu_kernels avx2 = {
     .prep_bytes = qnpu_prep_bytes_avx2,
     .prep = qnpu_prep_avx2,
     .requant = qnpu_requant_avx2,
+    .dw = qnpu_dw_avx2,
 };
 
 static const struct qnpu_kernels avx512_vnni = {
@@ -121,6 +136,7 @@ static const struct qnpu_kernels avx512_vnni = {
     .name = "avx512-vnni",
     .gemm = qnpu_gemm_avx512_vnni,
     .requant = qnpu_requant_avx2,
+    .dw = qnpu_dw_avx2,
 };
 #endif
 

@@ -56,12 +56,20 @@ struct qnpu_rq {
 typedef void qnpu_requant_fn(const struct qnpu_rq *rq, const int32_t *acc,
                              size_t n, size_t ch0, int8_t *out);
 
+/*
+ * Depthwise: acc[c] += sum over taps t of x[t][c] * w[t * C + c] (mod
+ * 2^32) for c < C, int8 inputs and weights.
+ */
+typedef void qnpu_dw_fn(const int8_t *const *x, const int8_t *w, size_t taps,
+                        size_t C, int32_t *acc);
+
 #if defined(__x86_64__)
 /* qnpu_kernels_x86.c: call only after qnpu_kernels_get() said yes. */
 extern qnpu_gemm_fn qnpu_gemm_avx2, qnpu_gemm_avx512_vnni;
 extern qnpu_prep_bytes_fn qnpu_prep_bytes_avx2;
 extern qnpu_prep_fn qnpu_prep_avx2;
 extern qnpu_requant_fn qnpu_requant_avx2;
+extern qnpu_dw_fn qnpu_dw_avx2;
 #endif
 
 /** enum qnpu_isa - the kernel families, best last */
@@ -79,10 +87,12 @@ struct qnpu_kernels {
     qnpu_prep_bytes_fn *prep_bytes;     /* NULL: gemm takes packed weights */
     qnpu_prep_fn *prep;
     qnpu_requant_fn *requant;
+    qnpu_dw_fn *dw;
 };
 
-/* The portable output stage (every family may use it). */
+/* The portable output stage and depthwise loop (every family may use them). */
 qnpu_requant_fn qnpu_requant_portable;
+qnpu_dw_fn qnpu_dw_portable;
 
 /** qnpu_kernels_get() - kernels of @isa, or NULL if the host lacks it */
 const struct qnpu_kernels *qnpu_kernels_get(enum qnpu_isa isa);

@@ -506,4 +506,52 @@ AVX2 void qnpu_requant_avx2(const struct qnpu_rq *rq, const int32_t *acc,
     qnpu_requant_portable(rq, acc + i, n - i, ch0 + i, out + i);
 }
 
+/*
+ * Depthwise, 16 channels at a time, two taps per step: the int16 inputs of
+ * taps t and t+1 interleaved, and their weights likewise, so one vpmaddwd
+ * gives x_t * w_t + x_t+1 * w_t+1 per channel, exactly (each product is
+ * at most 2^14). Unpacking works within 128-bit lanes, so the accumulators
+ * hold channels 0-3, 8-11 and 4-7, 12-15; they are put back in order once.
+ */
+AVX2 void qnpu_dw_avx2(const int8_t *const *x, const int8_t *w, size_t taps,
+                       size_t C, int32_t *acc)
+{
+    const __m128i zero = _mm_setzero_si128();
+    size_t c = 0, t;
+
+    for (; c + 16 <= C; c += 16) {
+        __m256i lo = _mm256_setzero_si256(), hi = lo, a0, a1;
+
+        for (t = 0; t < taps; t += 2) {
+            bool two = t + 1 < taps;
+            __m256i x0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(x[t] + c)));
+            __m256i w0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w + t * C + c)));
+            __m256i x1 = _mm256_cvtepi8_epi16(two ? _mm_loadu_si128((const __m128i *)(x[t + 1] + c)) :
+                                              zero);
+            __m256i w1 = _mm256_cvtepi8_epi16(two ? _mm_loadu_si128((const __m128i *)
+                                                                    (w + (t + 1) * C + c)) :
+                                              zero);
+
+            lo = _mm256_add_epi32(lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(x0, x1),
+                                                        _mm256_unpacklo_epi16(w0, w1)));
+            hi = _mm256_add_epi32(hi, _mm256_madd_epi16(_mm256_unpackhi_epi16(x0, x1),
+                                                        _mm256_unpackhi_epi16(w0, w1)));
+        }
+        a0 = _mm256_loadu_si256((const __m256i *)(acc + c));
+        a1 = _mm256_loadu_si256((const __m256i *)(acc + c + 8));
+        _mm256_storeu_si256((__m256i *)(acc + c),
+                            _mm256_add_epi32(a0, _mm256_permute2x128_si256(lo, hi, 0x20)));
+        _mm256_storeu_si256((__m256i *)(acc + c + 8),
+                            _mm256_add_epi32(a1, _mm256_permute2x128_si256(lo, hi, 0x31)));
+    }
+    for (t = 0; c < C && t < taps; t++) {     /* the last channels */
+        size_t cc;
+
+        for (cc = c; cc < C; cc++) {
+            acc[cc] = (int32_t)((uint32_t)acc[cc] +
+                                (uint32_t)((int32_t)x[t][cc] * w[t * C + cc]));
+        }
+    }
+}
+
 #endif /* __x86_64__ */

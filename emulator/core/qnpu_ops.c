@@ -19,6 +19,13 @@
 
 #define INVALID     QNPU_STATUS_INVALID_DESCRIPTOR
 
+/* GCC vectorises simple loops at -O2 only when asked (QEMU builds -O2). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define VECTORIZE   __attribute__((optimize("tree-vectorize")))
+#else
+#define VECTORIZE
+#endif
+
 /* Rows of the implicit-GEMM input staged at a time (bounds host memory). */
 #define GEMM_CHUNK_BYTES    (4u << 20)
 
@@ -256,7 +263,7 @@ static void qnpu_flip_sign(const uint8_t *src, uint8_t *dst, size_t n)
  * bias_adj[o] = bias[o] - 128 * sum_k W(o, k): the GEMM kernels take the
  * input as x + 128 (unsigned, as VNNI wants it), so this cancels the shift.
  */
-__attribute__((optimize("tree-vectorize")))
+VECTORIZE
 static void fold_bias(const int8_t *w, size_t ob, size_t kb,
                       const int32_t *bias, size_t cols, int32_t *bias_adj)
 {
@@ -438,37 +445,90 @@ static uint64_t conv_weight_bytes(const struct conv_shape *cs)
            qnpu_div_up(cs->k, 4) * 4;
 }
 
-/* acc[c] += x[c] * w[c]: the inner loop of depthwise, vectorised by GCC. */
-__attribute__((optimize("tree-vectorize")))
-static void dw_mac(uint32_t *acc, const int8_t *x, const int8_t *w, uint32_t n)
-{
-    uint32_t c;
-
-    for (c = 0; c < n; c++) {
-        acc[c] += (uint32_t)((int32_t)x[c] * (int32_t)w[c]);
-    }
-}
-
 /*
  * Depthwise: every output channel is its own small dot product over the
- * window, so it runs channel-vectorised per tap instead of as a GEMM. The
- * input is expanded to C_out channels first when the multiplier is > 1.
+ * window, so it runs channel-vectorised over the taps instead of as a
+ * GEMM (the kernels' dw). The input is expanded to C_out channels first
+ * when the multiplier is > 1. Rows of output pixels go to the workers.
  */
-static void conv_depthwise(const struct qnpu_kernels *k,
-                           const struct conv_shape *cs, const uint8_t *in,
-                           const int8_t *w, const int32_t *bias,
-                           const struct requant *rq, uint8_t *out)
+struct dw_job {
+    const struct qnpu_kernels *k;
+    const struct conv_shape *cs;
+    const int8_t *x, *w, *padrow;
+    const int32_t *bias;
+    const struct requant *rq;
+    uint8_t *out;
+};
+
+static void dw_range(void *opaque, size_t p0, size_t p1)
 {
-    uint32_t mult = cs->cout / cs->cin, n, oy, ox, ky, kx, c;
-    uint32_t *acc = malloc(sizeof(uint32_t) * cs->cout);
+    const struct dw_job *j = opaque;
+    const struct conv_shape *cs = j->cs;
+    size_t taps = (size_t)cs->kh * cs->kw, p;
+    const int8_t **xp = malloc(sizeof(*xp) * taps);
+    int32_t *acc = malloc(sizeof(int32_t) * cs->cout);
+    uint32_t ox = p0 % cs->ow, oy = (p0 / cs->ow) % cs->oh, ky, kx;
+    uint32_t n = p0 / ((size_t)cs->ow * cs->oh);
+
+    if (!xp || !acc) {
+        abort();
+    }
+    for (p = p0; p < p1; p++) {
+        if (j->bias) {
+            memcpy(acc, j->bias, sizeof(int32_t) * cs->cout);
+        } else {
+            memset(acc, 0, sizeof(int32_t) * cs->cout);
+        }
+        for (ky = 0; ky < cs->kh; ky++) {
+            int64_t iy = (int64_t)oy * cs->sh - cs->pt + ky * cs->dh;
+
+            for (kx = 0; kx < cs->kw; kx++) {
+                int64_t ix = (int64_t)ox * cs->sw - cs->pl + kx * cs->dw;
+                bool inb = iy >= 0 && iy < cs->h && ix >= 0 && ix < cs->w;
+
+                xp[ky * cs->kw + kx] = inb ? j->x + (((size_t)n * cs->h + iy) *
+                                                     cs->w + ix) * cs->cout
+                                           : j->padrow;
+            }
+        }
+        j->k->dw(xp, j->w, taps, cs->cout, acc);
+        store_rows(j->k, j->rq, acc, 1, cs->cout, cs->cout,
+                   j->out + p * cs->cout * (j->rq->raw ? 4 : 1), cs->cout, 0);
+        if (++ox == cs->ow) {           /* the next output pixel */
+            ox = 0;
+            if (++oy == cs->oh) {
+                oy = 0;
+                n++;
+            }
+        }
+    }
+    free(xp);
+    free(acc);
+}
+
+static void conv_depthwise(struct qnpu_engine *eng, const struct conv_shape *cs,
+                           const uint8_t *in, const int8_t *w,
+                           const int32_t *bias, const struct requant *rq,
+                           uint8_t *out)
+{
+    uint32_t mult = cs->cout / cs->cin, c;
     int8_t *padrow = malloc(cs->cout);
     const int8_t *x = (const int8_t *)in;
     int8_t *wide = NULL;
     size_t npix_in = (size_t)cs->n * cs->h * cs->w, i;
+    struct dw_job job = {
+        .k = eng->kernels, .cs = cs, .w = w, .bias = bias, .rq = rq, .out = out,
+    };
 
+    if (!padrow) {
+        abort();
+    }
     memset(padrow, (int8_t)cs->izp, cs->cout);
     if (mult > 1) {
         wide = malloc(npix_in * cs->cout);
+        if (!wide) {
+            abort();
+        }
         for (i = 0; i < npix_in; i++) {
             for (c = 0; c < cs->cout; c++) {
                 wide[i * cs->cout + c] = x[i * cs->cin + c / mult];
@@ -476,38 +536,11 @@ static void conv_depthwise(const struct qnpu_kernels *k,
         }
         x = wide;
     }
-    for (n = 0; n < cs->n; n++) {
-        for (oy = 0; oy < cs->oh; oy++) {
-            for (ox = 0; ox < cs->ow; ox++) {
-                size_t opix = ((size_t)n * cs->oh + oy) * cs->ow + ox;
-
-                for (c = 0; c < cs->cout; c++) {
-                    acc[c] = bias ? (uint32_t)bias[c] : 0;
-                }
-                for (ky = 0; ky < cs->kh; ky++) {
-                    int64_t iy = (int64_t)oy * cs->sh - cs->pt + ky * cs->dh;
-
-                    for (kx = 0; kx < cs->kw; kx++) {
-                        int64_t ix = (int64_t)ox * cs->sw - cs->pl +
-                                     kx * cs->dw;
-                        const int8_t *wk = w + ((size_t)ky * cs->kw + kx) *
-                                           cs->cout;
-                        bool inb = iy >= 0 && iy < cs->h && ix >= 0 &&
-                                   ix < cs->w;
-
-                        dw_mac(acc, inb ? x + (((size_t)n * cs->h + iy) *
-                                               cs->w + ix) * cs->cout
-                                        : padrow, wk, cs->cout);
-                    }
-                }
-                store_rows(k, rq, (const int32_t *)acc, 1, cs->cout, cs->cout,
-                           out + opix * cs->cout * (rq->raw ? 4 : 1), cs->cout, 0);
-            }
-        }
-    }
+    job.x = x;
+    job.padrow = padrow;
+    qnpu_parallel_rows(eng, dw_range, &job, (size_t)cs->n * cs->oh * cs->ow);
     free(wide);
     free(padrow);
-    free(acc);
 }
 
 /* Stage rows [p0, p1) of group @g's implicit-GEMM input, as x + 128. */
@@ -670,7 +703,7 @@ uint32_t qnpu_exec_conv2d(struct qnpu_engine *eng, struct qnpu_vm *vm,
     }
     if (status == QNPU_STATUS_OK) {
         if (cs.depthwise) {
-            conv_depthwise(eng->kernels, &cs, ib, wb, bb, &rq, ob);
+            conv_depthwise(eng, &cs, ib, wb, bb, &rq, ob);
         } else {
             status = conv_packed(eng, &cs, ib, wb, bb, &rq, ob);
         }

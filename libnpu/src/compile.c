@@ -705,6 +705,88 @@ out:
 	return ret;
 }
 
+/*
+ * An average pool whose output has its own scale or zero point, with one
+ * rounding (pooling, then rescaling, would round twice and lose up to
+ * S_in / (2 S_out) output steps). Without padding it is a depthwise
+ * convolution with weights 1 and the multiplier S_in / (count S_out), on
+ * the device; with padding the count changes at the borders, so it runs
+ * on the CPU, exactly.
+ */
+static int emit_avgpool_requant(struct compiler *c, const struct npu_gop *gop,
+				const struct qnpu_desc_pool *pd)
+{
+	const struct npu_op_info *o = &gop->info;
+	const struct npu_gtensor *x = &c->g->tensors[o->inputs[0]];
+	const struct npu_gtensor *out = &c->g->tensors[o->output];
+	uint32_t C = x->shape[3], kh = pd->kernel_h, kw = pd->kernel_w;
+	uint64_t taps = (uint64_t)kh * kw, off;
+	int ret;
+
+	if (pd->pad_top || pd->pad_left || pd->pad_bottom || pd->pad_right) {
+		struct npu_step s = { .kind = NPU_STEP_AVGPOOL,
+				      .in_offset = c->offset[o->inputs[0]],
+				      .out_offset = c->offset[o->output],
+				      .count = npu_shape_count(out->shape),
+				      .in_scale = x->scales[0],
+				      .in_zero_point = x->zero_points[0],
+				      .scale = out->scales[0],
+				      .zero_point = out->zero_points[0] };
+		struct qnpu_desc_pool d = *pd;
+
+		d.input.addr = c->offset[o->inputs[0]];
+		d.output.addr = c->offset[o->output];
+		ret = blob_add(&c->weights, &d, sizeof(d), WEIGHTS_ALIGN, &off);
+		s.params_offset = off;
+		return ret ? ret : add_cpu_step(c, &s);
+	}
+	{
+		struct qnpu_desc_conv2d d = { .hdr = { QNPU_OP_CONV2D, 1, 0, sizeof(d) } };
+		size_t wbytes = npu_ref_weight_bytes(C, kh, kw, C, C);
+		int8_t *ones = malloc(C * taps), *packed = malloc(wbytes);
+		int32_t *bias = malloc(sizeof(int32_t) * C);
+		uint64_t w_off = 0, b_off = 0, p_off;
+
+		ret = ones && packed && bias ? 0 : -ENOMEM;
+		if (!ret) {
+			memset(ones, 1, C * taps);
+			ret = npu_ref_pack_weights(packed, ones, C, kh, kw, C, C);
+		}
+		if (ret >= 0)
+			ret = npu_ref_fold_bias(bias, NULL, ones, C, taps, x->zero_points[0]);
+		if (ret >= 0)
+			ret = blob_add(&c->weights, packed, wbytes, WEIGHTS_ALIGN, &w_off);
+		if (!ret)
+			ret = blob_add(&c->weights, bias, sizeof(int32_t) * C, WEIGHTS_ALIGN,
+				       &b_off);
+		if (!ret)
+			ret = requant_of(c, gop->name, 0, (double)x->scales[0] /
+					 ((double)taps * out->scales[0]), NULL, out, o->act,
+					 o->rounding, &d.requant, &p_off);
+		free(ones);
+		free(packed);
+		free(bias);
+		if (ret)
+			return ret < 0 ? ret : -EINVAL;
+		d.input = pd->input;
+		d.output = pd->output;
+		d.weights = w_off;
+		d.bias = b_off;
+		d.kernel_h = kh;
+		d.kernel_w = kw;
+		d.stride_h = pd->stride_h;
+		d.stride_w = pd->stride_w;
+		d.dilation_h = d.dilation_w = 1;
+		d.groups = C;
+		d.input_zero_point = x->zero_points[0];
+		if (taps > NPU_REF_MAX_K)
+			return npu_graph_fail(c->g, -EOVERFLOW,
+					      "op %s: a %ux%u window is over the device's %u taps",
+					      gop->name, kh, kw, NPU_REF_MAX_K);
+		return emit_conv_tiles(c, &d, wbytes, false);
+	}
+}
+
 static int emit_pool(struct compiler *c, const struct npu_gop *gop)
 {
 	const struct npu_op_info *o = &gop->info;
@@ -715,11 +797,16 @@ static int emit_pool(struct compiler *c, const struct npu_gop *gop)
 	int32_t lo, hi;
 	int ret;
 
-	if (!quantized8(x) || !quantized8(out) ||
-	    x->scales[0] != out->scales[0] ||
-	    x->zero_points[0] != out->zero_points[0])
+	bool requant;
+
+	if (!quantized8(x) || !quantized8(out))
 		return npu_graph_fail(g, -EINVAL,
-				      "op %s: pooling needs int8 input and output with the same scale and zero point",
+				      "op %s: pooling takes int8 quantized per tensor", gop->name);
+	requant = x->scales[0] != out->scales[0] ||
+		  x->zero_points[0] != out->zero_points[0];
+	if (requant && o->type == NPU_OP_MAXPOOL)
+		return npu_graph_fail(g, -EINVAL,
+				      "op %s: max pooling keeps the input's scale and zero point",
 				      gop->name);
 	d.hdr = (struct qnpu_desc_header){
 		o->type == NPU_OP_MAXPOOL ? QNPU_OP_MAXPOOL : QNPU_OP_AVGPOOL, 1,
@@ -747,6 +834,8 @@ static int emit_pool(struct compiler *c, const struct npu_gop *gop)
 		return npu_graph_fail(g, ret, "op %s: activation bounds", gop->name);
 	d.act_min = lo;
 	d.act_max = hi;
+	if (requant)
+		return emit_avgpool_requant(c, gop, &d);
 	{
 		const struct reloc_spec r[] = {
 			ARENA(struct qnpu_desc_pool, input.addr),

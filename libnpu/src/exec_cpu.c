@@ -200,6 +200,55 @@ static void function_step(const struct npu_step *s, uint8_t *arena)
 	}
 }
 
+/*
+ * An average pool with padding (count excluding it) into another scale
+ * and zero point, with one rounding: the mean of x - Z_in over the valid
+ * taps times S_in / S_out, rounded half to even (as ONNX Runtime), plus
+ * Z_out, clamped.
+ */
+static void avgpool_step(const struct npu_step *s, uint8_t *arena,
+			 const uint8_t *weights)
+{
+	struct qnpu_desc_pool d;
+	const int8_t *x;
+	int8_t *y;
+	uint32_t n, oy, ox, ch, ky, kx, H, W, C, OH, OW;
+	double m = (double)s->in_scale / (double)s->scale;
+
+	memcpy(&d, weights + s->params_offset, sizeof(d));
+	x = (const int8_t *)(arena + d.input.addr);
+	y = (int8_t *)(arena + d.output.addr);
+	H = d.input.dim[1];
+	W = d.input.dim[2];
+	C = d.input.dim[3];
+	OH = d.output.dim[1];
+	OW = d.output.dim[2];
+	for (n = 0; n < d.input.dim[0]; n++)
+	for (oy = 0; oy < OH; oy++)
+	for (ox = 0; ox < OW; ox++)
+	for (ch = 0; ch < C; ch++) {
+		int64_t sum = 0, count = 0, v;
+
+		for (ky = 0; ky < d.kernel_h; ky++) {
+			int64_t iy = (int64_t)oy * d.stride_h - d.pad_top + ky;
+
+			for (kx = 0; iy >= 0 && iy < H && kx < d.kernel_w; kx++) {
+				int64_t ix = (int64_t)ox * d.stride_w - d.pad_left + kx;
+
+				if (ix < 0 || ix >= W)
+					continue;
+				sum += x[(((uint64_t)n * H + iy) * W + ix) * C + ch] -
+				       s->in_zero_point;
+				count++;
+			}
+		}
+		v = (int64_t)nearbyint((double)sum * m / (double)(count ? count : 1)) +
+		    s->zero_point;
+		y[(((uint64_t)n * OH + oy) * OW + ox) * C + ch] =
+			(int8_t)(v < d.act_min ? d.act_min : v > d.act_max ? d.act_max : v);
+	}
+}
+
 void npu_cpu_step(const struct npu_step *s, uint8_t *arena,
 		  const uint8_t *weights)
 {
@@ -236,6 +285,9 @@ void npu_cpu_step(const struct npu_step *s, uint8_t *arena,
 	}
 	case NPU_STEP_FUNCTION:
 		function_step(s, arena);
+		break;
+	case NPU_STEP_AVGPOOL:
+		avgpool_step(s, arena, weights);
 		break;
 	case NPU_STEP_DYNAMIC_QUANTIZE:
 	case NPU_STEP_DYNAMIC_SCALE:

@@ -205,7 +205,12 @@ static int check_model(struct npu_onnx *m, const char *path, char *err,
 		if (!n->op_type || !n->op_type[0])
 			return npu_errf(err, errlen, -EPROTO, "%s: node %zu (%s) has no op type",
 				    path, i, n->name ? n->name : "");
-		if (n->domain && n->domain[0] && strcmp(n->domain, "ai.onnx"))
+		/* ONNX Runtime's quantized contrib ops are read too. */
+		if (n->domain && n->domain[0] && strcmp(n->domain, "ai.onnx") &&
+		    !(!strcmp(n->domain, "com.microsoft") &&
+		      (!strcmp(n->op_type, "QLinearAdd") ||
+		       !strcmp(n->op_type, "QLinearAveragePool") ||
+		       !strcmp(n->op_type, "QLinearGlobalAveragePool"))))
 			return npu_errf(err, errlen, -EOPNOTSUPP,
 				    "%s: node %zu (%s, %s) is in domain '%s'", path, i,
 				    n->name ? n->name : "", n->op_type, n->domain);
@@ -385,6 +390,14 @@ NPU_API int npu_onnx_is_quantized(const struct npu_onnx *m)
 			if (!strcmp(g->node[i]->op_type, ops[k]))
 				return 1;
 		}
+	}
+	/* Or it takes 8-bit tensors (a MaxPool on uint8, say). */
+	for (i = 0; g && i < g->n_input; i++) {
+		const Onnx__TypeProto *t = g->input[i]->type;
+
+		if (t && t->tensor_type && (t->tensor_type->elem_type == NPU_ONNX_UINT8 ||
+					    t->tensor_type->elem_type == NPU_ONNX_INT8))
+			return 1;
 	}
 	return 0;
 }

@@ -819,8 +819,13 @@ static int passthrough(struct qimp *q, const Onnx__NodeProto *nd, int x, int out
 
 	if (!strcmp(nd->op_type, "MaxPool")) {
 		op.type = NPU_OP_MAXPOOL;
-		if (v->ndims != 4 || npu_onnx_attr_i(nd, "ceil_mode", 0))
-			return qerr(q, -EOPNOTSUPP, "2-D max pooling without ceil_mode only");
+		uint32_t dil[2];
+
+		npu_onnx_attr_ints(nd, "dilations", dil, 2, 1);
+		if (v->ndims != 4 || npu_onnx_attr_i(nd, "ceil_mode", 0) ||
+		    npu_onnx_attr_i(nd, "storage_order", 0) || dil[0] != 1 || dil[1] != 1)
+			return qerr(q, -EOPNOTSUPP,
+				    "2-D max pooling without ceil_mode, dilation or column-major indices only");
 		npu_onnx_attr_ints(nd, "kernel_shape", op.kernel, 2, 1);
 		npu_onnx_attr_ints(nd, "strides", op.stride, 2, 1);
 		npu_onnx_attr_ints(nd, "pads", op.pad, 4, 0);
@@ -1243,6 +1248,18 @@ static int node(struct qimp *q, int at)
 		int out;
 
 		ret = activation(q, nd->input[0], &x);
+		/*
+		 * An 8-bit input with no quantization of its own (a MaxPool
+		 * model on uint8): these ops only move or compare values, so
+		 * any scale does; the output keeps it.
+		 */
+		if (!ret && !q->v[x].qcount && q->v[x].runtime_input && q->v[x].tensor < 0 &&
+		    (q->v[x].type == NPU_ONNX_UINT8 || q->v[x].type == NPU_ONNX_INT8)) {
+			const float one = 1.0f;
+			const int32_t zero = 0;
+
+			ret = define(q, x, q->v[x].type, 1, &one, &zero);
+		}
 		if (!ret && !q->v[x].qcount)
 			ret = qerr(q, -EOPNOTSUPP, "'%s' is not quantized", nd->input[0]);
 		if (!ret)

@@ -163,6 +163,33 @@ static int check_cpu_conv(const struct npu_program *p, const struct npu_step *s)
 	return 0;
 }
 
+/* A CPU average pool's descriptor: its tensors inside the arena. */
+static int check_cpu_pool(const struct npu_program *p, const struct npu_step *s)
+{
+	struct qnpu_desc_pool d;
+	uint64_t in = 1, out = 1;
+	int i;
+
+	if (!in_range(s->params_offset, sizeof(d), p->weights_size) || !(s->scale > 0) ||
+	    !(s->in_scale > 0))
+		return -EPROTO;
+	memcpy(&d, p->weights + s->params_offset, sizeof(d));
+	for (i = 0; i < 4; i++) {
+		if (!d.input.dim[i] || !d.output.dim[i] || d.input.dim[i] > 65535 ||
+		    d.output.dim[i] > 65535)
+			return -EPROTO;
+		in *= d.input.dim[i];
+		out *= d.output.dim[i];
+	}
+	if (d.input.dim[0] != d.output.dim[0] || d.input.dim[3] != d.output.dim[3] ||
+	    !d.kernel_h || !d.kernel_w || !d.stride_h || !d.stride_w ||
+	    d.act_min < -128 || d.act_max > 127 || d.act_min > d.act_max ||
+	    !in_range(d.input.addr, in, p->arena_size) ||
+	    !in_range(d.output.addr, out, p->arena_size))
+		return -EPROTO;
+	return 0;
+}
+
 static int check_cpu_step(const struct npu_program *p, const struct npu_step *s)
 {
 	uint64_t in_es = 4, out_es = 4, out_count = s->count;
@@ -194,6 +221,8 @@ static int check_cpu_step(const struct npu_program *p, const struct npu_step *s)
 		break;
 	case NPU_STEP_CONV:
 		return check_cpu_conv(p, s);
+	case NPU_STEP_AVGPOOL:
+		return check_cpu_pool(p, s);
 	default:
 		return -EPROTO;
 	}

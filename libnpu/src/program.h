@@ -45,6 +45,7 @@ enum npu_step_kind {
 	NPU_STEP_DYNAMIC_SCALE,
 	NPU_STEP_DYNAMIC_ZERO_POINT,
 	NPU_STEP_FUNCTION,	/* enum npu_function @fn, in float */
+	NPU_STEP_AVGPOOL,	/* a padded average pool that requantizes */
 };
 
 struct npu_step {

@@ -51,6 +51,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 OPSET = 13
+MS_DOMAIN = "com.microsoft"     # ONNX Runtime's contrib ops (QLinearAdd, QLinear*Pool)
 
 # U8S8_NOTE. ONNX Runtime's uint8 x int8 GEMM on x86-64 CPUs without VNNI
 # (AVX2 only: vpmaddubsw) adds pairs of adjacent u8*s8 products in int16 with
@@ -168,8 +169,11 @@ def conv_acc_int(x, w, bias, xzp, wzp, strides, pads, dilations, group):
 def make_model(node, inputs, output, inits):
     nodes = node if isinstance(node, list) else [node]
     graph = helper.make_graph(nodes, "qnpu_conformance", inputs, [output], inits)
+    opsets = [helper.make_opsetid("", OPSET)]
+    if any(n.domain == MS_DOMAIN for n in nodes):
+        opsets.append(helper.make_opsetid(MS_DOMAIN, 1))
     model = helper.make_model(graph, producer_name="qnpu-gen_models",
-                              opset_imports=[helper.make_opsetid("", OPSET)])
+                              opset_imports=opsets)
     model.ir_version = 8            # what onnx 1.12 writes for opset 13..17
     onnx.checker.check_model(model, full_check=True)
     return model
@@ -426,10 +430,228 @@ def gen_matmul(rng, args, tags):
     return model, arrays, desc
 
 
+# ---- The other quantized ops libnpu imports (--extra) ----
+#
+# They requantize differently from ONNX Runtime: libnpu adds with TFLite's
+# fixed-point scheme, averages raw int8 values rounding ties away from zero
+# and then rescales (docs/arithmetic.md 4.1, 4.2, 5.2, 5.3), while ORT
+# computes in binary32 and rounds half to even. compare.py accepts a 1-LSB
+# difference for them ("tolerance": 1 in case.json); max pooling only moves
+# values, so MaxPool must be exact ("tolerance": 0).
+EXTRA_KINDS = ("QLinearAdd", "QDQ Add", "QLinearAveragePool", "QDQ AveragePool",
+               "QLinearGlobalAveragePool", "QDQ GlobalAveragePool", "MaxPool", "QDQ MaxPool")
+
+
+def pool_shape(rng, args, tags):
+    batch = 1 if args.max_batch <= 1 or rng.random() < 0.85 else int(rng.integers(2, args.max_batch + 1))
+    if batch > 1:
+        tags.append("batched")
+    return [batch, int(rng.integers(1, 25)), int(rng.integers(1, 18)), int(rng.integers(1, 18))]
+
+
+def pool_geometry(rng, h, w, tags):
+    """kernel 1..5, strides 1..3, pads each below the kernel (ORT's rule,
+    which also gives every window a tap inside the input), no ceil_mode."""
+    while True:
+        kh, kw = int(rng.integers(1, 6)), int(rng.integers(1, 6))
+        if rng.random() < 0.6:
+            kw = kh
+        sh = int(rng.integers(1, 4))
+        sw = sh if rng.random() < 0.7 else int(rng.integers(1, 4))
+        pr = rng.random()
+        if pr < 0.4:
+            pads = [0, 0, 0, 0]
+        elif pr < 0.7:                   # symmetric, "same"-like
+            pads = [kh // 2, kw // 2] * 2
+        else:                            # asymmetric, each below the window
+            pads = [int(rng.integers(0, kh)), int(rng.integers(0, kw)),
+                    int(rng.integers(0, kh)), int(rng.integers(0, kw))]
+        if kh <= h + pads[0] + pads[2] and kw <= w + pads[1] + pads[3]:
+            break
+    if any(pads):
+        tags.append("padded")
+    if pads[0] != pads[2] or pads[1] != pads[3]:
+        tags.append("asym_pads")
+    if max(sh, sw) > 1:
+        tags.append("strided")
+    return [kh, kw], [sh, sw], pads
+
+
+def pool_reduce(x, kernel, strides, pads):
+    """Sums, tap counts and maxima over the in-bounds taps of every window
+    (int64; padding taps skipped, as count_include_pad = 0 and MaxPool do)."""
+    n, c, h, w = x.shape
+    (kh, kw), (sh, sw), (pt, pl, pb, pr) = kernel, strides, pads
+    oh, ow = (h + pt + pb - kh) // sh + 1, (w + pl + pr - kw) // sw + 1
+    sums = np.zeros((n, c, oh, ow), np.int64)
+    maxs = np.zeros((n, c, oh, ow), np.int64)
+    counts = np.zeros((oh, ow), np.int64)
+    x64 = x.astype(np.int64)
+    for i in range(oh):
+        r0, r1 = max(i * sh - pt, 0), min(i * sh - pt + kh, h)
+        for j in range(ow):
+            c0, c1 = max(j * sw - pl, 0), min(j * sw - pl + kw, w)
+            win = x64[:, :, r0:r1, c0:c1]
+            sums[:, :, i, j] = win.sum(axis=(2, 3))
+            maxs[:, :, i, j] = win.max(axis=(2, 3))
+            counts[i, j] = (r1 - r0) * (c1 - c0)
+    return sums, counts, maxs
+
+
+def x_quant(rng, dtype, pow2, tags):
+    zp = pick_zp(rng, dtype)
+    if zp in RANGE[dtype] and "zp_extreme" not in tags:
+        tags.append("zp_extreme")
+    scale = f32(2.0 ** int(rng.integers(-10, -1))) if pow2 else log_uniform(rng, -10, -2)
+    return scale, zp
+
+
+def gen_add(rng, args, tags, qdq):
+    dt = "uint8" if rng.random() < 0.5 else "int8"
+    r = rng.random()
+    if r < 0.6:
+        shape = pool_shape(rng, args, tags)
+    elif r < 0.8:
+        shape = [int(v) for v in rng.integers(1, 41, size=2)]
+    else:
+        shape = [int(rng.integers(1, 5))] + [int(v) for v in rng.integers(1, 25, size=2)]
+    pow2 = rng.random() < 0.12
+    if pow2:
+        tags.append("pow2_scales")
+    a_scale, a_zp = x_quant(rng, dt, pow2, tags)
+    b_scale, b_zp = x_quant(rng, dt, pow2, tags)
+    if rng.random() < 0.2:
+        b_scale = a_scale
+        tags.append("same_scales")
+    a = activations(rng, shape, dt, a_zp)
+    b = activations(rng, shape, dt, b_zp)
+    real = (a.astype(np.float64) - a_zp) * a_scale + (b.astype(np.float64) - b_zp) * b_scale
+    y_scale, y_zp = pick_output_quant(rng, real, dt, pow2, tags)
+    inits = [
+        scalar_init("a_scale", a_scale, np.float32),
+        scalar_init("a_zero_point", a_zp, NP[dt]),
+        scalar_init("b_scale", b_scale, np.float32),
+        scalar_init("b_zero_point", b_zp, NP[dt]),
+        scalar_init("y_scale", y_scale, np.float32),
+        scalar_init("y_zero_point", y_zp, NP[dt]),
+    ]
+    if qdq:
+        node = [
+            helper.make_node("DequantizeLinear", ["a", "a_scale", "a_zero_point"], ["af"]),
+            helper.make_node("DequantizeLinear", ["b", "b_scale", "b_zero_point"], ["bf"]),
+            helper.make_node("Add", ["af", "bf"], ["yf"]),
+            helper.make_node("QuantizeLinear", ["yf", "y_scale", "y_zero_point"], ["y"]),
+        ]
+    else:
+        node = helper.make_node("QLinearAdd", ["a", "a_scale", "a_zero_point", "b", "b_scale",
+                                               "b_zero_point", "y_scale", "y_zero_point"], ["y"],
+                                domain=MS_DOMAIN)
+    model = make_model(node, [helper.make_tensor_value_info("a", ONNX_T[dt], shape),
+                              helper.make_tensor_value_info("b", ONNX_T[dt], shape)],
+                       helper.make_tensor_value_info("y", ONNX_T[dt], shape), inits)
+    desc = {
+        "op": "QDQ Add" if qdq else "QLinearAdd", "dtype": dt,
+        "a_shape": shape, "b_shape": shape, "y_shape": shape,
+        "a_scale": a_scale, "a_zero_point": a_zp, "b_scale": b_scale, "b_zero_point": b_zp,
+        "y_scale": y_scale, "y_zero_point": y_zp,
+        "inputs": [{"name": "a", "file": "input_0.npy", "dtype": dt, "shape": shape},
+                   {"name": "b", "file": "input_1.npy", "dtype": dt, "shape": shape}],
+    }
+    return model, [a, b], desc
+
+
+def gen_pool(rng, args, tags, kind):
+    """kind: an EXTRA_KINDS pool: QLinear (com.microsoft) or QDQ average
+    pools, MaxPool on 8-bit data (opset 12+) or QDQ MaxPool."""
+    qdq = kind.startswith("QDQ ")
+    base = kind.split()[-1]
+    if base.startswith("QLinear"):
+        base = base[len("QLinear"):]
+    dt = "uint8" if rng.random() < 0.5 else "int8"
+    shape = pool_shape(rng, args, tags)
+    if base == "GlobalAveragePool":
+        if rng.random() < 0.2:           # larger windows, up to 40 x 40
+            shape[2], shape[3] = int(rng.integers(10, 41)), int(rng.integers(10, 41))
+            shape[1] = int(rng.integers(1, 9))
+        kernel, strides, pads = shape[2:], [1, 1], [0, 0, 0, 0]
+    else:
+        kernel, strides, pads = pool_geometry(rng, shape[2], shape[3], tags)
+    pow2 = rng.random() < 0.12
+    if pow2:
+        tags.append("pow2_scales")
+    x_scale, x_zp = x_quant(rng, dt, pow2, tags)
+    x = activations(rng, shape, dt, x_zp)
+    sums, counts, maxs = pool_reduce(x, kernel, strides, pads)
+    y_shape = list(sums.shape)
+    if base == "MaxPool" or rng.random() < 0.4:
+        y_scale, y_zp = x_scale, x_zp    # max pooling keeps the quantization
+        tags.append("same_quant")
+    else:
+        real = (sums / counts - x_zp) * x_scale
+        y_scale, y_zp = pick_output_quant(rng, real, dt, pow2, tags)
+        tags.append("rescaled")
+    inits = [
+        scalar_init("x_scale", x_scale, np.float32),
+        scalar_init("x_zero_point", x_zp, NP[dt]),
+        scalar_init("y_scale", y_scale, np.float32),
+        scalar_init("y_zero_point", y_zp, NP[dt]),
+    ]
+    attrs = {}
+    if base != "GlobalAveragePool":
+        attrs = {"kernel_shape": kernel, "strides": strides, "pads": pads}
+        if base == "AveragePool":
+            attrs["count_include_pad"] = 0
+    if qdq:
+        node = [
+            helper.make_node("DequantizeLinear", ["x", "x_scale", "x_zero_point"], ["xf"]),
+            helper.make_node(base, ["xf"], ["yf"], **attrs),
+            helper.make_node("QuantizeLinear", ["yf", "y_scale", "y_zero_point"], ["y"]),
+        ]
+    elif base == "MaxPool":
+        node = helper.make_node("MaxPool", ["x"], ["y"], **attrs)
+        inits = []                       # no quantization parameters at all
+        tags[:] = [t for t in tags if t not in ("pow2_scales", "same_quant", "zp_extreme")]
+    else:
+        node = helper.make_node("QLinear" + base, ["x", "x_scale", "x_zero_point", "y_scale",
+                                                   "y_zero_point"], ["y"],
+                                domain=MS_DOMAIN, channels_last=0, **attrs)
+    model = make_model(node, [helper.make_tensor_value_info("x", ONNX_T[dt], shape)],
+                       helper.make_tensor_value_info("y", ONNX_T[dt], y_shape), inits)
+    desc = {"op": kind, "dtype": dt,
+            "x_shape": shape, "y_shape": y_shape}
+    if base != "GlobalAveragePool":
+        desc.update({"kernel_shape": kernel, "strides": strides, "pads": pads})
+    if base == "AveragePool":
+        desc["count_include_pad"] = 0
+    if inits:
+        desc.update({"x_scale": x_scale, "x_zero_point": x_zp,
+                     "y_scale": y_scale, "y_zero_point": y_zp})
+    desc["inputs"] = [{"name": "x", "file": "input_0.npy", "dtype": dt, "shape": shape}]
+    return model, [x], desc
+
+
+def gen_extra(rng, args, tags):
+    kind = EXTRA_KINDS[int(rng.integers(len(EXTRA_KINDS)))]
+    tags.append("extra")
+    if kind.startswith("QDQ "):
+        tags.append("qdq")
+    if kind.endswith("Add"):
+        model, arrays, desc = gen_add(rng, args, tags, kind.startswith("QDQ "))
+    else:
+        model, arrays, desc = gen_pool(rng, args, tags, kind)
+    desc["tolerance"] = 0 if kind.endswith("MaxPool") else 1
+    return model, arrays, desc
+
+
 def gen_case(seed, index, args, outdir):
     rng = np.random.default_rng([seed, index])
     tags = []
-    if rng.random() < 0.5:
+    # A stream of its own for the extra ops, so that the conv / matmul cases
+    # stay those of the same (seed, index) without --extra.
+    xrng = np.random.default_rng([seed, index, 1])
+    if xrng.random() < args.extra:
+        model, arrays, desc = gen_extra(xrng, args, tags)
+    elif rng.random() < 0.5:
         model, arrays, desc = gen_conv(rng, args, tags)
     else:
         model, arrays, desc = gen_matmul(rng, args, tags)
@@ -470,6 +692,11 @@ def main():
     ap.add_argument("--qdq", type=float, default=0.2,
                     help="share of cases written in QDQ form (DequantizeLinear -> "
                          "Conv/MatMul -> QuantizeLinear) instead of QLinear ops (default 0.2)")
+    ap.add_argument("--extra", type=float, default=0.15, metavar="SHARE",
+                    help="share of cases that are one of the other quantized ops libnpu "
+                         "imports: QLinearAdd, QLinearAveragePool, QLinearGlobalAveragePool "
+                         "(com.microsoft), their QDQ forms, MaxPool and QDQ MaxPool; "
+                         "compared with a tolerance (default 0.15)")
     ap.add_argument("--weight-zp", choices=("symmetric", "any"), default="symmetric",
                     help="conv weight zero-points: the qnpu contract's (default) or any value")
     args = ap.parse_args()

@@ -19,6 +19,16 @@ them, and prints TAP:
      rounding candidates"
   6  one case's output missing: fails
   7  one case's output of the wrong dtype: fails
+
+Checks 1-7 use the QLinearConv / QLinearMatMul cases only (ref_single.py
+models those); the extra ops (gen_models.py --extra) are checked on ORT's own
+output, moved by a few LSBs:
+
+  8  an extra op (tolerance 1) off by 1: passes, counted as accepted by tolerance
+  9  an extra op (tolerance 1) off by 2: fails, "beyond the tolerance"
+ 10  a MaxPool (tolerance 0) off by 1: fails, "beyond the tolerance"
+
+each skipped when the cases hold no such op.
 """
 
 import os
@@ -31,8 +41,25 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import compare  # noqa: E402
 
 
-def cases_of(outdir):
-    return sorted(c for c in os.listdir(outdir) if c.startswith("case_"))
+def cases_of(outdir, extra=False):
+    """The conv / matmul cases, or with extra=True the extra-op cases."""
+    return sorted(c for c in os.listdir(outdir) if c.startswith("case_") and
+                  compare.is_extra(os.path.join(outdir, c)) == extra)
+
+
+def find_extra(outdir, xcases, tolerance, step):
+    """An extra-op (case, index) of that tolerance whose ORT output stays
+    inside the type range when moved by step."""
+    for c in xcases:
+        d = os.path.join(outdir, c)
+        if compare.extra_tolerance(d)[1] != tolerance:
+            continue
+        ort = np.load(os.path.join(d, "ort_output.npy"))
+        lo, hi = compare.RANGE[ort.dtype]
+        for idx in np.ndindex(ort.shape):
+            if lo <= int(ort[idx]) + step <= hi:
+                return c, idx
+    return None, None
 
 
 def find_non_tie(outdir, cases, step):
@@ -70,6 +97,10 @@ def main():
         return 2
     outdir = sys.argv[1]
     cases = cases_of(outdir)
+    xcases = cases_of(outdir, extra=True)
+    if not cases:
+        print("selftest: no QLinearConv / QLinearMatMul cases in %s" % outdir, file=sys.stderr)
+        return 2
     written = []
 
     def put(name, case, arr):
@@ -87,15 +118,39 @@ def main():
 
     results = []
 
-    def check(desc, name, want_fail, why=None):
-        st = compare.compare_executor(outdir, cases, name, 5)
+    def check(desc, name, want_fail, why=None, on=None, extra_accepted=None):
+        st = compare.compare_executor(outdir, on or cases, name, 5)
         ok = (st["failures"] > 0) == want_fail
         if ok and why:
             ok = st["failures"] == 1 and why in st["failure_examples"][0]["why"]
+        if ok and extra_accepted is not None:
+            ok = st["extra_accepted"] == extra_accepted
         detail = "%d failures" % st["failures"]
         if st["failure_examples"]:
             detail += ": " + st["failure_examples"][0]["why"]
-        results.append((ok, "%s (%s; %d ties accepted)" % (desc, detail, st["accepted"])))
+        if on:
+            results.append((ok, "%s (%s; %d accepted by tolerance)" % (desc, detail,
+                                                                        st["extra_accepted"])))
+        else:
+            results.append((ok, "%s (%s; %d ties accepted)" % (desc, detail, st["accepted"])))
+
+    def ort_of(case):
+        return np.load(os.path.join(outdir, case, "ort_output.npy"))
+
+    def extra_check(desc, name, tolerance, step, want_fail):
+        c, idx = find_extra(outdir, xcases, tolerance, step)
+        if c is None:
+            results.append((True, "# SKIP no extra op of tolerance %d in these cases" % tolerance))
+            return
+        for x in xcases:
+            a = ort_of(x)
+            if x == c:
+                a[idx] += step
+            put(name, x, a)
+        check("%s %s%s %s" % (compare.extra_tolerance(os.path.join(outdir, c))[0], c,
+                                list(idx), desc), name, want_fail,
+              "beyond the tolerance" if want_fail else None, on=xcases,
+              extra_accepted=None if want_fail else 1)
 
     try:
         check("pyref vs ORT has no failures", "pyref", False)
@@ -144,6 +199,10 @@ def main():
         copy_all("st_dtype", skip=(cases[0],))
         put("st_dtype", cases[0], ref_of(cases[0]).astype(np.int32))
         check("an output of the wrong dtype is caught", "st_dtype", True, "got int32")
+
+        extra_check("off by 1 is accepted by tolerance", "st_x1", 1, 1, False)
+        extra_check("off by 2 is caught", "st_x2", 1, -2, True)
+        extra_check("off by 1 is caught (tolerance 0)", "st_xmax", 0, 1, True)
     finally:
         for p in written:
             if os.path.exists(p):

@@ -180,7 +180,7 @@ saturating 16 bits (`vpmaddubsw`) and are exact only then (their documented
 {kernels}
 
 The floors again, measured apart: the emulator core and ONNX Runtime run the
-two floor kernels in turn, three rounds, 1 thread; the best median of each
+two floor kernels in turn, five rounds, 1 thread; the best median of each
 is kept, so that a moment of load on the machine does not decide the ratio.
 
 {floors}

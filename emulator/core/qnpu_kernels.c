@@ -129,6 +129,7 @@ static const struct qnpu_kernels avx2 = {
     .prep = qnpu_prep_avx2,
     .requant = qnpu_requant_avx2,
     .dw = qnpu_dw_avx2,
+    .iconv = qnpu_iconv_avx2,
 };
 
 static const struct qnpu_kernels avx512_vnni = {

@@ -8,6 +8,7 @@
 #ifndef QNPU_KERNELS_H
 #define QNPU_KERNELS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -57,6 +58,18 @@ typedef void qnpu_requant_fn(const struct qnpu_rq *rq, const int32_t *acc,
                              size_t n, size_t ch0, int8_t *out);
 
 /*
+ * Indirect convolution: the GEMM of qnpu_gemm_fn over @rows rows whose
+ * input row is, for each of @taps taps, @tap_bytes (a multiple of 4)
+ * bytes at a pointer of @tbl; @tbl holds, per tile of 6 rows and per tap,
+ * the 6 rows' pointers ([tile][tap][6]; the pointers of rows past @rows
+ * repeat a valid row). @w are prepared weights (prep). Returns false when
+ * the weights are not of a kind this path takes: the caller stages rows.
+ */
+typedef bool qnpu_iconv_fn(const uint8_t *const *tbl, size_t taps, size_t tap_bytes,
+                           size_t rows, const int8_t *w, size_t ob,
+                           const int32_t *bias, int32_t *c, size_t ldc);
+
+/*
  * Depthwise: acc[c] += sum over taps t of x[t][c] * w[t * C + c] (mod
  * 2^32) for c < C, int8 inputs and weights.
  */
@@ -70,6 +83,7 @@ extern qnpu_prep_bytes_fn qnpu_prep_bytes_avx2;
 extern qnpu_prep_fn qnpu_prep_avx2;
 extern qnpu_requant_fn qnpu_requant_avx2;
 extern qnpu_dw_fn qnpu_dw_avx2;
+extern qnpu_iconv_fn qnpu_iconv_avx2;
 #endif
 
 /** enum qnpu_isa - the kernel families, best last */
@@ -88,6 +102,7 @@ struct qnpu_kernels {
     qnpu_prep_fn *prep;
     qnpu_requant_fn *requant;
     qnpu_dw_fn *dw;
+    qnpu_iconv_fn *iconv;       /* NULL: always stage rows (im2col) */
 };
 
 /* The portable output stage and depthwise loop (every family may use them). */

@@ -414,6 +414,129 @@ AVX2 void qnpu_gemm_avx2(const uint8_t *a, size_t r0, size_t r1, size_t kb,
     free(ap);
 }
 
+/*
+ * The indirect 7-bit kernel: like kernel7_6x16, but each row's input is a
+ * run of taps, each at its own pointer (the input image itself, or a row
+ * of padding), so a convolution needs no staged copy of its windows.
+ * @tbl: [tap][6] row pointers for this tile, from the first tap of the
+ * block; @ntaps taps of @tap_bytes bytes; the accumulators start at @acc.
+ */
+AVX2 static void kernel7i_6x16(const uint8_t *const *tbl, size_t ntaps,
+                               size_t tap_bytes, const int8_t *wp, __m256i *acc)
+{
+    const uint8_t *const *tend = tbl + ntaps * MR;
+    const uint8_t *a0, *a1, *a2, *a3, *a4, *a5;
+    size_t k;
+
+    __asm__ volatile(
+        "vmovdqu 0(%[acc]), %%ymm0\n\t"
+        "vmovdqu 32(%[acc]), %%ymm1\n\t"
+        "vmovdqu 64(%[acc]), %%ymm2\n\t"
+        "vmovdqu 96(%[acc]), %%ymm3\n\t"
+        "vmovdqu 128(%[acc]), %%ymm4\n\t"
+        "vmovdqu 160(%[acc]), %%ymm5\n\t"
+        "vmovdqu 192(%[acc]), %%ymm6\n\t"
+        "vmovdqu 224(%[acc]), %%ymm7\n\t"
+        "vmovdqu 256(%[acc]), %%ymm8\n\t"
+        "vmovdqu 288(%[acc]), %%ymm9\n\t"
+        "vmovdqu 320(%[acc]), %%ymm10\n\t"
+        "vmovdqu 352(%[acc]), %%ymm11\n"
+        "1:\n\t"
+        "mov 0(%[tbl]), %[a0]\n\t"
+        "mov 8(%[tbl]), %[a1]\n\t"
+        "mov 16(%[tbl]), %[a2]\n\t"
+        "mov 24(%[tbl]), %[a3]\n\t"
+        "mov 32(%[tbl]), %[a4]\n\t"
+        "mov 40(%[tbl]), %[a5]\n\t"
+        "xor %[k], %[k]\n"
+        "2:\n\t"
+        "vmovdqa (%[w]), %%ymm12\n\t"
+        "vmovdqa 32(%[w]), %%ymm13\n\t"
+#define ASM_ROW(reg, c0, c1)                                                  \
+        "vpbroadcastd (%[" reg "],%[k]), %%ymm14\n\t"                        \
+        "vpmaddubsw %%ymm12, %%ymm14, %%ymm15\n\t"                           \
+        "vpmaddwd %[ones], %%ymm15, %%ymm15\n\t"                             \
+        "vpaddd %%ymm15, %%" c0 ", %%" c0 "\n\t"                             \
+        "vpmaddubsw %%ymm13, %%ymm14, %%ymm15\n\t"                           \
+        "vpmaddwd %[ones], %%ymm15, %%ymm15\n\t"                             \
+        "vpaddd %%ymm15, %%" c1 ", %%" c1 "\n\t"
+        ASM_ROW("a0", "ymm0", "ymm1")
+        ASM_ROW("a1", "ymm2", "ymm3")
+        ASM_ROW("a2", "ymm4", "ymm5")
+        ASM_ROW("a3", "ymm6", "ymm7")
+        ASM_ROW("a4", "ymm8", "ymm9")
+        ASM_ROW("a5", "ymm10", "ymm11")
+#undef ASM_ROW
+        "add $64, %[w]\n\t"
+        "add $4, %[k]\n\t"
+        "cmp %[tb], %[k]\n\t"
+        "jne 2b\n\t"
+        "add $48, %[tbl]\n\t"
+        "cmp %[tbl], %[tend]\n\t"
+        "jne 1b\n\t"
+        "vmovdqu %%ymm0, 0(%[acc])\n\t"
+        "vmovdqu %%ymm1, 32(%[acc])\n\t"
+        "vmovdqu %%ymm2, 64(%[acc])\n\t"
+        "vmovdqu %%ymm3, 96(%[acc])\n\t"
+        "vmovdqu %%ymm4, 128(%[acc])\n\t"
+        "vmovdqu %%ymm5, 160(%[acc])\n\t"
+        "vmovdqu %%ymm6, 192(%[acc])\n\t"
+        "vmovdqu %%ymm7, 224(%[acc])\n\t"
+        "vmovdqu %%ymm8, 256(%[acc])\n\t"
+        "vmovdqu %%ymm9, 288(%[acc])\n\t"
+        "vmovdqu %%ymm10, 320(%[acc])\n\t"
+        "vmovdqu %%ymm11, 352(%[acc])\n\t"
+        : [w] "+r"(wp), [tbl] "+r"(tbl), [a0] "=&r"(a0), [a1] "=&r"(a1),
+          [a2] "=&r"(a2), [a3] "=&r"(a3), [a4] "=&r"(a4), [a5] "=&r"(a5),
+          [k] "=&r"(k)
+        : [tend] "r"(tend), [tb] "r"(tap_bytes), [ones] "m"(ones16), [acc] "r"(acc)
+        : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7",
+          "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15",
+          "memory", "cc");
+}
+
+AVX2 bool qnpu_iconv_avx2(const uint8_t *const *tbl, size_t taps, size_t tap_bytes,
+                          size_t rows, const int8_t *w, size_t ob,
+                          const int32_t *bias, int32_t *c, size_t ldc)
+{
+    const int8_t *wprep = w + PREP_HDR;
+    size_t spt = tap_bytes / 4, steps = taps * spt, ntiles = (rows + MR - 1) / MR;
+    /* Blocks of whole taps, at most KC steps (one tap at least). */
+    size_t tpb = spt >= KC ? 1 : KC / spt, t0, b, t;
+
+    if (*(const uint32_t *)w != PREP_INT7 || !spt) {
+        return false;
+    }
+    for (t0 = 0; t0 < taps; t0 += tpb) {
+        size_t nt = taps - t0 < tpb ? taps - t0 : tpb;
+        bool few = ob * nt * spt * 64 <= 32768;
+        size_t i;
+
+        for (i = 0; i < ob * ntiles; i++) {
+            __m256i acc[12];
+            size_t r, n;
+
+            b = few ? i % ob : i / ntiles;
+            t = few ? i / ob : i % ntiles;
+            n = rows - t * MR < MR ? rows - t * MR : MR;
+            memset(acc, 0, sizeof(acc));
+            kernel7i_6x16(tbl + (t * taps + t0) * MR, nt, tap_bytes,
+                          wprep + (b * steps + t0 * spt) * 64, acc);
+            for (r = 0; r < n; r++) {
+                __m256i *out = (__m256i *)(c + (t * MR + r) * ldc + b * 16);
+                __m256i b0 = _mm256_loadu_si256(t0 == 0 ? (const __m256i *)(bias + b * 16) :
+                                                out);
+                __m256i b1 = _mm256_loadu_si256(t0 == 0 ? (const __m256i *)(bias + b * 16 + 8) :
+                                                out + 1);
+
+                _mm256_storeu_si256(out, _mm256_add_epi32(acc[2 * r], b0));
+                _mm256_storeu_si256(out + 1, _mm256_add_epi32(acc[2 * r + 1], b1));
+            }
+        }
+    }
+    return true;
+}
+
 /* x >> t per 64-bit lane, arithmetic (AVX2 has only the logical shift). */
 AVX2 static inline __m256i sra64(__m256i x, __m256i t)
 {

@@ -290,7 +290,14 @@ static void fold_bias(const int8_t *w, size_t ob, size_t kb,
     }
 }
 
-struct conv_shape;
+struct conv_shape {
+    uint32_t n, h, w, cin, oh, ow, cout;
+    uint32_t kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, groups;
+    int32_t izp;
+    uint32_t cg_in, cg_out;
+    uint64_t k;
+    bool depthwise;
+};
 
 /*
  * A GEMM over rows, each worker doing its rows end to end: stage the
@@ -327,28 +334,82 @@ static void im2col(const struct conv_shape *cs, const uint8_t *in_u8,
  */
 #define ROWS_PER_PASS 192
 
+/* The most taps a convolution may have to run without staged rows. */
+#define ICONV_MAX_TAPS 64
+
+/*
+ * The indirection table of rows [p0, p0 + rows) of group @g for the
+ * kernels' iconv: per tile of 6 rows and per tap, each row's pointer into
+ * the input (x + 128), or to @padrow.
+ */
+static void iconv_table(const struct conv_shape *cs, const uint8_t *in_u8,
+                        uint32_t g, size_t p0, size_t rows,
+                        const uint8_t *padrow, const uint8_t **tbl)
+{
+    size_t taps = (size_t)cs->kh * cs->kw, r;
+
+    for (r = 0; r < (rows + 5) / 6 * 6; r++) {
+        size_t p = p0 + (r < rows ? r : 0), t;
+        uint32_t ox = p % cs->ow, oy = (p / cs->ow) % cs->oh;
+        uint32_t n = p / ((size_t)cs->ow * cs->oh);
+        const uint8_t **row = tbl + (r / 6) * taps * 6 + r % 6;
+
+        for (t = 0; t < taps; t++) {
+            int64_t iy = (int64_t)oy * cs->sh - cs->pt + (t / cs->kw) * cs->dh;
+            int64_t ix = (int64_t)ox * cs->sw - cs->pl + (t % cs->kw) * cs->dw;
+
+            row[t * 6] = iy >= 0 && iy < cs->h && ix >= 0 && ix < cs->w ?
+                         in_u8 + (((size_t)n * cs->h + iy) * cs->w + ix) * cs->cin +
+                         g * cs->cg_in : padrow;
+        }
+    }
+}
+
 static void gemm_range(void *opaque, size_t r0, size_t r1)
 {
     struct gemm_job *g = opaque;
-    size_t kp = g->kb * 4, s0, s1;
+    const struct conv_shape *cs = g->cs;
+    size_t kp = g->kb * 4, s0, s1, taps = cs ? (size_t)cs->kh * cs->kw : 0;
+    const uint8_t **tbl = NULL;
+    uint8_t *padrow = NULL;
+    bool iconv = cs && !g->direct && g->k->iconv && cs->cg_in % 4 == 0 &&
+                 taps <= ICONV_MAX_TAPS;
 
+    if (iconv) {
+        tbl = malloc(sizeof(*tbl) * (ROWS_PER_PASS + 5) / 6 * 6 * taps);
+        padrow = malloc(cs->cg_in);
+        iconv = tbl && padrow;
+        if (padrow) {
+            memset(padrow, (uint8_t)(cs->izp ^ 0x80), cs->cg_in);
+        }
+    }
     for (s0 = r0; s0 < r1; s0 = s1) {
         const uint8_t *a = g->a;
 
         s1 = r1 - s0 > ROWS_PER_PASS ? s0 + ROWS_PER_PASS : r1;
-        if (g->direct) {
-            a = g->in_u8 + g->p0 * kp;  /* the input rows are the GEMM rows */
-        } else if (g->cs) {
-            im2col(g->cs, g->in_u8, g->g, g->p0 + s0, g->p0 + s1, kp,
-                   g->a + s0 * kp);
+        if (iconv) {
+            iconv_table(cs, g->in_u8, g->g, g->p0 + s0, s1 - s0, padrow, tbl);
+            /* false: not weights the indirect kernel takes; stage rows */
+            iconv = g->k->iconv(tbl, taps, cs->cg_in, s1 - s0, g->w, g->ob, g->bias,
+                                g->c + s0 * g->ldc, g->ldc);
         }
-        g->k->gemm(a, s0, s1, g->kb, g->w, g->ob, g->bias, g->c, g->ldc);
+        if (!iconv) {
+            if (g->direct) {
+                a = g->in_u8 + g->p0 * kp;  /* the input rows are the GEMM rows */
+            } else if (cs) {
+                im2col(cs, g->in_u8, g->g, g->p0 + s0, g->p0 + s1, kp,
+                       g->a + s0 * kp);
+            }
+            g->k->gemm(a, s0, s1, g->kb, g->w, g->ob, g->bias, g->c, g->ldc);
+        }
         if (g->out) {
             store_rows(g->k, g->rq, g->c + s0 * g->ldc, s1 - s0, g->cols, g->ldc,
                        g->out + s0 * g->out_cols * (g->rq->raw ? 4 : 1),
                        g->out_cols, g->col0);
         }
     }
+    free(tbl);
+    free(padrow);
 }
 
 /*
@@ -374,14 +435,6 @@ static const int8_t *gemm_weights(struct qnpu_engine *eng, const int8_t *w,
 
 /* ---- CONV2D ---- */
 
-struct conv_shape {
-    uint32_t n, h, w, cin, oh, ow, cout;
-    uint32_t kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, groups;
-    int32_t izp;
-    uint32_t cg_in, cg_out;
-    uint64_t k;
-    bool depthwise;
-};
 
 static bool out_extent(uint32_t in, uint32_t p0, uint32_t p1, uint32_t k,
                        uint32_t d, uint32_t s, uint32_t out)

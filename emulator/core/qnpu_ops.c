@@ -613,10 +613,12 @@ static void im2col(const struct conv_shape *cs, const uint8_t *in_u8,
 
         for (ky = 0; ky < cs->kh; ky++) {
             int64_t iy = (int64_t)oy * cs->sh - cs->pt + ky * cs->dh;
-            const uint8_t *src = in_u8 + (((size_t)n * cs->h + iy) * cs->w) * cs->cin +
-                                 g * cs->cg_in;
+            bool row_in = iy >= 0 && iy < cs->h;
+            /* the input row's start, formed only for a row that exists */
+            const uint8_t *src = row_in ? in_u8 + (((size_t)n * cs->h + iy) * cs->w) *
+                                          cs->cin + g * cs->cg_in : NULL;
 
-            if (runs && iy >= 0 && iy < cs->h && ix0 >= 0 && ix0 + cs->kw <= cs->w) {
+            if (runs && row_in && ix0 >= 0 && ix0 + cs->kw <= cs->w) {
                 memcpy(row, src + ix0 * cs->cin, (size_t)cs->kw * cs->cin);
                 row += (size_t)cs->kw * cs->cin;
                 continue;
@@ -624,7 +626,7 @@ static void im2col(const struct conv_shape *cs, const uint8_t *in_u8,
             for (kx = 0; kx < cs->kw; kx++) {
                 int64_t ix = ix0 + kx * cs->dw;
 
-                if (iy >= 0 && iy < cs->h && ix >= 0 && ix < cs->w) {
+                if (row_in && ix >= 0 && ix < cs->w) {
                     memcpy(row, src + ix * cs->cin, cs->cg_in);
                 } else {
                     memset(row, pad, cs->cg_in);

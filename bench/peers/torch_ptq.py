@@ -59,11 +59,9 @@ Always run with Debian's /usr/bin/python3 (python3-torch, python3-onnx).
 """
 import argparse
 import copy
-import gzip
 import json
 import os
 import statistics
-import struct
 import sys
 import time
 
@@ -76,24 +74,10 @@ from torch.ao import quantization as tq
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MODEL_DIR = os.path.join(ROOT, 'models', 'fashion_mnist')
+sys.path.insert(0, MODEL_DIR)
+from train import load  # noqa: E402  (the data as the model was trained on it)
 DATA = '/usr/share/datasets/fashion-mnist'
 TORCH_SERIES = '.'.join(torch.__version__.split('.')[:2]) + '.x'
-
-
-def idx(path):
-    """Read a gzipped big-endian IDX file into a numpy array (as train.py does)."""
-    with gzip.open(path, 'rb') as f:
-        magic, = struct.unpack('>I', f.read(4))
-        dims = [struct.unpack('>I', f.read(4))[0] for _ in range(magic & 0xff)]
-        return np.frombuffer(f.read(), dtype=np.uint8).reshape(dims)
-
-
-def load(split):
-    pre = 'train' if split == 'train' else 't10k'
-    x = idx(os.path.join(DATA, f'{pre}-images-idx3-ubyte.gz'))
-    y = idx(os.path.join(DATA, f'{pre}-labels-idx1-ubyte.gz'))
-    return torch.from_numpy(x.astype(np.float32) / 255.0).unsqueeze(1), \
-        torch.from_numpy(y.astype(np.int64))
 
 
 class Net(nn.Module):

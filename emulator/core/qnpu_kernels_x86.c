@@ -237,6 +237,49 @@ static const __m256i ones16 = { 0x0001000100010001ll, 0x0001000100010001ll,
                                 0x0001000100010001ll, 0x0001000100010001ll };
 
 /*
+ * The 7-bit kernels' assembly pieces: the 12 accumulators ymm0-11 from and
+ * to acc[12], and one row's step: broadcast 4 input bytes at ADDR,
+ * vpmaddubsw with the two weight vectors (ymm12, ymm13), widen the pairs
+ * with vpmaddwd by ones, add into C0 and C1.
+ */
+#define ASM_ACC_LOAD \
+    "vmovdqu 0(%[acc]), %%ymm0\n\t" \
+    "vmovdqu 32(%[acc]), %%ymm1\n\t" \
+    "vmovdqu 64(%[acc]), %%ymm2\n\t" \
+    "vmovdqu 96(%[acc]), %%ymm3\n\t" \
+    "vmovdqu 128(%[acc]), %%ymm4\n\t" \
+    "vmovdqu 160(%[acc]), %%ymm5\n\t" \
+    "vmovdqu 192(%[acc]), %%ymm6\n\t" \
+    "vmovdqu 224(%[acc]), %%ymm7\n\t" \
+    "vmovdqu 256(%[acc]), %%ymm8\n\t" \
+    "vmovdqu 288(%[acc]), %%ymm9\n\t" \
+    "vmovdqu 320(%[acc]), %%ymm10\n\t" \
+    "vmovdqu 352(%[acc]), %%ymm11\n\t"
+
+#define ASM_ACC_STORE \
+    "vmovdqu %%ymm0, 0(%[acc])\n\t" \
+    "vmovdqu %%ymm1, 32(%[acc])\n\t" \
+    "vmovdqu %%ymm2, 64(%[acc])\n\t" \
+    "vmovdqu %%ymm3, 96(%[acc])\n\t" \
+    "vmovdqu %%ymm4, 128(%[acc])\n\t" \
+    "vmovdqu %%ymm5, 160(%[acc])\n\t" \
+    "vmovdqu %%ymm6, 192(%[acc])\n\t" \
+    "vmovdqu %%ymm7, 224(%[acc])\n\t" \
+    "vmovdqu %%ymm8, 256(%[acc])\n\t" \
+    "vmovdqu %%ymm9, 288(%[acc])\n\t" \
+    "vmovdqu %%ymm10, 320(%[acc])\n\t" \
+    "vmovdqu %%ymm11, 352(%[acc])\n\t"
+
+#define ASM_MAC7(addr, c0, c1)                                                \
+    "vpbroadcastd " addr ", %%ymm14\n\t"                                      \
+    "vpmaddubsw %%ymm12, %%ymm14, %%ymm15\n\t"                                \
+    "vpmaddwd %[ones], %%ymm15, %%ymm15\n\t"                                  \
+    "vpaddd %%ymm15, %%" c0 ", %%" c0 "\n\t"                                  \
+    "vpmaddubsw %%ymm13, %%ymm14, %%ymm15\n\t"                                \
+    "vpmaddwd %[ones], %%ymm15, %%ymm15\n\t"                                  \
+    "vpaddd %%ymm15, %%" c1 ", %%" c1 "\n\t"
+
+/*
  * @a: @rows input rows of @lda bytes (rows past the end read the last).
  * The loop is assembly: its 12 accumulators, two weight vectors, the
  * broadcast and a temporary are all 16 registers, which the compiler does
@@ -262,57 +305,27 @@ AVX2 static void kernel7_6x16(const uint8_t *a, size_t lda, const int8_t *wp,
         lda = kc * 4;
     }
     a3 = a0 + 3 * lda;
+    memset(acc, 0, sizeof(acc));
     __asm__ volatile(
-        "vpxor %%xmm0, %%xmm0, %%xmm0\n\t"
-        "vmovdqa %%ymm0, %%ymm1\n\t"
-        "vmovdqa %%ymm0, %%ymm2\n\t"
-        "vmovdqa %%ymm0, %%ymm3\n\t"
-        "vmovdqa %%ymm0, %%ymm4\n\t"
-        "vmovdqa %%ymm0, %%ymm5\n\t"
-        "vmovdqa %%ymm0, %%ymm6\n\t"
-        "vmovdqa %%ymm0, %%ymm7\n\t"
-        "vmovdqa %%ymm0, %%ymm8\n\t"
-        "vmovdqa %%ymm0, %%ymm9\n\t"
-        "vmovdqa %%ymm0, %%ymm10\n\t"
-        "vmovdqa %%ymm0, %%ymm11\n\t"
+        ASM_ACC_LOAD
         "cmp %[w], %[wend]\n\t"
         "je 2f\n"
         "1:\n\t"
         "vmovdqa (%[w]), %%ymm12\n\t"
         "vmovdqa 32(%[w]), %%ymm13\n\t"
-#define ASM_ROW(addr, c0, c1)                                                 \
-        "vpbroadcastd " addr ", %%ymm14\n\t"                                 \
-        "vpmaddubsw %%ymm12, %%ymm14, %%ymm15\n\t"                           \
-        "vpmaddwd %[ones], %%ymm15, %%ymm15\n\t"                             \
-        "vpaddd %%ymm15, %%" c0 ", %%" c0 "\n\t"                             \
-        "vpmaddubsw %%ymm13, %%ymm14, %%ymm15\n\t"                           \
-        "vpmaddwd %[ones], %%ymm15, %%ymm15\n\t"                             \
-        "vpaddd %%ymm15, %%" c1 ", %%" c1 "\n\t"
-        ASM_ROW("(%[a0])", "ymm0", "ymm1")
-        ASM_ROW("(%[a0],%[lda],1)", "ymm2", "ymm3")
-        ASM_ROW("(%[a0],%[lda],2)", "ymm4", "ymm5")
-        ASM_ROW("(%[a3])", "ymm6", "ymm7")
-        ASM_ROW("(%[a3],%[lda],1)", "ymm8", "ymm9")
-        ASM_ROW("(%[a3],%[lda],2)", "ymm10", "ymm11")
-#undef ASM_ROW
+        ASM_MAC7("(%[a0])", "ymm0", "ymm1")
+        ASM_MAC7("(%[a0],%[lda],1)", "ymm2", "ymm3")
+        ASM_MAC7("(%[a0],%[lda],2)", "ymm4", "ymm5")
+        ASM_MAC7("(%[a3])", "ymm6", "ymm7")
+        ASM_MAC7("(%[a3],%[lda],1)", "ymm8", "ymm9")
+        ASM_MAC7("(%[a3],%[lda],2)", "ymm10", "ymm11")
         "add $64, %[w]\n\t"
         "add $4, %[a0]\n\t"
         "add $4, %[a3]\n\t"
         "cmp %[w], %[wend]\n\t"
         "jne 1b\n"
         "2:\n\t"
-        "vmovdqu %%ymm0, 0(%[acc])\n\t"
-        "vmovdqu %%ymm1, 32(%[acc])\n\t"
-        "vmovdqu %%ymm2, 64(%[acc])\n\t"
-        "vmovdqu %%ymm3, 96(%[acc])\n\t"
-        "vmovdqu %%ymm4, 128(%[acc])\n\t"
-        "vmovdqu %%ymm5, 160(%[acc])\n\t"
-        "vmovdqu %%ymm6, 192(%[acc])\n\t"
-        "vmovdqu %%ymm7, 224(%[acc])\n\t"
-        "vmovdqu %%ymm8, 256(%[acc])\n\t"
-        "vmovdqu %%ymm9, 288(%[acc])\n\t"
-        "vmovdqu %%ymm10, 320(%[acc])\n\t"
-        "vmovdqu %%ymm11, 352(%[acc])\n\t"
+        ASM_ACC_STORE
         : [w] "+r"(wp), [a0] "+r"(a0), [a3] "+r"(a3)
         : [wend] "r"(wend), [lda] "r"(lda), [ones] "m"(ones16), [acc] "r"(acc)
         : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7",
@@ -429,18 +442,8 @@ AVX2 static void kernel7i_6x16(const uint8_t *const *tbl, size_t ntaps,
     size_t k;
 
     __asm__ volatile(
-        "vmovdqu 0(%[acc]), %%ymm0\n\t"
-        "vmovdqu 32(%[acc]), %%ymm1\n\t"
-        "vmovdqu 64(%[acc]), %%ymm2\n\t"
-        "vmovdqu 96(%[acc]), %%ymm3\n\t"
-        "vmovdqu 128(%[acc]), %%ymm4\n\t"
-        "vmovdqu 160(%[acc]), %%ymm5\n\t"
-        "vmovdqu 192(%[acc]), %%ymm6\n\t"
-        "vmovdqu 224(%[acc]), %%ymm7\n\t"
-        "vmovdqu 256(%[acc]), %%ymm8\n\t"
-        "vmovdqu 288(%[acc]), %%ymm9\n\t"
-        "vmovdqu 320(%[acc]), %%ymm10\n\t"
-        "vmovdqu 352(%[acc]), %%ymm11\n"
+        ASM_ACC_LOAD
+        "\n"
         "1:\n\t"
         "mov 0(%[tbl]), %[a0]\n\t"
         "mov 8(%[tbl]), %[a1]\n\t"
@@ -452,21 +455,12 @@ AVX2 static void kernel7i_6x16(const uint8_t *const *tbl, size_t ntaps,
         "2:\n\t"
         "vmovdqa (%[w]), %%ymm12\n\t"
         "vmovdqa 32(%[w]), %%ymm13\n\t"
-#define ASM_ROW(reg, c0, c1)                                                  \
-        "vpbroadcastd (%[" reg "],%[k]), %%ymm14\n\t"                        \
-        "vpmaddubsw %%ymm12, %%ymm14, %%ymm15\n\t"                           \
-        "vpmaddwd %[ones], %%ymm15, %%ymm15\n\t"                             \
-        "vpaddd %%ymm15, %%" c0 ", %%" c0 "\n\t"                             \
-        "vpmaddubsw %%ymm13, %%ymm14, %%ymm15\n\t"                           \
-        "vpmaddwd %[ones], %%ymm15, %%ymm15\n\t"                             \
-        "vpaddd %%ymm15, %%" c1 ", %%" c1 "\n\t"
-        ASM_ROW("a0", "ymm0", "ymm1")
-        ASM_ROW("a1", "ymm2", "ymm3")
-        ASM_ROW("a2", "ymm4", "ymm5")
-        ASM_ROW("a3", "ymm6", "ymm7")
-        ASM_ROW("a4", "ymm8", "ymm9")
-        ASM_ROW("a5", "ymm10", "ymm11")
-#undef ASM_ROW
+        ASM_MAC7("(%[a0],%[k])", "ymm0", "ymm1")
+        ASM_MAC7("(%[a1],%[k])", "ymm2", "ymm3")
+        ASM_MAC7("(%[a2],%[k])", "ymm4", "ymm5")
+        ASM_MAC7("(%[a3],%[k])", "ymm6", "ymm7")
+        ASM_MAC7("(%[a4],%[k])", "ymm8", "ymm9")
+        ASM_MAC7("(%[a5],%[k])", "ymm10", "ymm11")
         "add $64, %[w]\n\t"
         "add $4, %[k]\n\t"
         "cmp %[tb], %[k]\n\t"
@@ -474,18 +468,7 @@ AVX2 static void kernel7i_6x16(const uint8_t *const *tbl, size_t ntaps,
         "add $48, %[tbl]\n\t"
         "cmp %[tbl], %[tend]\n\t"
         "jne 1b\n\t"
-        "vmovdqu %%ymm0, 0(%[acc])\n\t"
-        "vmovdqu %%ymm1, 32(%[acc])\n\t"
-        "vmovdqu %%ymm2, 64(%[acc])\n\t"
-        "vmovdqu %%ymm3, 96(%[acc])\n\t"
-        "vmovdqu %%ymm4, 128(%[acc])\n\t"
-        "vmovdqu %%ymm5, 160(%[acc])\n\t"
-        "vmovdqu %%ymm6, 192(%[acc])\n\t"
-        "vmovdqu %%ymm7, 224(%[acc])\n\t"
-        "vmovdqu %%ymm8, 256(%[acc])\n\t"
-        "vmovdqu %%ymm9, 288(%[acc])\n\t"
-        "vmovdqu %%ymm10, 320(%[acc])\n\t"
-        "vmovdqu %%ymm11, 352(%[acc])\n\t"
+        ASM_ACC_STORE
         : [w] "+r"(wp), [tbl] "+r"(tbl), [a0] "=&r"(a0), [a1] "=&r"(a1),
           [a2] "=&r"(a2), [a3] "=&r"(a3), [a4] "=&r"(a4), [a5] "=&r"(a5),
           [k] "=&r"(k)

@@ -394,6 +394,22 @@ static bool raw_out(const struct npu_gtensor *t)
 	return t->elem == NPU_ELEM_INT32 && !t->qcount && !t->data;
 }
 
+/* The window of a convolution descriptor from the op: strides, dilations, padding. */
+static void conv_window(struct qnpu_desc_conv2d *d, const struct npu_op_info *o,
+			uint32_t groups, int32_t input_zero_point)
+{
+	d->stride_h = o->stride[0] ? o->stride[0] : 1;
+	d->stride_w = o->stride[1] ? o->stride[1] : 1;
+	d->dilation_h = o->dilation[0] ? o->dilation[0] : 1;
+	d->dilation_w = o->dilation[1] ? o->dilation[1] : 1;
+	d->pad_top = o->pad[0];
+	d->pad_left = o->pad[1];
+	d->pad_bottom = o->pad[2];
+	d->pad_right = o->pad[3];
+	d->groups = groups;
+	d->input_zero_point = input_zero_point;
+}
+
 /*
  * A convolution whose weights do not fit int8 runs on the CPU (the
  * fallback): its descriptor, with arena and weights-blob offsets in place
@@ -417,16 +433,7 @@ static int emit_cpu_conv(struct compiler *c, const struct npu_gop *gop,
 	d.output = arena_tensor(c, o->output, NULL);
 	d.kernel_h = w->shape[1];
 	d.kernel_w = w->shape[2];
-	d.stride_h = o->stride[0] ? o->stride[0] : 1;
-	d.stride_w = o->stride[1] ? o->stride[1] : 1;
-	d.dilation_h = o->dilation[0] ? o->dilation[0] : 1;
-	d.dilation_w = o->dilation[1] ? o->dilation[1] : 1;
-	d.pad_top = o->pad[0];
-	d.pad_left = o->pad[1];
-	d.pad_bottom = o->pad[2];
-	d.pad_right = o->pad[3];
-	d.groups = groups;
-	d.input_zero_point = x->zero_points[0];
+	conv_window(&d, o, groups, x->zero_points[0]);
 	{
 		int64_t eh = (int64_t)x->shape[1] + d.pad_top + d.pad_bottom -
 			     ((int64_t)(d.kernel_h - 1) * d.dilation_h + 1);
@@ -661,16 +668,7 @@ static int emit_conv(struct compiler *c, const struct npu_gop *gop)
 	d.bias = b_off;
 	d.kernel_h = kh;
 	d.kernel_w = kw;
-	d.stride_h = o->stride[0] ? o->stride[0] : 1;
-	d.stride_w = o->stride[1] ? o->stride[1] : 1;
-	d.dilation_h = o->dilation[0] ? o->dilation[0] : 1;
-	d.dilation_w = o->dilation[1] ? o->dilation[1] : 1;
-	d.pad_top = o->pad[0];
-	d.pad_left = o->pad[1];
-	d.pad_bottom = o->pad[2];
-	d.pad_right = o->pad[3];
-	d.groups = groups;
-	d.input_zero_point = x->zero_points[0];
+	conv_window(&d, o, groups, x->zero_points[0]);
 	if (p_off != UINT64_MAX)
 		d.requant.channel_params = p_off;
 	{

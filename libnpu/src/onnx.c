@@ -404,15 +404,7 @@ NPU_API int npu_onnx_is_quantized(const struct npu_onnx *m)
 
 NPU_API size_t npu_onnx_elem_size(int type)
 {
-	switch (type) {
-	case NPU_ONNX_UINT8:
-	case NPU_ONNX_INT8:
-		return 1;
-	case NPU_ONNX_INT64:
-		return 8;
-	default:
-		return 4;
-	}
+	return type_size(type);
 }
 
 /* NCHW <-> NHWC of a 4-D io; other ranks are the same in both. */

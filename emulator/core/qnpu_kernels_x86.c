@@ -130,6 +130,18 @@ enum prep_mode {
     PREP_INT7 = 2,      /* the packed blocks: [ob][kb quads][16][4] int8 */
 };
 
+/* The header: the mode, and for 7-bit weights where they are. */
+struct prep_hdr {
+    uint32_t mode;
+    const int8_t *w7;   /* the packed weights themselves, or the copy after
+                         * the header when they are not 32-byte aligned */
+};
+
+static const int8_t *prep_int7(const int8_t *w)
+{
+    return ((const struct prep_hdr *)w)->w7;
+}
+
 size_t qnpu_prep_bytes_avx2(size_t kb, size_t ob)
 {
     return PREP_HDR + ob * kb * 2 * 16 * 2 * sizeof(int16_t);
@@ -144,9 +156,14 @@ void qnpu_prep_avx2(const int8_t *w, size_t kb, size_t ob, void *out)
     for (i = 0; i < n && seven; i++) {
         seven = w[i] >= -64 && w[i] <= 63;
     }
-    *(uint32_t *)out = seven ? PREP_INT7 : PREP_INT16;
+    ((struct prep_hdr *)out)->mode = seven ? PREP_INT7 : PREP_INT16;
     if (seven) {
-        memcpy(o, w, n);
+        /* The layout is the packed one: used in place when aligned. */
+        if ((uintptr_t)w % 32) {
+            memcpy(o, w, n);
+            w = (const int8_t *)o;
+        }
+        ((struct prep_hdr *)out)->w7 = w;
         return;
     }
     for (b = 0; b < ob; b++) {
@@ -377,8 +394,8 @@ AVX2 void qnpu_gemm_avx2(const uint8_t *a, size_t r0, size_t r1, size_t kb,
                          const int8_t *w, size_t ob, const int32_t *bias,
                          int32_t *c, size_t ldc)
 {
-    bool seven = *(const uint32_t *)w == PREP_INT7;
-    const void *wprep = w + PREP_HDR;
+    bool seven = ((const struct prep_hdr *)w)->mode == PREP_INT7;
+    const void *wprep = seven ? (const void *)prep_int7(w) : (const void *)(w + PREP_HDR);
     size_t steps = seven ? kb : kb * 2, step = seven ? 4 : 2, lda = kb * 4;
     size_t k0, m0, b, t, i;
     size_t kblk = (steps + KC - 1) / KC, kcmax = (steps + kblk - 1) / kblk;
@@ -482,12 +499,12 @@ AVX2 bool qnpu_iconv_avx2(const uint8_t *const *tbl, size_t taps, size_t tap_byt
                           size_t rows, const int8_t *w, size_t ob,
                           const int32_t *bias, int32_t *c, size_t ldc)
 {
-    const int8_t *wprep = w + PREP_HDR;
+    const int8_t *wprep = prep_int7(w);
     size_t spt = tap_bytes / 4, steps = taps * spt, ntiles = (rows + MR - 1) / MR;
     /* Blocks of whole taps, at most KC steps (one tap at least). */
     size_t tpb = spt >= KC ? 1 : KC / spt, t0, b, t;
 
-    if (*(const uint32_t *)w != PREP_INT7 || !spt) {
+    if (((const struct prep_hdr *)w)->mode != PREP_INT7 || !spt) {
         return false;
     }
     for (t0 = 0; t0 < taps; t0 += tpb) {

@@ -182,6 +182,9 @@ saturating 16 bits (`vpmaddubsw`) and are exact only then (their documented
 The floors again, measured apart: the emulator core and ONNX Runtime run the
 two floor kernels in turn, five rounds, 1 thread; the best median of each
 is kept, so that a moment of load on the machine does not decide the ratio.
+Without VNNI both programs multiply u8 x s8 the same way at the CPU's limit
+(`vpmaddubsw`, `vpmaddwd`, `vpaddd` per 32 MACs), so the ratio sits near 1 and
+moves by several percent from run to run on a shared machine.
 
 {floors}
 

@@ -709,6 +709,22 @@ static int qlinear_matmul(struct qimp *q, const Onnx__NodeProto *nd, bool intege
 	return ret;
 }
 
+/*
+ * How many parameters a Q/DQ node may have per axis on activation @v:
+ * its channels (the graph's C: axis 1 of a 4-D value, or the last axis),
+ * or 0 when the node's axis is another one (per tensor only).
+ */
+static uint32_t qdq_axis_len(const Onnx__NodeProto *nd, const struct qv *v)
+{
+	int64_t axis = npu_onnx_attr_i(nd, "axis", 1);
+
+	if (axis < 0)
+		axis += v->ndims;
+	if (v->ndims == 4 && axis == 1)
+		return v->dims[1];
+	return v->ndims && axis == v->ndims - 1 ? v->dims[v->ndims - 1] : 0;
+}
+
 static int quantize_linear(struct qimp *q, const Onnx__NodeProto *nd)
 {
 	struct npu_op_info op = { .type = NPU_OP_QUANTIZE, .name = nd->name,
@@ -717,18 +733,13 @@ static int quantize_linear(struct qimp *q, const Onnx__NodeProto *nd)
 	int32_t *z = NULL;
 	uint32_t n;
 	int x, out, type, ret;
-	int64_t axis = npu_onnx_attr_i(nd, "axis", 1);
 
 	ret = activation(q, nd->input[0], &x);
 	if (!ret)
 		ret = define(q, x, NPU_ONNX_FLOAT, 0, NULL, NULL);
 	if (ret)
 		return ret;
-	if (axis < 0)
-		axis += q->v[x].ndims;
-	ret = qparams(q, nd, 1, 2, q->v[x].ndims == 4 && axis == 1 ? q->v[x].dims[1] :
-		      q->v[x].ndims && axis == q->v[x].ndims - 1 ?
-		      q->v[x].dims[q->v[x].ndims - 1] : 0, &n, &s, &z, &type);
+	ret = qparams(q, nd, 1, 2, qdq_axis_len(nd, &q->v[x]), &n, &s, &z, &type);
 	if (!ret)
 		ret = out_value(q, nd, 0, &out);
 	if (!ret) {
@@ -752,14 +763,9 @@ static int dequantize_linear(struct qimp *q, const Onnx__NodeProto *nd, int x)
 	int32_t *z = NULL;
 	uint32_t n;
 	int out, type, ret;
-	int64_t axis = npu_onnx_attr_i(nd, "axis", 1);
 	struct qv *v = &q->v[x];
 
-	if (axis < 0)
-		axis += v->ndims;
-	ret = qparams(q, nd, 1, 2, v->ndims == 4 && axis == 1 ? v->dims[1] :
-		      v->ndims && axis == v->ndims - 1 ? v->dims[v->ndims - 1] : 0,
-		      &n, &s, &z, &type);
+	ret = qparams(q, nd, 1, 2, qdq_axis_len(nd, v), &n, &s, &z, &type);
 	if (!ret && nd->n_input > 2 && v->type != type)
 		ret = qerr(q, -EPROTO, "'%s' and its zero point differ in type", v->name);
 	if (!ret)

@@ -53,7 +53,7 @@ int32_t qnpu_mbqm(int32_t acc, int32_t m, int32_t shift, int mode)
 /* One 16-channel block of one row: the reference shape of the array pass. */
 static void gemm_portable(const uint8_t *a, size_t r0, size_t r1, size_t kb,
                           const int8_t *w, size_t ob, const int32_t *bias,
-                          int32_t *c, size_t ldc)
+                          int32_t *c, size_t ldc, const struct qnpu_out *ostage)
 {
     size_t r, b, k, o;
 
@@ -136,8 +136,10 @@ static const struct qnpu_kernels avx512_vnni = {
     .isa = QNPU_ISA_AVX512_VNNI,
     .name = "avx512-vnni",
     .gemm = qnpu_gemm_avx512_vnni,
-    .requant = qnpu_requant_avx2,
+    .requant = qnpu_requant_avx512,
     .dw = qnpu_dw_avx2,
+    .iconv = qnpu_iconv_avx512_vnni,
+    .fused_out = true,
 };
 #endif
 

@@ -23,9 +23,11 @@
  * blocks of KB 16x4 blocks; C rows are ldc int32 (ldc >= OB*16); bias has
  * OB*16 entries. Rows [r0, r1) are computed.
  */
+struct qnpu_out;
+
 typedef void qnpu_gemm_fn(const uint8_t *a, size_t r0, size_t r1, size_t kb,
                           const int8_t *w, size_t ob, const int32_t *bias,
-                          int32_t *c, size_t ldc);
+                          int32_t *c, size_t ldc, const struct qnpu_out *o);
 
 /*
  * A kernel family may want the weights in its own layout: prep() turns
@@ -57,6 +59,23 @@ struct qnpu_rq {
 typedef void qnpu_requant_fn(const struct qnpu_rq *rq, const int32_t *acc,
                              size_t n, size_t ch0, int8_t *out);
 
+/**
+ * struct qnpu_out - the output stage, for kernels that apply it as they
+ * store their sums (qnpu_kernels.fused_out): row r's result for channel c
+ * goes to @out[r * @ldo + c] in place of C (which then holds partial sums
+ * only). Kernels without fused_out are passed NULL.
+ * @rq: the output stage; channel c of the GEMM is its channel @ch0 + c
+ * @out: the output rows, indexed like C's
+ * @ldo: bytes between output rows
+ * @cols: channels written (the GEMM's are padded to 16)
+ * @ch0: see @rq
+ */
+struct qnpu_out {
+    const struct qnpu_rq *rq;
+    int8_t *out;
+    size_t ldo, cols, ch0;
+};
+
 /*
  * Indirect convolution: the GEMM of qnpu_gemm_fn over @rows rows whose
  * input row is, for each of @taps taps, @tap_bytes (a multiple of 4)
@@ -67,7 +86,8 @@ typedef void qnpu_requant_fn(const struct qnpu_rq *rq, const int32_t *acc,
  */
 typedef bool qnpu_iconv_fn(const uint8_t *const *tbl, size_t taps, size_t tap_bytes,
                            size_t rows, const int8_t *w, size_t ob,
-                           const int32_t *bias, int32_t *c, size_t ldc);
+                           const int32_t *bias, int32_t *c, size_t ldc,
+                           const struct qnpu_out *o);
 
 /*
  * Depthwise: acc[c] += sum over taps t of x[t][c] * w[t * C + c] (mod
@@ -81,9 +101,9 @@ typedef void qnpu_dw_fn(const int8_t *const *x, const int8_t *w, size_t taps,
 extern qnpu_gemm_fn qnpu_gemm_avx2, qnpu_gemm_avx512_vnni;
 extern qnpu_prep_bytes_fn qnpu_prep_bytes_avx2;
 extern qnpu_prep_fn qnpu_prep_avx2;
-extern qnpu_requant_fn qnpu_requant_avx2;
+extern qnpu_requant_fn qnpu_requant_avx2, qnpu_requant_avx512;
 extern qnpu_dw_fn qnpu_dw_avx2;
-extern qnpu_iconv_fn qnpu_iconv_avx2;
+extern qnpu_iconv_fn qnpu_iconv_avx2, qnpu_iconv_avx512_vnni;
 #endif
 
 /** enum qnpu_isa - the kernel families, best last */
@@ -103,6 +123,7 @@ struct qnpu_kernels {
     qnpu_requant_fn *requant;
     qnpu_dw_fn *dw;
     qnpu_iconv_fn *iconv;       /* NULL: always stage rows (im2col) */
+    bool fused_out;             /* gemm and iconv take a struct qnpu_out */
 };
 
 /* The portable output stage and depthwise loop (every family may use them). */

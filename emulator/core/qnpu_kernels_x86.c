@@ -28,76 +28,323 @@ static inline int32_t load_a4(const uint8_t *p)
 }
 
 /*
- * AVX-512 VNNI: one vpdpbusd multiplies 4 unsigned input bytes (broadcast)
- * by a 16x4 weight block into 16 int32 accumulators, exactly one pass of
- * the packed layout. R rows x B blocks of accumulators stay in registers.
+ * AVX-512 VNNI: one vpdpbusd multiplies 4 unsigned input bytes, broadcast
+ * to every lane, by a 16x4 block of weights (exactly one step of k of the
+ * packed layout) into 16 int32 sums. A tile is 6 rows by NB blocks of 16
+ * channels: its 6 * NB accumulators (at most 24) and NB weight vectors
+ * stay in the 32 registers. Rows are read through a table of 6 pointers
+ * per tap, so the GEMM (one tap: the rows themselves) and the indirect
+ * convolution share the kernel.
  */
-#define VNNI_TILE(R, B)                                                       \
-VNNI static void vnni_tile_##R##x##B(const uint8_t *a, size_t lda, size_t kb, \
-                                     const int8_t *w, size_t wstride,         \
-                                     const int32_t *bias, int32_t *c,         \
-                                     size_t ldc)                              \
-{                                                                             \
-    __m512i acc[R][B], wv[B];                                                 \
-    size_t k;                                                                 \
-    int r, b;                                                                 \
-                                                                              \
-    for (b = 0; b < B; b++) {                                                 \
-        __m512i bv = _mm512_loadu_si512(bias + b * 16);                       \
-        for (r = 0; r < R; r++) {                                             \
-            acc[r][b] = bv;                                                   \
-        }                                                                     \
-    }                                                                         \
-    for (k = 0; k < kb; k++) {                                                \
-        for (b = 0; b < B; b++) {                                             \
-            wv[b] = _mm512_loadu_si512(w + b * wstride + k * 64);             \
-        }                                                                     \
-        for (r = 0; r < R; r++) {                                             \
-            __m512i av = _mm512_set1_epi32(load_a4(a + r * lda + k * 4));     \
-            for (b = 0; b < B; b++) {                                         \
-                acc[r][b] = _mm512_dpbusd_epi32(acc[r][b], av, wv[b]);        \
-            }                                                                 \
-        }                                                                     \
-    }                                                                         \
-    for (r = 0; r < R; r++) {                                                 \
-        for (b = 0; b < B; b++) {                                             \
-            _mm512_storeu_si512(c + r * ldc + b * 16, acc[r][b]);             \
-        }                                                                     \
-    }                                                                         \
+#define VNNI_MR 6
+#define VNNI_KC 128     /* steps of k per block: NB * 8 KiB of weights */
+
+/* Where a tile's sums go: see vnni_store(). */
+struct vnni_dst {
+    int32_t *c;                 /* the tile's first row of C */
+    size_t ldc, rows, ch;       /* @ch: the tile's first channel */
+    const int32_t *bias;        /* first block of k: C = sums + bias */
+    const struct qnpu_out *o;   /* last block of k with an output stage */
+    int8_t *out;                /* then: the tile's first output row */
+};
+
+/*
+ * The output stage of 16 channels from @ch (docs/arithmetic.md 3), as
+ * qnpu_requant_portable but with AVX-512's 64-bit arithmetic shifts and
+ * min/max. Even and odd lanes form their 64-bit products apart (vpmuldq
+ * reads the even halves). @k masks the channels that exist.
+ */
+VNNI static inline __m512i single_round16(__m512i x, __m512i m, __m512i s)
+{
+    const __m512i one = _mm512_set1_epi64(1), t31 = _mm512_set1_epi64(31);
+    const __m512i hi = _mm512_set1_epi64(1 << 16), lo = _mm512_set1_epi64(-(1 << 16));
+    __m512i te = _mm512_sub_epi64(t31, _mm512_srai_epi64(_mm512_slli_epi64(s, 32), 32));
+    __m512i to = _mm512_sub_epi64(t31, _mm512_srai_epi64(s, 32));
+    __m512i ev = _mm512_add_epi64(_mm512_mul_epi32(x, m),
+                                  _mm512_sllv_epi64(one, _mm512_sub_epi64(te, one)));
+    __m512i od = _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32),
+                                                   _mm512_srli_epi64(m, 32)),
+                                  _mm512_sllv_epi64(one, _mm512_sub_epi64(to, one)));
+
+    /* clamped to +-2^16 in 64 bits: the output clamp decides the same */
+    ev = _mm512_min_epi64(_mm512_max_epi64(_mm512_srav_epi64(ev, te), lo), hi);
+    od = _mm512_min_epi64(_mm512_max_epi64(_mm512_srav_epi64(od, to), lo), hi);
+    return _mm512_mask_blend_epi32(0xaaaa, ev, _mm512_slli_epi64(od, 32));
 }
 
-VNNI_TILE(6, 4)
-VNNI_TILE(1, 4)
-VNNI_TILE(6, 1)
-VNNI_TILE(1, 1)
+VNNI static inline __m512i double_round16(__m512i x, __m512i m, __m512i s)
+{
+    const __m512i zero = _mm512_setzero_si512(), nudge = _mm512_set1_epi64(1 << 30);
+    const __m512i one = _mm512_set1_epi32(1);
+    __m512i left = _mm512_max_epi32(s, zero);
+    __m512i right = _mm512_max_epi32(_mm512_sub_epi32(zero, s), zero);
+    __m512i ev, od, y, mask, rem, thr;
 
+    x = _mm512_sllv_epi32(x, left);
+    /* SRDHM: floor((x*m + 2^30) / 2^31) fits 32 bits (see srdhm4) */
+    ev = _mm512_srli_epi64(_mm512_add_epi64(_mm512_mul_epi32(x, m), nudge), 31);
+    od = _mm512_srli_epi64(_mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32),
+                                                             _mm512_srli_epi64(m, 32)),
+                                            nudge), 31);
+    y = _mm512_mask_blend_epi32(0xaaaa, ev, _mm512_slli_epi64(od, 32));
+    /* RoundingDivideByPOT(y, right): ties away from zero */
+    mask = _mm512_sub_epi32(_mm512_sllv_epi32(one, right), one);
+    rem = _mm512_and_si512(y, mask);
+    thr = _mm512_srli_epi32(mask, 1);
+    thr = _mm512_mask_add_epi32(thr, _mm512_cmplt_epi32_mask(y, zero), thr, one);
+    y = _mm512_srav_epi32(y, right);
+    y = _mm512_mask_add_epi32(y, _mm512_cmpgt_epi32_mask(rem, thr), y, one);
+    return _mm512_min_epi32(_mm512_max_epi32(y, _mm512_set1_epi32(-(1 << 16))),
+                            _mm512_set1_epi32(1 << 16));
+}
+
+VNNI static inline __m512i requant16(const struct qnpu_rq *rq, __m512i x,
+                                     size_t ch, __mmask16 k)
+{
+    __m512i m = rq->m ? _mm512_maskz_loadu_epi32(k, rq->m + ch) : _mm512_set1_epi32(rq->m1);
+    __m512i s = rq->m ? _mm512_maskz_loadu_epi32(k, rq->s + ch) : _mm512_set1_epi32(rq->s1);
+    __m512i y = rq->mode == 1 ? single_round16(x, m, s) : double_round16(x, m, s);
+
+    y = _mm512_add_epi32(y, _mm512_set1_epi32(rq->zp));
+    return _mm512_min_epi32(_mm512_max_epi32(y, _mm512_set1_epi32(rq->lo)),
+                            _mm512_set1_epi32(rq->hi));
+}
+
+VNNI void qnpu_requant_avx512(const struct qnpu_rq *rq, const int32_t *acc,
+                              size_t n, size_t ch0, int8_t *out)
+{
+    size_t i;
+
+    for (i = 0; i < n; i += 16) {
+        __mmask16 k = n - i >= 16 ? 0xffff : (__mmask16)((1u << (n - i)) - 1);
+
+        _mm512_mask_cvtepi32_storeu_epi8(out + i, k, requant16(rq, _mm512_maskz_loadu_epi32(
+                                                                   k, acc + i), ch0 + i, k));
+    }
+}
+
+/*
+ * A tile's sums @acc ([row][4], NB blocks used) plus the bias (first
+ * block of k) or plus C (a later one): to C, or on the last block of k
+ * with an output stage through it to the output rows (no round trip
+ * through C).
+ */
+VNNI static void vnni_store(const __m512i *acc, size_t nb, const struct vnni_dst *d)
+{
+    __mmask16 k[4];
+    size_t r, j, n = nb;
+
+    /* The channels that exist, by block (C's are all there). */
+    for (j = 0; j < nb; j++) {
+        size_t ch = d->ch + j * 16, cols = d->o ? d->o->cols : SIZE_MAX;
+
+        k[j] = cols <= ch ? 0 : cols - ch >= 16 ? 0xffff : (__mmask16)((1u << (cols - ch)) - 1);
+        if (!k[j] && n == nb) {
+            n = j;
+        }
+    }
+    /* Row by row: C's rows are far apart (4K aliasing between them). */
+    for (r = 0; r < d->rows; r++) {
+        int32_t *c = d->c + r * d->ldc;
+
+        for (j = 0; j < n; j++) {
+            __m512i v = _mm512_add_epi32(acc[r * 4 + j], _mm512_loadu_si512(
+                                             d->bias ? d->bias + j * 16 : c + j * 16));
+
+            if (d->o) {
+                _mm512_mask_cvtepi32_storeu_epi8(d->out + r * d->o->ldo + d->ch + j * 16, k[j],
+                                                 requant16(d->o->rq, v,
+                                                           d->o->ch0 + d->ch + j * 16, k[j]));
+            } else {
+                _mm512_storeu_si512(c + j * 16, v);
+            }
+        }
+    }
+}
+
+#define VNNI_KERNEL(NB)                                                       \
+VNNI static void vnni_6x##NB(const uint8_t *const *tbl, size_t ntaps,        \
+                             size_t tap_bytes, const int8_t *w,               \
+                             size_t wstride, const struct vnni_dst *d)        \
+{                                                                             \
+    __m512i acc[VNNI_MR][NB], wv[NB], sums[VNNI_MR * 4];                      \
+    size_t t, k;                                                              \
+    int r, j;                                                                 \
+                                                                              \
+    _Pragma("GCC unroll 6") for (r = 0; r < VNNI_MR; r++) {                   \
+        _Pragma("GCC unroll 4") for (j = 0; j < NB; j++) {                    \
+            acc[r][j] = _mm512_setzero_si512();                               \
+        }                                                                     \
+    }                                                                         \
+    for (t = 0; t < ntaps; t++, tbl += VNNI_MR) {                             \
+        const uint8_t *a0 = tbl[0], *a1 = tbl[1], *a2 = tbl[2];               \
+        const uint8_t *a3 = tbl[3], *a4 = tbl[4], *a5 = tbl[5];               \
+                                                                              \
+        for (k = 0; k < tap_bytes; k += 4, w += 64) {                         \
+            __m512i x;                                                        \
+                                                                              \
+            _Pragma("GCC unroll 4") for (j = 0; j < NB; j++) {                \
+                wv[j] = _mm512_loadu_si512(w + j * wstride);                  \
+            }                                                                 \
+            VNNI_ROW(NB, 0, a0);                                              \
+            VNNI_ROW(NB, 1, a1);                                              \
+            VNNI_ROW(NB, 2, a2);                                              \
+            VNNI_ROW(NB, 3, a3);                                              \
+            VNNI_ROW(NB, 4, a4);                                              \
+            VNNI_ROW(NB, 5, a5);                                              \
+        }                                                                     \
+    }                                                                         \
+    _Pragma("GCC unroll 6") for (r = 0; r < VNNI_MR; r++) {                   \
+        _Pragma("GCC unroll 4") for (j = 0; j < NB; j++) {                    \
+            sums[r * 4 + j] = acc[r][j];                                      \
+        }                                                                     \
+    }                                                                         \
+    vnni_store(sums, NB, d);                                                  \
+}
+
+#define VNNI_ROW(NB, r, ar)                                                   \
+    do {                                                                      \
+        x = _mm512_set1_epi32(load_a4(ar + k));                               \
+        _Pragma("GCC unroll 4") for (j = 0; j < NB; j++) {                    \
+            acc[r][j] = _mm512_dpbusd_epi32(acc[r][j], x, wv[j]);             \
+        }                                                                     \
+    } while (0)
+
+VNNI_KERNEL(1)
+VNNI_KERNEL(2)
+VNNI_KERNEL(3)
+VNNI_KERNEL(4)
+
+typedef void vnni_kernel_fn(const uint8_t *const *tbl, size_t ntaps,
+                            size_t tap_bytes, const int8_t *w, size_t wstride,
+                            const struct vnni_dst *d);
+
+static vnni_kernel_fn *const vnni_kernels[5] = {
+    NULL, vnni_6x1, vnni_6x2, vnni_6x3, vnni_6x4,
+};
+
+/*
+ * The loops around the kernel, for the GEMM and the convolution alike:
+ * @tbl has per tile of 6 rows and per tap the rows' pointers, @taps taps
+ * of @spt steps; C's and the output's rows start at @c and @out. Blocks
+ * of whole taps (of about VNNI_KC steps, as even as they come) by groups
+ * of up to 4 weight blocks. With few weights (a convolution's) each tile
+ * runs all its blocks of k and groups in turn, its rows and sums staying
+ * in L1; else each group runs its blocks of k over all tiles, a block's
+ * weights staying in L1 across the tiles and the group's sums in L2.
+ */
+struct vnni_gemm {
+    const uint8_t *const *tbl;
+    size_t taps, spt, rows, ob, tpb, ldc;
+    const int8_t *w;
+    const int32_t *bias;
+    int32_t *c;
+    const struct qnpu_out *o;
+    int8_t *out;
+};
+
+VNNI static void vnni_call(const struct vnni_gemm *g, size_t grp, size_t tile, size_t t0)
+{
+    size_t b = grp * 4, nb = g->ob - b < 4 ? g->ob - b : 4, r = tile * VNNI_MR;
+    size_t nt = g->taps - t0 < g->tpb ? g->taps - t0 : g->tpb, steps = g->taps * g->spt;
+    struct vnni_dst d = {
+        .c = g->c + r * g->ldc + b * 16, .ldc = g->ldc, .ch = b * 16,
+        .rows = g->rows - r < VNNI_MR ? g->rows - r : VNNI_MR,
+        .bias = t0 == 0 ? g->bias + b * 16 : NULL,
+        .o = t0 + nt == g->taps ? g->o : NULL,
+        .out = g->o ? g->out + r * g->o->ldo : NULL,
+    };
+
+    vnni_kernels[nb](g->tbl + (tile * g->taps + t0) * VNNI_MR, nt, g->spt * 4,
+                     g->w + (b * steps + t0 * g->spt) * 64, steps * 64, &d);
+}
+
+VNNI static void vnni_run(struct vnni_gemm *g)
+{
+    size_t steps = g->taps * g->spt, ntiles = (g->rows + VNNI_MR - 1) / VNNI_MR;
+    size_t nblk = (steps + VNNI_KC - 1) / VNNI_KC, ngroups = (g->ob + 3) / 4;
+    size_t grp, tile, t0;
+
+    g->tpb = (g->taps + nblk - 1) / nblk;
+    if (g->ob * g->tpb * g->spt * 64 <= 32768) {
+        for (tile = 0; tile < ntiles; tile++) {
+            for (t0 = 0; t0 < g->taps; t0 += g->tpb) {
+                for (grp = 0; grp < ngroups; grp++) {
+                    vnni_call(g, grp, tile, t0);
+                }
+            }
+        }
+        return;
+    }
+    for (grp = 0; grp < ngroups; grp++) {
+        for (t0 = 0; t0 < g->taps; t0 += g->tpb) {
+            for (tile = 0; tile < ntiles; tile++) {
+                vnni_call(g, grp, tile, t0);
+            }
+        }
+    }
+}
+
+VNNI bool qnpu_iconv_avx512_vnni(const uint8_t *const *tbl, size_t taps,
+                                 size_t tap_bytes, size_t rows, const int8_t *w,
+                                 size_t ob, const int32_t *bias, int32_t *c,
+                                 size_t ldc, const struct qnpu_out *o)
+{
+    struct vnni_gemm g = {
+        .tbl = tbl, .taps = taps, .spt = tap_bytes / 4, .rows = rows, .ob = ob,
+        .ldc = ldc, .w = w, .bias = bias, .c = c, .o = o, .out = o ? o->out : NULL,
+    };
+
+    if (!tap_bytes || tap_bytes % 4) {
+        return false;
+    }
+    vnni_run(&g);
+    return true;
+}
+
+/*
+ * The GEMM as a convolution of 1x1 taps: each row cut into taps of equal
+ * length (a divisor of KB near VNNI_KC), so that blocks of k come out of
+ * the same loops.
+ */
 VNNI void qnpu_gemm_avx512_vnni(const uint8_t *a, size_t r0, size_t r1,
                                 size_t kb, const int8_t *w, size_t ob,
-                                const int32_t *bias, int32_t *c, size_t ldc)
+                                const int32_t *bias, int32_t *c, size_t ldc,
+                                const struct qnpu_out *o)
 {
-    size_t lda = kb * 4, wstride = kb * 64, b = 0, r;
+    struct vnni_gemm g = {
+        .spt = kb, .rows = r1 - r0, .ob = ob, .ldc = ldc, .w = w, .bias = bias,
+        .c = c + r0 * ldc, .o = o, .out = o ? o->out + r0 * o->ldo : NULL,
+    };
+    size_t ntiles = (g.rows + VNNI_MR - 1) / VNNI_MR, d, tile, t, r;
+    const uint8_t **tbl;
 
-    for (; b + 4 <= ob; b += 4) {
-        for (r = r0; r + 6 <= r1; r += 6) {
-            vnni_tile_6x4(a + r * lda, lda, kb, w + b * wstride, wstride,
-                          bias + b * 16, c + r * ldc + b * 16, ldc);
-        }
-        for (; r < r1; r++) {
-            vnni_tile_1x4(a + r * lda, lda, kb, w + b * wstride, wstride,
-                          bias + b * 16, c + r * ldc + b * 16, ldc);
+    for (d = VNNI_KC; kb > VNNI_KC && d >= 16; d--) {
+        if (kb % d == 0) {
+            g.spt = d;
+            break;
         }
     }
-    for (; b < ob; b++) {
-        for (r = r0; r + 6 <= r1; r += 6) {
-            vnni_tile_6x1(a + r * lda, lda, kb, w + b * wstride, wstride,
-                          bias + b * 16, c + r * ldc + b * 16, ldc);
-        }
-        for (; r < r1; r++) {
-            vnni_tile_1x1(a + r * lda, lda, kb, w + b * wstride, wstride,
-                          bias + b * 16, c + r * ldc + b * 16, ldc);
+    g.taps = kb / g.spt;
+    tbl = malloc(sizeof(*tbl) * ntiles * g.taps * VNNI_MR);
+    if (!tbl) {
+        abort();
+    }
+    for (tile = 0; tile < ntiles; tile++) {
+        for (t = 0; t < g.taps; t++) {
+            for (r = 0; r < VNNI_MR; r++) {
+                size_t row = r0 + tile * VNNI_MR + r;
+
+                tbl[(tile * g.taps + t) * VNNI_MR + r] =
+                    a + (row < r1 ? row : r1 - 1) * kb * 4 + t * g.spt * 4;
+            }
         }
     }
+    g.tbl = tbl;
+    vnni_run(&g);
+    free(tbl);
 }
+
 
 /*
  * AVX2 has no exact 8-bit dot product in general: vpmaddubsw adds two
@@ -392,7 +639,7 @@ static void pack_rows(const uint8_t *a, size_t lda, size_t m0, size_t mc,
 
 AVX2 void qnpu_gemm_avx2(const uint8_t *a, size_t r0, size_t r1, size_t kb,
                          const int8_t *w, size_t ob, const int32_t *bias,
-                         int32_t *c, size_t ldc)
+                         int32_t *c, size_t ldc, const struct qnpu_out *o)
 {
     bool seven = ((const struct prep_hdr *)w)->mode == PREP_INT7;
     const void *wprep = seven ? (const void *)prep_int7(w) : (const void *)(w + PREP_HDR);
@@ -497,7 +744,8 @@ AVX2 static void kernel7i_6x16(const uint8_t *const *tbl, size_t ntaps,
 
 AVX2 bool qnpu_iconv_avx2(const uint8_t *const *tbl, size_t taps, size_t tap_bytes,
                           size_t rows, const int8_t *w, size_t ob,
-                          const int32_t *bias, int32_t *c, size_t ldc)
+                          const int32_t *bias, int32_t *c, size_t ldc,
+                          const struct qnpu_out *o)
 {
     const int8_t *wprep = prep_int7(w);
     size_t spt = tap_bytes / 4, steps = taps * spt, ntiles = (rows + MR - 1) / MR;

@@ -113,15 +113,21 @@ static void requant_free(struct requant *rq)
     free(rq->ps);
 }
 
+/* The output stage as the kernels take it. */
+static struct qnpu_rq kernel_rq(const struct requant *rq)
+{
+    return (struct qnpu_rq) {
+        .mode = rq->mode, .zp = rq->zp, .lo = rq->lo, .hi = rq->hi,
+        .m = rq->pm, .s = rq->ps, .m1 = rq->m, .s1 = rq->s,
+    };
+}
+
 /* Store @rows x @cols accumulators (row stride @ldc) into @out at @col0. */
 static void store_rows(const struct qnpu_kernels *k, const struct requant *rq,
                        const int32_t *acc, size_t rows, size_t cols, size_t ldc,
                        uint8_t *out, size_t out_cols, size_t col0)
 {
-    struct qnpu_rq r1 = {
-        .mode = rq->mode, .zp = rq->zp, .lo = rq->lo, .hi = rq->hi,
-        .m = rq->pm, .s = rq->ps, .m1 = rq->m, .s1 = rq->s,
-    };
+    struct qnpu_rq r1 = kernel_rq(rq);
     size_t r;
 
     for (r = 0; r < rows; r++) {
@@ -374,6 +380,12 @@ static void gemm_range(void *opaque, size_t r0, size_t r1)
     uint8_t *padrow = NULL;
     bool iconv = cs && !g->direct && g->k->iconv && cs->cg_in % 4 == 0 &&
                  taps <= ICONV_MAX_TAPS;
+    /* Kernels that requantize as they store write the output themselves. */
+    bool fused = g->out && !g->rq->raw && g->k->fused_out;
+    struct qnpu_rq rq = fused ? kernel_rq(g->rq) : (struct qnpu_rq) { 0 };
+    struct qnpu_out o = {
+        .rq = &rq, .ldo = g->out_cols, .cols = g->cols, .ch0 = g->col0,
+    };
 
     if (iconv) {
         tbl = malloc(sizeof(*tbl) * (ROWS_PER_PASS + 5) / 6 * 6 * taps);
@@ -390,8 +402,9 @@ static void gemm_range(void *opaque, size_t r0, size_t r1)
         if (iconv) {
             iconv_table(cs, g->in_u8, g->g, g->p0 + s0, s1 - s0, padrow, tbl);
             /* false: not weights the indirect kernel takes; stage rows */
+            o.out = fused ? (int8_t *)g->out + s0 * g->out_cols + g->col0 : NULL;
             iconv = g->k->iconv(tbl, taps, cs->cg_in, s1 - s0, g->w, g->ob, g->bias,
-                                g->c + s0 * g->ldc, g->ldc);
+                                g->c + s0 * g->ldc, g->ldc, fused ? &o : NULL);
         }
         if (!iconv) {
             if (g->direct) {
@@ -400,9 +413,11 @@ static void gemm_range(void *opaque, size_t r0, size_t r1)
                 im2col(cs, g->in_u8, g->g, g->p0 + s0, g->p0 + s1, kp,
                        g->a + s0 * kp);
             }
-            g->k->gemm(a, s0, s1, g->kb, g->w, g->ob, g->bias, g->c, g->ldc);
+            o.out = fused ? (int8_t *)g->out + g->col0 : NULL;
+            g->k->gemm(a, s0, s1, g->kb, g->w, g->ob, g->bias, g->c, g->ldc,
+                       fused ? &o : NULL);
         }
-        if (g->out) {
+        if (g->out && !fused) {
             store_rows(g->k, g->rq, g->c + s0 * g->ldc, s1 - s0, g->cols, g->ldc,
                        g->out + s0 * g->out_cols * (g->rq->raw ? 4 : 1),
                        g->out_cols, g->col0);

@@ -37,7 +37,7 @@ static inline int32_t load_a4(const uint8_t *p)
  * convolution share the kernel.
  */
 #define VNNI_MR 6
-#define VNNI_KC 128     /* steps of k per block: NB * 8 KiB of weights */
+#define VNNI_KC 256     /* steps of k per block: NB * 16 KiB of weights */
 
 /* Where a tile's sums go: see vnni_store(). */
 struct vnni_dst {
@@ -98,16 +98,44 @@ VNNI static inline __m512i double_round16(__m512i x, __m512i m, __m512i s)
                             _mm512_set1_epi32(1 << 16));
 }
 
-VNNI static inline __m512i requant16(const struct qnpu_rq *rq, __m512i x,
-                                     size_t ch, __mmask16 k)
-{
-    __m512i m = rq->m ? _mm512_maskz_loadu_epi32(k, rq->m + ch) : _mm512_set1_epi32(rq->m1);
-    __m512i s = rq->m ? _mm512_maskz_loadu_epi32(k, rq->s + ch) : _mm512_set1_epi32(rq->s1);
-    __m512i y = rq->mode == 1 ? single_round16(x, m, s) : double_round16(x, m, s);
+/* An output stage's parameters for 16 channels, in registers. */
+struct rq16 {
+    __m512i m, s, zp, lo, hi;
+    bool single;
+};
 
-    y = _mm512_add_epi32(y, _mm512_set1_epi32(rq->zp));
-    return _mm512_min_epi32(_mm512_max_epi32(y, _mm512_set1_epi32(rq->lo)),
-                            _mm512_set1_epi32(rq->hi));
+VNNI static inline struct rq16 rq16_load(const struct qnpu_rq *rq, size_t ch, __mmask16 k)
+{
+    return (struct rq16) {
+        .m = rq->m ? _mm512_maskz_loadu_epi32(k, rq->m + ch) : _mm512_set1_epi32(rq->m1),
+        .s = rq->m ? _mm512_maskz_loadu_epi32(k, rq->s + ch) : _mm512_set1_epi32(rq->s1),
+        .zp = _mm512_set1_epi32(rq->zp), .lo = _mm512_set1_epi32(rq->lo),
+        .hi = _mm512_set1_epi32(rq->hi), .single = rq->mode == 1,
+    };
+}
+
+VNNI static inline __m512i rq16_apply(const struct rq16 *p, __m512i x)
+{
+    __m512i y = p->single ? single_round16(x, p->m, p->s) : double_round16(x, p->m, p->s);
+
+    return _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(y, p->zp), p->lo), p->hi);
+}
+
+/*
+ * 16 int32 lanes (already within int8) to bytes: narrowed in a register
+ * and stored with a byte mask. vpmovdb straight to memory is slow on AMD
+ * cores; the empty asm keeps the compiler from folding the two into it.
+ */
+VNNI static inline void store16(int8_t *out, __mmask16 k, __m512i y)
+{
+    __m128i b = _mm512_cvtepi32_epi8(y);
+
+    __asm__("" : "+v"(b));
+    if (k == 0xffff) {
+        _mm_storeu_si128((__m128i *)out, b);
+    } else {
+        _mm_mask_storeu_epi8(out, k, b);
+    }
 }
 
 VNNI void qnpu_requant_avx512(const struct qnpu_rq *rq, const int32_t *acc,
@@ -118,8 +146,9 @@ VNNI void qnpu_requant_avx512(const struct qnpu_rq *rq, const int32_t *acc,
     for (i = 0; i < n; i += 16) {
         __mmask16 k = n - i >= 16 ? 0xffff : (__mmask16)((1u << (n - i)) - 1);
 
-        _mm512_mask_cvtepi32_storeu_epi8(out + i, k, requant16(rq, _mm512_maskz_loadu_epi32(
-                                                                   k, acc + i), ch0 + i, k));
+        struct rq16 p = rq16_load(rq, ch0 + i, k);
+
+        store16(out + i, k, rq16_apply(&p, _mm512_maskz_loadu_epi32(k, acc + i)));
     }
 }
 
@@ -131,33 +160,40 @@ VNNI void qnpu_requant_avx512(const struct qnpu_rq *rq, const int32_t *acc,
  */
 VNNI static void vnni_store(const __m512i *acc, size_t nb, const struct vnni_dst *d)
 {
-    __mmask16 k[4];
-    size_t r, j, n = nb;
+    const int32_t *bias = d->bias;
+    size_t r, j, rows = d->rows, ldc = d->ldc;
+    int32_t *c = d->c;
 
-    /* The channels that exist, by block (C's are all there). */
-    for (j = 0; j < nb; j++) {
-        size_t ch = d->ch + j * 16, cols = d->o ? d->o->cols : SIZE_MAX;
+    if (d->o) {
+        struct rq16 p[4];
+        __mmask16 k[4];
+        int8_t *out = d->out + d->ch;
+        size_t ldo = d->o->ldo, cols = d->o->cols, n;
 
-        k[j] = cols <= ch ? 0 : cols - ch >= 16 ? 0xffff : (__mmask16)((1u << (cols - ch)) - 1);
-        if (!k[j] && n == nb) {
-            n = j;
+        /* The channels that exist, by block; their parameters once. */
+        for (n = 0; n < nb && d->ch + n * 16 < cols; n++) {
+            size_t left = cols - d->ch - n * 16;
+
+            k[n] = left >= 16 ? 0xffff : (__mmask16)((1u << left) - 1);
+            p[n] = rq16_load(d->o->rq, d->o->ch0 + d->ch + n * 16, k[n]);
         }
+        for (r = 0; r < rows; r++) {
+            for (j = 0; j < n; j++) {
+                __m512i v = _mm512_add_epi32(acc[r * 4 + j], _mm512_loadu_si512(
+                                                 bias ? bias + j * 16 : c + r * ldc + j * 16));
+
+                store16(out + r * ldo + j * 16, k[j], rq16_apply(&p[j], v));
+            }
+        }
+        return;
     }
     /* Row by row: C's rows are far apart (4K aliasing between them). */
-    for (r = 0; r < d->rows; r++) {
-        int32_t *c = d->c + r * d->ldc;
+    for (r = 0; r < rows; r++) {
+        for (j = 0; j < nb; j++) {
+            int32_t *cj = c + r * ldc + j * 16;
 
-        for (j = 0; j < n; j++) {
-            __m512i v = _mm512_add_epi32(acc[r * 4 + j], _mm512_loadu_si512(
-                                             d->bias ? d->bias + j * 16 : c + j * 16));
-
-            if (d->o) {
-                _mm512_mask_cvtepi32_storeu_epi8(d->out + r * d->o->ldo + d->ch + j * 16, k[j],
-                                                 requant16(d->o->rq, v,
-                                                           d->o->ch0 + d->ch + j * 16, k[j]));
-            } else {
-                _mm512_storeu_si512(c + j * 16, v);
-            }
+            _mm512_storeu_si512(cj, _mm512_add_epi32(acc[r * 4 + j], _mm512_loadu_si512(
+                                                         bias ? bias + j * 16 : cj)));
         }
     }
 }

@@ -346,27 +346,54 @@ static void im2col(const struct conv_shape *cs, const uint8_t *in_u8,
 /*
  * The indirection table of rows [p0, p0 + rows) of group @g for the
  * kernels' iconv: per tile of 6 rows and per tap, each row's pointer into
- * the input (x + 128), or to @padrow.
+ * the input (x + 128), or to @padrow (also for the rows that pad the last
+ * tile). The output position advances row by row: no division per row.
  */
 static void iconv_table(const struct conv_shape *cs, const uint8_t *in_u8,
                         uint32_t g, size_t p0, size_t rows,
                         const uint8_t *padrow, const uint8_t **tbl)
 {
     size_t taps = (size_t)cs->kh * cs->kw, r;
+    uint32_t ox = p0 % cs->ow, oy = (p0 / cs->ow) % cs->oh;
+    size_t n = p0 / ((size_t)cs->ow * cs->oh), tap_off[ICONV_MAX_TAPS];
 
+    for (r = 0; r < taps; r++) {
+        tap_off[r] = ((r / cs->kw) * cs->dh * cs->w + (r % cs->kw) * cs->dw) * cs->cin;
+    }
     for (r = 0; r < (rows + 5) / 6 * 6; r++) {
-        size_t p = p0 + (r < rows ? r : 0), t;
-        uint32_t ox = p % cs->ow, oy = (p / cs->ow) % cs->oh;
-        uint32_t n = p / ((size_t)cs->ow * cs->oh);
         const uint8_t **row = tbl + (r / 6) * taps * 6 + r % 6;
+        const uint8_t *img = in_u8 + n * cs->h * cs->w * cs->cin + g * cs->cg_in;
+        int64_t iy0 = (int64_t)oy * cs->sh - cs->pt, ix0 = (int64_t)ox * cs->sw - cs->pl;
+        uint32_t ky, kx;
 
-        for (t = 0; t < taps; t++) {
-            int64_t iy = (int64_t)oy * cs->sh - cs->pt + (t / cs->kw) * cs->dh;
-            int64_t ix = (int64_t)ox * cs->sw - cs->pl + (t % cs->kw) * cs->dw;
+        /* Every tap inside the image (most rows): offsets from its corner. */
+        if (r < rows && iy0 >= 0 && iy0 + (int64_t)(cs->kh - 1) * cs->dh < cs->h &&
+            ix0 >= 0 && ix0 + (int64_t)(cs->kw - 1) * cs->dw < cs->w) {
+            const uint8_t *corner = img + ((size_t)iy0 * cs->w + ix0) * cs->cin;
+            size_t t;
 
-            row[t * 6] = iy >= 0 && iy < cs->h && ix >= 0 && ix < cs->w ?
-                         in_u8 + (((size_t)n * cs->h + iy) * cs->w + ix) * cs->cin +
-                         g * cs->cg_in : padrow;
+            for (t = 0; t < taps; t++) {
+                row[t * 6] = corner + tap_off[t];
+            }
+        } else {
+            for (ky = 0; ky < cs->kh; ky++) {
+                int64_t iy = iy0 + (int64_t)ky * cs->dh;
+                bool in_y = r < rows && iy >= 0 && iy < cs->h;
+
+                for (kx = 0; kx < cs->kw; kx++, row += 6) {
+                    int64_t ix = ix0 + (int64_t)kx * cs->dw;
+
+                    *row = in_y && ix >= 0 && ix < cs->w ?
+                           img + ((size_t)iy * cs->w + ix) * cs->cin : padrow;
+                }
+            }
+        }
+        if (++ox == cs->ow) {
+            ox = 0;
+            if (++oy == cs->oh) {
+                oy = 0;
+                n++;
+            }
         }
     }
 }

@@ -54,6 +54,12 @@ struct layer {
     bool full_range;    /* weights over all of int8, not 7-bit */
 };
 
+/*
+ * The output stage rounds once, as libnpu compiles quantized ONNX models
+ * (the peers run the same models).
+ */
+#define ROUNDING QNPU_ROUND_SINGLE
+
 /* Build the layer's command buffer in @s; returns MACs per run. */
 static uint64_t setup_layer(struct sys *s, const struct layer *l,
                             struct cb *cb)
@@ -95,7 +101,7 @@ static uint64_t setup_layer(struct sys *s, const struct layer *l,
         d->weights = W_VA;
         d->requant = (struct qnpu_requant) {
             .multiplier = 1 << 30, .shift = -12, .act_min = -128,
-            .act_max = 127,
+            .act_max = 127, .rounding = ROUNDING,
         };
         return (uint64_t)l->n * l->cout * l->cin;
     }
@@ -113,7 +119,7 @@ static uint64_t setup_layer(struct sys *s, const struct layer *l,
         d->groups = l->groups;
         d->requant = (struct qnpu_requant) {
             .multiplier = 1 << 30, .shift = -10, .act_min = -128,
-            .act_max = 127,
+            .act_max = 127, .rounding = ROUNDING,
         };
     }
     return (uint64_t)l->n * oh * ow * l->cout * (dw ? l->kh * l->kw : k);

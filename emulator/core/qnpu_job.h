@@ -48,7 +48,6 @@ enum qnpu_scratch_slot {
     QNPU_SCRATCH_OUTPUT,        /* an op's output, before the write back */
     QNPU_SCRATCH_WEIGHTS,
     QNPU_SCRATCH_WEIGHTS_PREP,  /* weights in a kernel family's layout */
-    QNPU_SCRATCH_SHIFTED,       /* the input as x + 128 */
     QNPU_SCRATCH_STAGE,         /* implicit-GEMM rows */
     QNPU_SCRATCH_ACC,           /* int32 accumulators */
     QNPU_SCRATCH_SLOTS

@@ -681,7 +681,7 @@ static void im2col(const struct conv_shape *cs, const uint8_t *in_u8,
 }
 
 static uint32_t conv_packed(struct qnpu_engine *eng,
-                            const struct conv_shape *cs, const uint8_t *in,
+                            const struct conv_shape *cs, uint8_t *in,
                             const int8_t *w, const int32_t *bias,
                             const struct requant *rq, uint8_t *out)
 {
@@ -696,15 +696,16 @@ static uint32_t conv_packed(struct qnpu_engine *eng,
     uint32_t g, status = QNPU_STATUS_OK;
 
     in_bytes = (size_t)cs->n * cs->h * cs->w * cs->cin;
-    in_u8 = qnpu_engine_scratch(eng, QNPU_SCRATCH_SHIFTED, in_bytes);
     a = qnpu_engine_scratch(eng, QNPU_SCRATCH_STAGE, qnpu_min_size(chunk, npix) * kp);
     c = qnpu_engine_scratch(eng, QNPU_SCRATCH_ACC,
                             sizeof(int32_t) * qnpu_min_size(chunk, npix) * ldc);
-    if (!bias_adj || !in_u8 || !a || !c) {
+    if (!bias_adj || !a || !c) {
         free(bias_adj);
         return QNPU_STATUS_LIMIT_EXCEEDED;
     }
-    qnpu_flip_sign(in, in_u8, in_bytes);
+    /* In place: the staged input is the job's own copy. */
+    qnpu_flip_sign(in, in, in_bytes);
+    in_u8 = in;
 
     for (g = 0; g < cs->groups && status == QNPU_STATUS_OK; g++) {
         const int8_t *wg = w + (size_t)g * ob * 16 * kp;

@@ -49,74 +49,87 @@ struct vnni_dst {
 };
 
 /*
- * The output stage of 16 channels from @ch (docs/arithmetic.md 3), as
- * qnpu_requant_portable but with AVX-512's 64-bit arithmetic shifts and
- * min/max. Even and odd lanes form their 64-bit products apart (vpmuldq
- * reads the even halves). @k masks the channels that exist.
+ * An output stage's parameters for 16 channels, in registers, with what
+ * depends on them alone worked out once (a tile applies them to 6 rows).
+ * Single rounding: @a, @b the even and odd lanes' right shifts 31 - shift
+ * (64-bit), @c, @d their rounding terms. Double rounding: @a, @b the left
+ * and right shifts, @c the mask of the bits shifted out, @d half of it.
  */
-VNNI static inline __m512i single_round16(__m512i x, __m512i m, __m512i s)
-{
-    const __m512i one = _mm512_set1_epi64(1), t31 = _mm512_set1_epi64(31);
-    const __m512i hi = _mm512_set1_epi64(1 << 16), lo = _mm512_set1_epi64(-(1 << 16));
-    __m512i te = _mm512_sub_epi64(t31, _mm512_srai_epi64(_mm512_slli_epi64(s, 32), 32));
-    __m512i to = _mm512_sub_epi64(t31, _mm512_srai_epi64(s, 32));
-    __m512i ev = _mm512_add_epi64(_mm512_mul_epi32(x, m),
-                                  _mm512_sllv_epi64(one, _mm512_sub_epi64(te, one)));
-    __m512i od = _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32),
-                                                   _mm512_srli_epi64(m, 32)),
-                                  _mm512_sllv_epi64(one, _mm512_sub_epi64(to, one)));
-
-    /* clamped to +-2^16 in 64 bits: the output clamp decides the same */
-    ev = _mm512_min_epi64(_mm512_max_epi64(_mm512_srav_epi64(ev, te), lo), hi);
-    od = _mm512_min_epi64(_mm512_max_epi64(_mm512_srav_epi64(od, to), lo), hi);
-    return _mm512_mask_blend_epi32(0xaaaa, ev, _mm512_slli_epi64(od, 32));
-}
-
-VNNI static inline __m512i double_round16(__m512i x, __m512i m, __m512i s)
-{
-    const __m512i zero = _mm512_setzero_si512(), nudge = _mm512_set1_epi64(1 << 30);
-    const __m512i one = _mm512_set1_epi32(1);
-    __m512i left = _mm512_max_epi32(s, zero);
-    __m512i right = _mm512_max_epi32(_mm512_sub_epi32(zero, s), zero);
-    __m512i ev, od, y, mask, rem, thr;
-
-    x = _mm512_sllv_epi32(x, left);
-    /* SRDHM: floor((x*m + 2^30) / 2^31) fits 32 bits (see srdhm4) */
-    ev = _mm512_srli_epi64(_mm512_add_epi64(_mm512_mul_epi32(x, m), nudge), 31);
-    od = _mm512_srli_epi64(_mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32),
-                                                             _mm512_srli_epi64(m, 32)),
-                                            nudge), 31);
-    y = _mm512_mask_blend_epi32(0xaaaa, ev, _mm512_slli_epi64(od, 32));
-    /* RoundingDivideByPOT(y, right): ties away from zero */
-    mask = _mm512_sub_epi32(_mm512_sllv_epi32(one, right), one);
-    rem = _mm512_and_si512(y, mask);
-    thr = _mm512_srli_epi32(mask, 1);
-    thr = _mm512_mask_add_epi32(thr, _mm512_cmplt_epi32_mask(y, zero), thr, one);
-    y = _mm512_srav_epi32(y, right);
-    y = _mm512_mask_add_epi32(y, _mm512_cmpgt_epi32_mask(rem, thr), y, one);
-    return _mm512_min_epi32(_mm512_max_epi32(y, _mm512_set1_epi32(-(1 << 16))),
-                            _mm512_set1_epi32(1 << 16));
-}
-
-/* An output stage's parameters for 16 channels, in registers. */
 struct rq16 {
-    __m512i m, s, zp, lo, hi;
+    __m512i m, m_odd, a, b, c, d, zp, lo, hi;
     bool single;
 };
 
 VNNI static inline struct rq16 rq16_load(const struct qnpu_rq *rq, size_t ch, __mmask16 k)
 {
-    return (struct rq16) {
-        .m = rq->m ? _mm512_maskz_loadu_epi32(k, rq->m + ch) : _mm512_set1_epi32(rq->m1),
-        .s = rq->m ? _mm512_maskz_loadu_epi32(k, rq->s + ch) : _mm512_set1_epi32(rq->s1),
-        .zp = _mm512_set1_epi32(rq->zp), .lo = _mm512_set1_epi32(rq->lo),
-        .hi = _mm512_set1_epi32(rq->hi), .single = rq->mode == 1,
+    const __m512i zero = _mm512_setzero_si512();
+    __m512i m = rq->m ? _mm512_maskz_loadu_epi32(k, rq->m + ch) : _mm512_set1_epi32(rq->m1);
+    __m512i s = rq->m ? _mm512_maskz_loadu_epi32(k, rq->s + ch) : _mm512_set1_epi32(rq->s1);
+    struct rq16 p = {
+        .m = m, .m_odd = _mm512_srli_epi64(m, 32), .zp = _mm512_set1_epi32(rq->zp),
+        .lo = _mm512_set1_epi32(rq->lo), .hi = _mm512_set1_epi32(rq->hi),
+        .single = rq->mode == 1,
     };
+
+    if (p.single) {
+        const __m512i one = _mm512_set1_epi64(1), t31 = _mm512_set1_epi64(31);
+
+        p.a = _mm512_sub_epi64(t31, _mm512_srai_epi64(_mm512_slli_epi64(s, 32), 32));
+        p.b = _mm512_sub_epi64(t31, _mm512_srai_epi64(s, 32));
+        p.c = _mm512_sllv_epi64(one, _mm512_sub_epi64(p.a, one));
+        p.d = _mm512_sllv_epi64(one, _mm512_sub_epi64(p.b, one));
+    } else {
+        p.a = _mm512_max_epi32(s, zero);
+        p.b = _mm512_max_epi32(_mm512_sub_epi32(zero, s), zero);
+        p.c = _mm512_sub_epi32(_mm512_sllv_epi32(_mm512_set1_epi32(1), p.b),
+                               _mm512_set1_epi32(1));
+        p.d = _mm512_srli_epi32(p.c, 1);
+    }
+    return p;
+}
+
+/*
+ * The output stage (docs/arithmetic.md 3), as qnpu_requant_portable but
+ * 16 lanes at a time with AVX-512's 64-bit arithmetic shifts and min/max.
+ * Even and odd lanes form their 64-bit products apart (vpmuldq reads the
+ * even halves).
+ */
+VNNI static inline __m512i single_round16(const struct rq16 *p, __m512i x)
+{
+    const __m512i hi = _mm512_set1_epi64(1 << 16), lo = _mm512_set1_epi64(-(1 << 16));
+    __m512i ev = _mm512_add_epi64(_mm512_mul_epi32(x, p->m), p->c);
+    __m512i od = _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), p->m_odd), p->d);
+
+    /* clamped to +-2^16 in 64 bits: the output clamp decides the same */
+    ev = _mm512_min_epi64(_mm512_max_epi64(_mm512_srav_epi64(ev, p->a), lo), hi);
+    od = _mm512_min_epi64(_mm512_max_epi64(_mm512_srav_epi64(od, p->b), lo), hi);
+    return _mm512_mask_blend_epi32(0xaaaa, ev, _mm512_slli_epi64(od, 32));
+}
+
+VNNI static inline __m512i double_round16(const struct rq16 *p, __m512i x)
+{
+    const __m512i zero = _mm512_setzero_si512(), nudge = _mm512_set1_epi64(1 << 30);
+    const __m512i one = _mm512_set1_epi32(1);
+    __m512i ev, od, y, rem, thr;
+
+    x = _mm512_sllv_epi32(x, p->a);
+    /* SRDHM: floor((x*m + 2^30) / 2^31) fits 32 bits (see srdhm4) */
+    ev = _mm512_srli_epi64(_mm512_add_epi64(_mm512_mul_epi32(x, p->m), nudge), 31);
+    od = _mm512_srli_epi64(_mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32),
+                                                             p->m_odd), nudge), 31);
+    y = _mm512_mask_blend_epi32(0xaaaa, ev, _mm512_slli_epi64(od, 32));
+    /* RoundingDivideByPOT(y, right): ties away from zero */
+    rem = _mm512_and_si512(y, p->c);
+    thr = _mm512_mask_add_epi32(p->d, _mm512_cmplt_epi32_mask(y, zero), p->d, one);
+    y = _mm512_srav_epi32(y, p->b);
+    y = _mm512_mask_add_epi32(y, _mm512_cmpgt_epi32_mask(rem, thr), y, one);
+    return _mm512_min_epi32(_mm512_max_epi32(y, _mm512_set1_epi32(-(1 << 16))),
+                            _mm512_set1_epi32(1 << 16));
 }
 
 VNNI static inline __m512i rq16_apply(const struct rq16 *p, __m512i x)
 {
-    __m512i y = p->single ? single_round16(x, p->m, p->s) : double_round16(x, p->m, p->s);
+    __m512i y = p->single ? single_round16(p, x) : double_round16(p, x);
 
     return _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(y, p->zp), p->lo), p->hi);
 }
@@ -165,24 +178,21 @@ VNNI static void vnni_store(const __m512i *acc, size_t nb, const struct vnni_dst
     int32_t *c = d->c;
 
     if (d->o) {
-        struct rq16 p[4];
-        __mmask16 k[4];
         int8_t *out = d->out + d->ch;
-        size_t ldo = d->o->ldo, cols = d->o->cols, n;
+        size_t ldo = d->o->ldo, cols = d->o->cols;
 
-        /* The channels that exist, by block; their parameters once. */
-        for (n = 0; n < nb && d->ch + n * 16 < cols; n++) {
-            size_t left = cols - d->ch - n * 16;
+        /* By block of channels (that exist): their parameters once. */
+        for (j = 0; j < nb && d->ch + j * 16 < cols; j++) {
+            size_t left = cols - d->ch - j * 16;
+            __mmask16 k = left >= 16 ? 0xffff : (__mmask16)((1u << left) - 1);
+            struct rq16 p = rq16_load(d->o->rq, d->o->ch0 + d->ch + j * 16, k);
+            __m512i b = bias ? _mm512_loadu_si512(bias + j * 16) : _mm512_setzero_si512();
 
-            k[n] = left >= 16 ? 0xffff : (__mmask16)((1u << left) - 1);
-            p[n] = rq16_load(d->o->rq, d->o->ch0 + d->ch + n * 16, k[n]);
-        }
-        for (r = 0; r < rows; r++) {
-            for (j = 0; j < n; j++) {
-                __m512i v = _mm512_add_epi32(acc[r * 4 + j], _mm512_loadu_si512(
-                                                 bias ? bias + j * 16 : c + r * ldc + j * 16));
+            for (r = 0; r < rows; r++) {
+                __m512i v = _mm512_add_epi32(acc[r * 4 + j], bias ? b :
+                                             _mm512_loadu_si512(c + r * ldc + j * 16));
 
-                store16(out + r * ldo + j * 16, k[j], rq16_apply(&p[j], v));
+                store16(out + r * ldo + j * 16, k, rq16_apply(&p, v));
             }
         }
         return;

@@ -97,6 +97,7 @@ void qnpu_engine_release(struct qnpu_engine *eng)
 {
     int i;
 
+    qnpu_pool_stop(eng);
     for (i = 0; i < QNPU_SCRATCH_SLOTS; i++) {
         free(eng->scratch[i]);
         eng->scratch[i] = NULL;

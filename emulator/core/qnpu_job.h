@@ -63,8 +63,10 @@ enum qnpu_scratch_slot {
  *	allocating megabytes per op costs page faults that can take as long
  *	as the op itself
  * @scratch_size: their sizes
+ * @pool: the worker threads, started on first use (qnpu_parallel.c)
  *
- * Zero-initialise; qnpu_engine_release() frees the buffers.
+ * Zero-initialise; qnpu_engine_release() frees the buffers and stops the
+ * threads.
  */
 struct qnpu_engine {
     const struct qnpu_config *cfg;
@@ -73,6 +75,7 @@ struct qnpu_engine {
     atomic_bool abort;
     void *scratch[QNPU_SCRATCH_SLOTS];
     size_t scratch_size[QNPU_SCRATCH_SLOTS];
+    struct qnpu_pool *pool;
 };
 
 /**
@@ -85,6 +88,9 @@ void *qnpu_engine_scratch(struct qnpu_engine *eng, enum qnpu_scratch_slot slot,
 
 /** qnpu_engine_release() - free the engine's buffers (it stays usable) */
 void qnpu_engine_release(struct qnpu_engine *eng);
+
+/** qnpu_pool_stop() - stop and join the engine's worker threads, if any */
+void qnpu_pool_stop(struct qnpu_engine *eng);
 
 /**
  * qnpu_job_run() - run the job of one ring slot

@@ -50,6 +50,7 @@ enum qnpu_scratch_slot {
     QNPU_SCRATCH_WEIGHTS_PREP,  /* weights in a kernel family's layout */
     QNPU_SCRATCH_STAGE,         /* implicit-GEMM rows */
     QNPU_SCRATCH_ACC,           /* int32 accumulators */
+    QNPU_SCRATCH_PADDED,        /* a depthwise input with its padding */
     QNPU_SCRATCH_SLOTS
 };
 

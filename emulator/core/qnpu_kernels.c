@@ -140,6 +140,7 @@ static const struct qnpu_kernels avx512_vnni = {
     .dw = qnpu_dw_avx2,
     .iconv = qnpu_iconv_avx512_vnni,
     .fused_out = true,
+    .dw_out = qnpu_dw_out_avx512,
 };
 #endif
 

@@ -96,6 +96,18 @@ typedef bool qnpu_iconv_fn(const uint8_t *const *tbl, size_t taps, size_t tap_by
 typedef void qnpu_dw_fn(const int8_t *const *x, const int8_t *w, size_t taps,
                         size_t C, int32_t *acc);
 
+/*
+ * Depthwise with the output stage, over @rows output pixels of a padded
+ * input: pixel r's tap t is the C int8 channels at @corner[r] + @off[t]
+ * (@corner has a multiple of 6 entries; those past @rows are readable
+ * pixels too). Pixel r's channel c, the output stage of bias[c] (0 when
+ * @bias is NULL) + sum over taps t of x_t[c] * w[t * C + c] (mod 2^32),
+ * goes to @o->out[r * @o->ldo + c].
+ */
+typedef void qnpu_dw_out_fn(const int8_t *const *corner, const size_t *off,
+                            size_t taps, size_t rows, const int8_t *w, size_t C,
+                            const int32_t *bias, const struct qnpu_out *o);
+
 #if defined(__x86_64__)
 /* qnpu_kernels_x86.c: call only after qnpu_kernels_get() said yes. */
 extern qnpu_gemm_fn qnpu_gemm_avx2, qnpu_gemm_avx512_vnni;
@@ -103,6 +115,7 @@ extern qnpu_prep_bytes_fn qnpu_prep_bytes_avx2;
 extern qnpu_prep_fn qnpu_prep_avx2;
 extern qnpu_requant_fn qnpu_requant_avx2, qnpu_requant_avx512;
 extern qnpu_dw_fn qnpu_dw_avx2;
+extern qnpu_dw_out_fn qnpu_dw_out_avx512;
 extern qnpu_iconv_fn qnpu_iconv_avx2, qnpu_iconv_avx512_vnni;
 #endif
 
@@ -124,6 +137,7 @@ struct qnpu_kernels {
     qnpu_dw_fn *dw;
     qnpu_iconv_fn *iconv;       /* NULL: always stage rows (im2col) */
     bool fused_out;             /* gemm and iconv take a struct qnpu_out */
+    qnpu_dw_out_fn *dw_out;     /* NULL: depthwise pixel by pixel (dw) */
 };
 
 /* The portable output stage and depthwise loop (every family may use them). */

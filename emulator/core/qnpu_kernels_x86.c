@@ -393,6 +393,74 @@ VNNI void qnpu_gemm_avx512_vnni(const uint8_t *a, size_t r0, size_t r1,
 
 
 /*
+ * Depthwise, a tile of 6 pixels by 32 channels at a time, two taps per
+ * step: vpdpwssd multiplies pairs of int16 (exact: each product is at
+ * most 2^14) and adds both into int32. The inputs of taps t and t+1, and
+ * their weights, are widened and interleaved; unpacking works within
+ * 128-bit lanes, so the low accumulator holds channels 0-3 of each group
+ * of 8 and the high one channels 4-7, put back in order once per tile.
+ */
+VNNI static inline __m512i load32x8(const int8_t *p, __mmask32 k)
+{
+    return _mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8(k, p));
+}
+
+VNNI void qnpu_dw_out_avx512(const int8_t *const *corner, const size_t *off,
+                             size_t taps, size_t rows, const int8_t *w, size_t C,
+                             const int32_t *bias, const struct qnpu_out *o)
+{
+    const __m512i first = _mm512_setr_epi32(0, 1, 2, 3, 16, 17, 18, 19,
+                                            4, 5, 6, 7, 20, 21, 22, 23);
+    const __m512i second = _mm512_setr_epi32(8, 9, 10, 11, 24, 25, 26, 27,
+                                             12, 13, 14, 15, 28, 29, 30, 31);
+    size_t tile, c, t, r, h;
+
+    for (tile = 0; tile * VNNI_MR < rows; tile++) {
+        const int8_t *const *px = corner + tile * VNNI_MR;
+        size_t n = rows - tile * VNNI_MR < VNNI_MR ? rows - tile * VNNI_MR : VNNI_MR;
+        int8_t *out = o->out + tile * VNNI_MR * o->ldo;
+
+        for (c = 0; c < C; c += 32) {
+            __mmask32 k = C - c >= 32 ? 0xffffffffu : (__mmask32)((1u << (C - c)) - 1);
+            __m512i lo[VNNI_MR], hi[VNNI_MR];
+
+            _Pragma("GCC unroll 6") for (r = 0; r < VNNI_MR; r++) {
+                lo[r] = hi[r] = _mm512_setzero_si512();
+            }
+            for (t = 0; t < taps; t += 2) {
+                bool two = t + 1 < taps;
+                __m512i w0 = load32x8(w + t * C + c, k);
+                __m512i w1 = two ? load32x8(w + (t + 1) * C + c, k) : _mm512_setzero_si512();
+                __m512i wl = _mm512_unpacklo_epi16(w0, w1), wh = _mm512_unpackhi_epi16(w0, w1);
+                size_t o0 = off[t] + c, o1 = (two ? off[t + 1] : off[t]) + c;
+
+                _Pragma("GCC unroll 6") for (r = 0; r < VNNI_MR; r++) {
+                    __m512i x0 = load32x8(px[r] + o0, k), x1 = load32x8(px[r] + o1, k);
+
+                    lo[r] = _mm512_dpwssd_epi32(lo[r], _mm512_unpacklo_epi16(x0, x1), wl);
+                    hi[r] = _mm512_dpwssd_epi32(hi[r], _mm512_unpackhi_epi16(x0, x1), wh);
+                }
+            }
+            for (h = 0; h < 2 && c + h * 16 < C; h++) {
+                size_t ch = c + h * 16, left = C - ch;
+                __mmask16 k16 = left >= 16 ? 0xffff : (__mmask16)((1u << left) - 1);
+                __m512i b = bias ? _mm512_maskz_loadu_epi32(k16, bias + ch) :
+                                   _mm512_setzero_si512();
+                struct rq16 p = rq16_load(o->rq, o->ch0 + ch, k16);
+
+                _Pragma("GCC unroll 6") for (r = 0; r < VNNI_MR; r++) {
+                    __m512i v = _mm512_permutex2var_epi32(lo[r], h ? second : first, hi[r]);
+
+                    if (r < n) {
+                        store16(out + r * o->ldo + ch, k16, rq16_apply(&p, _mm512_add_epi32(v, b)));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/*
  * AVX2 has no exact 8-bit dot product in general: vpmaddubsw adds two
  * u8 x s8 products into int16 and saturates. Two paths, both exact:
  *

@@ -550,6 +550,7 @@ struct dw_job {
     const struct qnpu_kernels *k;
     const struct conv_shape *cs;
     const int8_t *x, *w, *padrow;
+    size_t hp, wp;      /* dw_out_range: x's padded images */
     const int32_t *bias;
     const struct requant *rq;
     uint8_t *out;
@@ -601,6 +602,79 @@ static void dw_range(void *opaque, size_t p0, size_t p1)
     free(acc);
 }
 
+/*
+ * Pixels [p0, p1) through the kernels' dw_out, over the padded input
+ * (j->x, images of j->hp x j->wp pixels of cout channels): a pixel's taps
+ * are its corner plus fixed offsets.
+ */
+static void dw_out_range(void *opaque, size_t p0, size_t p1)
+{
+    const struct dw_job *j = opaque;
+    const struct conv_shape *cs = j->cs;
+    size_t taps = (size_t)cs->kh * cs->kw, C = cs->cout, s0, s1, r;
+    size_t off[ICONV_MAX_TAPS], n = p0 / ((size_t)cs->ow * cs->oh);
+    uint32_t ox = p0 % cs->ow, oy = (p0 / cs->ow) % cs->oh;
+    const int8_t **corner = malloc(sizeof(*corner) * (ROWS_PER_PASS + 5) / 6 * 6);
+    struct qnpu_rq rq = kernel_rq(j->rq);
+    struct qnpu_out o = { .rq = &rq, .ldo = C, .cols = C };
+
+    if (!corner) {
+        abort();
+    }
+    for (r = 0; r < taps; r++) {
+        off[r] = ((r / cs->kw) * cs->dh * j->wp + (r % cs->kw) * cs->dw) * C;
+    }
+    for (s0 = p0; s0 < p1; s0 = s1) {
+        s1 = p1 - s0 > ROWS_PER_PASS ? s0 + ROWS_PER_PASS : p1;
+        for (r = 0; r < s1 - s0; r++) {
+            corner[r] = j->x + ((n * j->hp + (size_t)oy * cs->sh) * j->wp +
+                                (size_t)ox * cs->sw) * C;
+            if (++ox == cs->ow) {
+                ox = 0;
+                if (++oy == cs->oh) {
+                    oy = 0;
+                    n++;
+                }
+            }
+        }
+        for (; r % 6; r++) {
+            corner[r] = corner[0];
+        }
+        o.out = (int8_t *)j->out + s0 * C;
+        j->k->dw_out(corner, off, taps, s1 - s0, j->w, C, j->bias, &o);
+    }
+    free(corner);
+}
+
+/*
+ * The input of a depthwise convolution with its padding (the zero point)
+ * around each image, as pixels of cout channels (input channel c / mult
+ * for a multiplier).
+ */
+static void dw_pad(const struct conv_shape *cs, const int8_t *x, uint32_t mult,
+                   size_t hp, size_t wp, int8_t *pad)
+{
+    size_t C = cs->cout, n, y, i, c;
+
+    memset(pad, (int8_t)cs->izp, (size_t)cs->n * hp * wp * C);
+    for (n = 0; n < cs->n; n++) {
+        for (y = 0; y < cs->h; y++) {
+            int8_t *row = pad + ((n * hp + y + cs->pt) * wp + cs->pl) * C;
+            const int8_t *src = x + (n * cs->h + y) * cs->w * cs->cin;
+
+            if (mult == 1) {
+                memcpy(row, src, cs->w * C);
+                continue;
+            }
+            for (i = 0; i < cs->w; i++) {
+                for (c = 0; c < C; c++) {
+                    row[i * C + c] = src[i * cs->cin + c / mult];
+                }
+            }
+        }
+    }
+}
+
 static void conv_depthwise(struct qnpu_engine *eng, const struct conv_shape *cs,
                            const uint8_t *in, const int8_t *w,
                            const int32_t *bias, const struct requant *rq,
@@ -613,8 +687,21 @@ static void conv_depthwise(struct qnpu_engine *eng, const struct conv_shape *cs,
     size_t npix_in = (size_t)cs->n * cs->h * cs->w, i;
     struct dw_job job = {
         .k = eng->kernels, .cs = cs, .w = w, .bias = bias, .rq = rq, .out = out,
+        .hp = (size_t)cs->h + cs->pt + cs->pb, .wp = (size_t)cs->w + cs->pl + cs->pr,
     };
+    int8_t *pad = NULL;
 
+    if (eng->kernels->dw_out && !rq->raw && (size_t)cs->kh * cs->kw <= ICONV_MAX_TAPS) {
+        pad = qnpu_engine_scratch(eng, QNPU_SCRATCH_PADDED,
+                                  (size_t)cs->n * job.hp * job.wp * cs->cout);
+    }
+    if (pad) {
+        dw_pad(cs, x, mult, job.hp, job.wp, pad);
+        job.x = pad;
+        qnpu_parallel_rows(eng, dw_out_range, &job, (size_t)cs->n * cs->oh * cs->ow);
+        free(padrow);
+        return;
+    }
     if (!padrow) {
         abort();
     }

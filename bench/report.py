@@ -48,9 +48,16 @@ def main():
     items = []
     ours, peers = {}, {}        # (layer, threads) -> GOPS; -> {peer: GOPS}
 
+    families = {}       # (layer, family) -> {threads or 'peak': value}
+    peaks = []
     for it in load(os.path.join(d, 'emu.json')):
         items.append(it)
-        m = re.fullmatch(r'(.*) (portable|avx2|avx512-vnni) (\d)t', it['name'])
+        if it['name'].startswith('host peak'):
+            peaks.append(it)
+        m = re.fullmatch(r'(.*) (portable|avx2|avx512-vnni) (\d)t( of peak)?', it['name'])
+        if m:
+            families.setdefault((m.group(1), m.group(2)), {})[
+                'peak' if m.group(4) else int(m.group(3))] = it['value']
         if m and it['unit'] == 'GOPS':
             key = (m.group(1), int(m.group(3)))
             rank = {'portable': 0, 'avx2': 1, 'avx512-vnni': 2}[m.group(2)]
@@ -128,6 +135,14 @@ def main():
         lines.append('| %s%s | %d | %.1f (%s) | %s | %s | %s |' % (
             layer, flag, t, v, isa, '%.1f' % ort if ort else '-', '%.1f' % pt if pt else '-',
             '%.2f' % ratio if ratio else '-'))
+    fam = ['| kernel | family | 1 thread | 2 threads | 1 thread, share of the vpdpbusd peak |',
+           '|---|---|---|---|---|']
+    for (layer, family), v in families.items():
+        fam.append('| %s | %s | %s | %s | %s |' % (
+            layer, family, '%.1f' % v[1] if 1 in v else '-', '%.1f' % v[2] if 2 in v else '-',
+            '%.0f%%' % v['peak'] if 'peak' in v else '-'))
+    peak_text = '\n'.join('- %s: %.1f %s' % (it['name'], it['value'], it['unit'])
+                           for it in peaks) or '- no peak measured'
     other = ['| figure | value | unit | peer |', '|---|---|---|---|']
     for it in extra:
         text.append('%-60s %10.4g %s %s' % (it['name'], it['value'], it['unit'],
@@ -144,7 +159,8 @@ def main():
             if os.path.exists(os.path.join(d, 'machine.txt')) else 'unknown'
         with open(doc, 'w') as f:
             f.write(DOC.format(machine=machine, kernels='\n'.join(lines),
-                               floors='\n'.join(floor_lines), other='\n'.join(other)))
+                               floors='\n'.join(floor_lines), other='\n'.join(other),
+                               families='\n'.join(fam), peaks=peak_text))
         print('written', doc)
 
 
@@ -169,12 +185,15 @@ GEMM or convolution, requantization) with 1 or 2 worker threads; ONNX
 Runtime (`onnxruntime-node`, QLinearMatMul/QLinearConv models, u8
 activations x s8 weights, its fast path) and PyTorch (`python3-torch`, the
 `onednn` quantized engine) run the same shapes with `intra_op`/`set_num_threads`
-at 1 or 2. Weights are 7-bit in every model: on an AVX2 host without VNNI,
-ONNX Runtime's and oneDNN's u8 x s8 kernels add two u8 x s8 products in
-saturating 16 bits (`vpmaddubsw`) and are exact only then (their documented
-`reduce_range`); the emulator, which must be exact for any weights, takes a
-`vpmaddubsw` path for such weights and a `vpmaddwd` path otherwise (the
-"full-range weights" line). The floors of the performance issue are the
+at 1 or 2. The emulator's output stage rounds once, as libnpu compiles
+quantized ONNX models. Weights are 7-bit in every model (ONNX Runtime's
+`reduce_range`): on a host without VNNI, ONNX Runtime's and oneDNN's u8 x s8
+kernels add two u8 x s8 products in saturating 16 bits (`vpmaddubsw`) and are
+exact only then; there the emulator, which must be exact for any weights,
+takes a `vpmaddubsw` path for such weights and a `vpmaddwd` path otherwise.
+With AVX-512 VNNI (the flags above say) everyone multiplies with
+`vpdpbusd`, exact for any weights (the "full-range weights" line shows the
+emulator does not care). The floors of the performance issue are the
 1-thread GEMM 1024^3 and 3x3 convolution (marked).
 
 {kernels}
@@ -182,11 +201,18 @@ saturating 16 bits (`vpmaddubsw`) and are exact only then (their documented
 The floors again, measured apart: the emulator core and ONNX Runtime run the
 two floor kernels in turn, five rounds, 1 thread; the best median of each
 is kept, so that a moment of load on the machine does not decide the ratio.
-Without VNNI both programs multiply u8 x s8 the same way at the CPU's limit
-(`vpmaddubsw`, `vpmaddwd`, `vpaddd` per 32 MACs), so the ratio sits near 1 and
-moves by several percent from run to run on a shared machine.
 
 {floors}
+
+## Kernel families
+
+Every kernel family of the emulator core this host runs (chosen at run
+time by cpuid; the device uses the best), next to the host's peak int8
+rate measured in the same run by loops of independent instructions:
+
+{peaks}
+
+{families}
 
 ## End to end and accuracy
 

@@ -99,6 +99,32 @@ void qnpu_requant_portable(const struct qnpu_rq *rq, const int32_t *acc,
     }
 }
 
+/* GCC vectorises this at -O2 only when asked (QEMU builds -O2). */
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("tree-vectorize")))
+#endif
+void qnpu_wsum_portable(const int8_t *w, size_t kb, size_t b0, size_t b1,
+                        int32_t *sum)
+{
+    size_t b, q, o, j;
+
+    for (b = b0; b < b1; b++) {
+        int32_t lane[64] = { 0 };       /* byte j of every 16x4 block */
+
+        for (q = 0; q < kb; q++) {
+            const int8_t *blk = w + (b * kb + q) * 64;
+
+            for (j = 0; j < 64; j++) {
+                lane[j] += blk[j];
+            }
+        }
+        for (o = 0; o < 16; o++) {
+            sum[b * 16 + o] = (int32_t)((uint32_t)lane[o * 4] + (uint32_t)lane[o * 4 + 1] +
+                                        (uint32_t)lane[o * 4 + 2] + (uint32_t)lane[o * 4 + 3]);
+        }
+    }
+}
+
 void qnpu_dw_portable(const int8_t *const *x, const int8_t *w, size_t taps,
                       size_t C, int32_t *acc)
 {
@@ -118,6 +144,7 @@ static const struct qnpu_kernels portable = {
     .gemm = gemm_portable,
     .requant = qnpu_requant_portable,
     .dw = qnpu_dw_portable,
+    .wsum = qnpu_wsum_portable,
 };
 
 #if defined(__x86_64__)
@@ -130,6 +157,7 @@ static const struct qnpu_kernels avx2 = {
     .requant = qnpu_requant_avx2,
     .dw = qnpu_dw_avx2,
     .iconv = qnpu_iconv_avx2,
+    .wsum = qnpu_wsum_portable,
 };
 
 static const struct qnpu_kernels avx512_vnni = {
@@ -141,6 +169,7 @@ static const struct qnpu_kernels avx512_vnni = {
     .iconv = qnpu_iconv_avx512_vnni,
     .fused_out = true,
     .dw_out = qnpu_dw_out_avx512,
+    .wsum = qnpu_wsum_avx512,
 };
 #endif
 

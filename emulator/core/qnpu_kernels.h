@@ -90,6 +90,13 @@ typedef bool qnpu_iconv_fn(const uint8_t *const *tbl, size_t taps, size_t tap_by
                            const struct qnpu_out *o);
 
 /*
+ * Per-channel weight sums of blocks [@b0, @b1) of packed weights (KB
+ * steps each): sum[b * 16 + o] = sum over k of W(b * 16 + o, k), mod 2^32.
+ */
+typedef void qnpu_wsum_fn(const int8_t *w, size_t kb, size_t b0, size_t b1,
+                          int32_t *sum);
+
+/*
  * Depthwise: acc[c] += sum over taps t of x[t][c] * w[t * C + c] (mod
  * 2^32) for c < C, int8 inputs and weights.
  */
@@ -116,6 +123,7 @@ extern qnpu_prep_fn qnpu_prep_avx2;
 extern qnpu_requant_fn qnpu_requant_avx2, qnpu_requant_avx512;
 extern qnpu_dw_fn qnpu_dw_avx2;
 extern qnpu_dw_out_fn qnpu_dw_out_avx512;
+extern qnpu_wsum_fn qnpu_wsum_avx512;
 extern qnpu_iconv_fn qnpu_iconv_avx2, qnpu_iconv_avx512_vnni;
 #endif
 
@@ -138,11 +146,13 @@ struct qnpu_kernels {
     qnpu_iconv_fn *iconv;       /* NULL: always stage rows (im2col) */
     bool fused_out;             /* gemm and iconv take a struct qnpu_out */
     qnpu_dw_out_fn *dw_out;     /* NULL: depthwise pixel by pixel (dw) */
+    qnpu_wsum_fn *wsum;
 };
 
-/* The portable output stage and depthwise loop (every family may use them). */
+/* The portable output stage, loops (every family may use them). */
 qnpu_requant_fn qnpu_requant_portable;
 qnpu_dw_fn qnpu_dw_portable;
+qnpu_wsum_fn qnpu_wsum_portable;
 
 /** qnpu_kernels_get() - kernels of @isa, or NULL if the host lacks it */
 const struct qnpu_kernels *qnpu_kernels_get(enum qnpu_isa isa);

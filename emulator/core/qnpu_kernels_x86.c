@@ -392,6 +392,29 @@ VNNI void qnpu_gemm_avx512_vnni(const uint8_t *a, size_t r0, size_t r1,
 }
 
 
+/* Weight sums: vpdpbusd of the blocks by ones, 16 channels a step. */
+VNNI void qnpu_wsum_avx512(const int8_t *w, size_t kb, size_t b0, size_t b1,
+                           int32_t *sum)
+{
+    const __m512i ones = _mm512_set1_epi8(1);
+    size_t b, q;
+
+    for (b = b0; b < b1; b++) {
+        const int8_t *blk = w + b * kb * 64;
+        __m512i s0 = _mm512_setzero_si512(), s1 = s0;
+
+        /* two chains: vpdpbusd's latency */
+        for (q = 0; q + 1 < kb; q += 2) {
+            s0 = _mm512_dpbusd_epi32(s0, ones, _mm512_loadu_si512(blk + q * 64));
+            s1 = _mm512_dpbusd_epi32(s1, ones, _mm512_loadu_si512(blk + q * 64 + 64));
+        }
+        if (q < kb) {
+            s0 = _mm512_dpbusd_epi32(s0, ones, _mm512_loadu_si512(blk + q * 64));
+        }
+        _mm512_storeu_si512(sum + b * 16, _mm512_add_epi32(s0, s1));
+    }
+}
+
 /*
  * Depthwise, a tile of 6 pixels by 32 channels at a time, two taps per
  * step: vpdpwssd multiplies pairs of int16 (exact: each product is at

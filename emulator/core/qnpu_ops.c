@@ -19,13 +19,6 @@
 
 #define INVALID     QNPU_STATUS_INVALID_DESCRIPTOR
 
-/* GCC vectorises simple loops at -O2 only when asked (QEMU builds -O2). */
-#if defined(__GNUC__) && !defined(__clang__)
-#define VECTORIZE   __attribute__((optimize("tree-vectorize")))
-#else
-#define VECTORIZE
-#endif
-
 /* Rows of the implicit-GEMM input staged at a time (bounds host memory). */
 #define GEMM_CHUNK_BYTES    (4u << 20)
 
@@ -268,32 +261,37 @@ static void qnpu_flip_sign(const uint8_t *src, uint8_t *dst, size_t n)
 /*
  * bias_adj[o] = bias[o] - 128 * sum_k W(o, k): the GEMM kernels take the
  * input as x + 128 (unsigned, as VNNI wants it), so this cancels the shift.
+ * Blocks of 16 channels are spread over the workers.
  */
-VECTORIZE
-static void fold_bias(const int8_t *w, size_t ob, size_t kb,
+struct fold_job {
+    const struct qnpu_kernels *k;
+    const int8_t *w;
+    size_t kb, cols;
+    const int32_t *bias;
+    int32_t *bias_adj;
+};
+
+static void fold_range(void *opaque, size_t b0, size_t b1)
+{
+    const struct fold_job *j = opaque;
+    size_t ch;
+
+    j->k->wsum(j->w, j->kb, b0, b1, j->bias_adj);
+    for (ch = b0 * 16; ch < b1 * 16; ch++) {
+        j->bias_adj[ch] = (int32_t)((ch < j->cols && j->bias ? (uint32_t)j->bias[ch] : 0u) -
+                                    128u * (uint32_t)j->bias_adj[ch]);
+    }
+}
+
+static void fold_bias(struct qnpu_engine *eng, const int8_t *w, size_t ob, size_t kb,
                       const int32_t *bias, size_t cols, int32_t *bias_adj)
 {
-    size_t b, q, o, j;
+    struct fold_job j = {
+        .k = eng->kernels, .w = w, .kb = kb, .cols = cols, .bias = bias,
+        .bias_adj = bias_adj,
+    };
 
-    for (b = 0; b < ob; b++) {
-        int32_t lane[64] = { 0 };       /* byte j of every 16x4 block */
-
-        for (q = 0; q < kb; q++) {
-            const int8_t *blk = w + (b * kb + q) * 64;
-
-            for (j = 0; j < 64; j++) {
-                lane[j] += blk[j];
-            }
-        }
-        for (o = 0; o < 16; o++) {
-            size_t ch = b * 16 + o;
-            uint32_t sum = (uint32_t)lane[o * 4] + (uint32_t)lane[o * 4 + 1] +
-                           (uint32_t)lane[o * 4 + 2] + (uint32_t)lane[o * 4 + 3];
-
-            bias_adj[ch] = (int32_t)((ch < cols && bias ? (uint32_t)bias[ch] : 0u) -
-                                     128u * sum);
-        }
-    }
+    qnpu_parallel_rows(eng, fold_range, &j, ob);
 }
 
 struct conv_shape {
@@ -805,7 +803,7 @@ static uint32_t conv_packed(struct qnpu_engine *eng,
                       !cs->pt && !cs->pl && !cs->pb && !cs->pr &&
                       cs->groups == 1 && kp == cs->cin,
         };
-        fold_bias(wg, ob, kb, bias ? bias + (size_t)g * cs->cg_out : NULL,
+        fold_bias(eng, wg, ob, kb, bias ? bias + (size_t)g * cs->cg_out : NULL,
                   cs->cg_out, bias_adj);
         job.w = gemm_weights(eng, wg, kb, ob);
         if (!job.w) {
@@ -1066,7 +1064,7 @@ uint32_t qnpu_exec_matmul(struct qnpu_engine *eng, struct qnpu_vm *vm,
                 colsum[j] += (uint32_t)(int32_t)v;
             }
         }
-        fold_bias(w, ob, kb, NULL, 0, badj);
+        fold_bias(eng, w, ob, kb, NULL, 0, badj);
         job.w = gemm_weights(eng, w, kb, ob);
         if (!job.w) {
             status = QNPU_STATUS_LIMIT_EXCEEDED;

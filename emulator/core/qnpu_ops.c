@@ -19,6 +19,13 @@
 
 #define INVALID     QNPU_STATUS_INVALID_DESCRIPTOR
 
+/* GCC vectorises simple loops at -O2 only when asked (QEMU builds -O2). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define VECTORIZE   __attribute__((optimize("tree-vectorize")))
+#else
+#define VECTORIZE
+#endif
+
 /* Rows of the implicit-GEMM input staged at a time (bounds host memory). */
 #define GEMM_CHUNK_BYTES    (4u << 20)
 
@@ -1119,6 +1126,47 @@ uint32_t qnpu_exec_matmul(struct qnpu_engine *eng, struct qnpu_vm *vm,
 
 /* ---- MAXPOOL, AVGPOOL ---- */
 
+/*
+ * One output pixel of a pool over the window [ya, yb) x [xa, xb) of an
+ * image of @w pixels of @ch channels: taps outer, channels inner (the
+ * loops vectorise). @acc: @ch int32 of scratch.
+ */
+VECTORIZE
+static void pool_pixel(const int8_t *img, uint32_t w, uint32_t ch, int64_t ya, int64_t yb,
+                       int64_t xa, int64_t xb, bool avg, int32_t count, int32_t lo,
+                       int32_t hi, int32_t *acc, int8_t *dst)
+{
+    int64_t yy, xx;
+    uint32_t c;
+
+    for (c = 0; c < ch; c++) {
+        acc[c] = avg ? 0 : -128;
+    }
+    for (yy = ya; yy < yb; yy++) {
+        for (xx = xa; xx < xb; xx++) {
+            const int8_t *v = img + ((size_t)yy * w + xx) * ch;
+
+            if (avg) {
+                for (c = 0; c < ch; c++) {
+                    acc[c] += v[c];
+                }
+            } else {
+                for (c = 0; c < ch; c++) {
+                    acc[c] = v[c] > acc[c] ? v[c] : acc[c];
+                }
+            }
+        }
+    }
+    for (c = 0; c < ch; c++) {
+        int32_t r = acc[c];
+
+        if (avg) {
+            r = r >= 0 ? (r + count / 2) / count : (r - count / 2) / count;
+        }
+        dst[c] = qnpu_clamp8(r, lo, hi);
+    }
+}
+
 uint32_t qnpu_exec_pool(struct qnpu_engine *eng, struct qnpu_vm *vm,
                         const struct qnpu_desc_pool *d, bool avg,
                         struct qnpu_stats *st)
@@ -1130,9 +1178,10 @@ uint32_t qnpu_exec_pool(struct qnpu_engine *eng, struct qnpu_vm *vm,
     uint32_t pt = le16toh(d->pad_top), pl = le16toh(d->pad_left);
     uint32_t pb = le16toh(d->pad_bottom), pr = le16toh(d->pad_right);
     int32_t lo = (int32_t)le32toh(d->act_min), hi = (int32_t)le32toh(d->act_max);
-    uint32_t status, n, oy, ox, c, ch, h, w;
+    uint32_t status, n, oy, ox, ch, h, w;
     const int8_t *x;
     int8_t *o;
+    int32_t *acc;
     uint64_t npix;
 
     status = qnpu_tensor_decode(&d->input, false, false, &in);
@@ -1165,8 +1214,11 @@ uint32_t qnpu_exec_pool(struct qnpu_engine *eng, struct qnpu_vm *vm,
         return status;
     }
     o = malloc(tbytes(&out));
-    if (!o) {
+    acc = malloc(sizeof(*acc) * ch);
+    if (!o || !acc) {
         free((void *)x);
+        free(o);
+        free(acc);
         return QNPU_STATUS_LIMIT_EXCEEDED;
     }
     for (n = 0; n < in.dim[0]; n++) {
@@ -1182,22 +1234,8 @@ uint32_t qnpu_exec_pool(struct qnpu_engine *eng, struct qnpu_vm *vm,
                 int8_t *dst = o + (((size_t)n * out.dim[1] + oy) *
                                    out.dim[2] + ox) * ch;
 
-                for (c = 0; c < ch; c++) {
-                    int32_t acc = avg ? 0 : -128, v;
-                    int64_t yy, xx;
-
-                    for (yy = ya; yy < yb; yy++) {
-                        for (xx = xa; xx < xb; xx++) {
-                            v = x[(((size_t)n * h + yy) * w + xx) * ch + c];
-                            acc = avg ? acc + v : (v > acc ? v : acc);
-                        }
-                    }
-                    if (avg) {
-                        acc = acc >= 0 ? (acc + count / 2) / count
-                                       : (acc - count / 2) / count;
-                    }
-                    dst[c] = qnpu_clamp8(acc, lo, hi);
-                }
+                pool_pixel(x + (size_t)n * h * w * ch, w, ch, ya, yb, xa, xb, avg, count,
+                           lo, hi, acc, dst);
             }
         }
     }
@@ -1205,6 +1243,7 @@ uint32_t qnpu_exec_pool(struct qnpu_engine *eng, struct qnpu_vm *vm,
              QNPU_STATUS_MMU_FAULT : QNPU_STATUS_OK;
     free((void *)x);
     free(o);
+    free(acc);
     if (status != QNPU_STATUS_OK) {
         return status;
     }
@@ -1217,6 +1256,54 @@ uint32_t qnpu_exec_pool(struct qnpu_engine *eng, struct qnpu_vm *vm,
 }
 
 /* ---- ADD, MUL ---- */
+
+/* ADD's first step: an input less its zero point, shifted, rescaled. */
+static int32_t eltwise_rescale(int8_t x, int32_t z, int32_t m, int32_t sh, int32_t ls,
+                               int mode)
+{
+    return qnpu_mbqm((int32_t)((uint32_t)(x - z) << ls), m, sh, mode);
+}
+
+/*
+ * The element-wise ops of arithmetic.md 7 over @n elements: the int32
+ * values of a run of elements (MUL's product; ADD's rescaled inputs
+ * added), then the kernels' output stage over the run. Inputs are int8,
+ * so for a large tensor ADD's rescales are tables of 256 made once.
+ */
+static void eltwise_run(const struct qnpu_kernels *k, const int8_t *x1, const int8_t *x2,
+                        int8_t *o, uint64_t n, bool mul, bool single, int32_t z1,
+                        int32_t z2, int32_t m1, int32_t s1, int32_t m2, int32_t s2,
+                        int32_t ls, const struct requant *rq)
+{
+    struct qnpu_rq r = kernel_rq(rq);
+    int32_t a[256], b[256], sum[256];
+    bool tables = !mul && n >= 256;
+    uint64_t i0, i;
+    int v;
+
+    for (v = -128; tables && v < 128; v++) {
+        a[v + 128] = eltwise_rescale((int8_t)v, z1, m1, s1, ls, rq->mode);
+        b[v + 128] = single ? 0 : eltwise_rescale((int8_t)v, z2, m2, s2, ls, rq->mode);
+    }
+    for (i0 = 0; i0 < n; i0 += 256) {
+        uint64_t cnt = n - i0 < 256 ? n - i0 : 256;
+
+        for (i = 0; i < cnt; i++) {
+            int8_t p = x1[i0 + i], q = single ? 0 : x2[i0 + i];
+
+            if (mul) {
+                sum[i] = (p - z1) * (q - z2);
+            } else if (tables) {
+                sum[i] = (int32_t)((uint32_t)a[p + 128] + (uint32_t)b[q + 128]);
+            } else {
+                sum[i] = (int32_t)((uint32_t)eltwise_rescale(p, z1, m1, s1, ls, rq->mode) +
+                                   (uint32_t)(single ? 0 :
+                                              eltwise_rescale(q, z2, m2, s2, ls, rq->mode)));
+            }
+        }
+        k->requant(&r, sum, cnt, 0, o + i0);
+    }
+}
 
 uint32_t qnpu_exec_eltwise(struct qnpu_engine *eng, struct qnpu_vm *vm,
                            const struct qnpu_desc_eltwise *d, bool mul,
@@ -1235,7 +1322,6 @@ uint32_t qnpu_exec_eltwise(struct qnpu_engine *eng, struct qnpu_vm *vm,
     struct requant rq;
     int8_t *x1 = NULL, *x2 = NULL, *o = NULL;
     uint32_t status;
-    uint64_t i;
     int dd;
 
     status = qnpu_tensor_decode(&d->input1, false, false, &t1);
@@ -1287,22 +1373,9 @@ uint32_t qnpu_exec_eltwise(struct qnpu_engine *eng, struct qnpu_vm *vm,
         o = malloc(tbytes(&to));
         status = o ? QNPU_STATUS_OK : QNPU_STATUS_LIMIT_EXCEEDED;
     }
-    for (i = 0; status == QNPU_STATUS_OK && i < to.elems; i++) {
-        int32_t v;
-
-        if (mul) {
-            v = qnpu_mbqm((x1[i] - z1) * (x2[i] - z2), rq.m, rq.s, rq.mode);
-        } else {
-            int32_t a = qnpu_mbqm((int32_t)((uint32_t)(x1[i] - z1) << ls),
-                                  m1, s1, rq.mode);
-            int32_t b = single ? 0 :
-                qnpu_mbqm((int32_t)((uint32_t)(x2[i] - z2) << ls),
-                          m2, s2, rq.mode);
-
-            v = qnpu_mbqm((int32_t)((uint32_t)a + (uint32_t)b), rq.m, rq.s,
-                          rq.mode);
-        }
-        o[i] = qnpu_clamp8((int64_t)v + rq.zp, rq.lo, rq.hi);
+    if (status == QNPU_STATUS_OK) {
+        eltwise_run(eng->kernels, x1, x2, o, to.elems, mul, single, z1, z2, m1, s1, m2,
+                    s2, ls, &rq);
     }
     if (status == QNPU_STATUS_OK &&
         qnpu_tensor_move(vm, &to, (uint8_t *)o, true)) {

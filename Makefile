@@ -243,6 +243,14 @@ $(B)/tests/test_emu_%: tests/host/test_emu_%.c $(EMU_SIM) $(B)/emu/libqnpu-emu.a
 		$(B)/emu/libqnpu-emu.a $(B)/lib/libnpu.a $(NPU_LIBS) $(CMOCKA_LIBS) \
 		-lpthread -lm
 
+# The same test built with ThreadSanitizer: the worker pool, under races.
+$(B)/tests/tsan/test_emu_vs_ref: tests/host/test_emu_vs_ref.c $(EMU_SIM) $(EMU_SRCS) \
+		$(wildcard emulator/core/*.h) $(B)/lib/libnpu.a
+	@mkdir -p $(@D)
+	$(CC) $(EMU_CFLAGS) -O1 -fsanitize=thread -Ilibnpu/src -Ilibnpu/include $< \
+		tests/host/emu_sim.c $(EMU_SRCS) -o $@ $(B)/lib/libnpu.a $(NPU_LIBS) \
+		$(CMOCKA_LIBS) -lpthread -lm
+
 $(B)/bin/%_test: tests/vm/%_test.c $(wildcard uapi/drm/*.h tests/vm/*.h tests/lib/*.h) \
 		$(B)/lib/libnpu.a | ksrc
 	@mkdir -p $(@D)
@@ -287,7 +295,7 @@ check-conformance conformance: libnpu tools
 	@tools/run-test conformance $(RESULTS) -- \
 		tests/conformance/run $(B)/conformance $(CONF_COUNT) $(CONF_SEED)
 
-check-host: $(HOST_TESTS) libnpu tools
+check-host: $(HOST_TESTS) $(B)/tests/tsan/test_emu_vs_ref libnpu tools
 	@mkdir -p $(RESULTS)
 	@tools/run-test host-install $(RESULTS) -- tools/check-install
 	@tools/run-test host-npu-run $(RESULTS) -- sh -c 'echo 1..3; \
@@ -326,6 +334,8 @@ check-host: $(HOST_TESTS) libnpu tools
 		tools/run-test host-$$(basename $$t) $(RESULTS) -- \
 			env CMOCKA_MESSAGE_OUTPUT=TAP $$t; \
 	done
+	@tools/run-test host-tsan-test_emu_vs_ref $(RESULTS) -- env CMOCKA_MESSAGE_OUTPUT=TAP \
+		TSAN_OPTIONS=halt_on_error=1:exitcode=66 $(B)/tests/tsan/test_emu_vs_ref
 
 check-fuzz: $(B)/fuzz/fuzz_job $(B)/fuzz/seeds/.done
 	@mkdir -p $(RESULTS)

@@ -1,7 +1,7 @@
 /*
  * SPDX-License-Identifier: GPL-2.0-or-later
  *
- * qnpu emulator core: x86 SIMD GEMM kernels, compiled with per-function
+ * qnpu emulator core: x86 SIMD kernels, compiled with per-function
  * target attributes and chosen at run time (qnpu_kernels.c), so the
  * binary still runs on hosts without them.
  *
@@ -33,7 +33,7 @@ static inline int32_t load_a4(const uint8_t *p)
  * packed layout) into 16 int32 sums. A tile is 6 rows by NB blocks of 16
  * channels: its 6 * NB accumulators (at most 24) and NB weight vectors
  * stay in the 32 registers. Rows are read through a table of 6 pointers
- * per tap, so the GEMM (one tap: the rows themselves) and the indirect
+ * per tap, so the GEMM (its rows cut into equal taps) and the indirect
  * convolution share the kernel.
  */
 #define VNNI_MR 6
@@ -158,7 +158,6 @@ VNNI void qnpu_requant_avx512(const struct qnpu_rq *rq, const int32_t *acc,
 
     for (i = 0; i < n; i += 16) {
         __mmask16 k = n - i >= 16 ? 0xffff : (__mmask16)((1u << (n - i)) - 1);
-
         struct rq16 p = rq16_load(rq, ch0 + i, k);
 
         store16(out + i, k, rq16_apply(&p, _mm512_maskz_loadu_epi32(k, acc + i)));
@@ -281,7 +280,8 @@ static vnni_kernel_fn *const vnni_kernels[5] = {
  */
 struct vnni_gemm {
     const uint8_t *const *tbl;
-    size_t taps, spt, rows, ob, tpb, ldc;
+    size_t taps, spt, rows, ob, ldc;
+    size_t tpb;                 /* taps per block of k (vnni_run) */
     const int8_t *w;
     const int32_t *bias;
     int32_t *c;

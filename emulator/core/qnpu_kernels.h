@@ -78,14 +78,15 @@ struct qnpu_out {
 
 /*
  * Indirect convolution: the GEMM of qnpu_gemm_fn over @rows rows whose
- * input row is, for each of @taps taps, @tap_bytes (a multiple of 4)
- * bytes at a pointer of @tbl; @tbl holds, per tile of 6 rows and per tap,
- * the 6 rows' pointers ([tile][tap][6]; the pointers of rows past @rows
- * repeat a valid row). @w are prepared weights (prep). Returns false when
- * the weights are not of a kind this path takes: the caller stages rows.
+ * input row r is, for each of @taps taps t, @tap_bytes (a multiple of 4)
+ * bytes at @corner[r] + @off[t]: a row's corner in a padded copy of the
+ * input and a tap's offset from it. @corner has a multiple of 6 entries
+ * (those past @rows repeat a valid row). @w are prepared weights (prep).
+ * Returns false when the weights are not of a kind this path takes: the
+ * caller stages rows.
  */
-typedef bool qnpu_iconv_fn(const uint8_t *const *tbl, size_t taps, size_t tap_bytes,
-                           size_t rows, const int8_t *w, size_t ob,
+typedef bool qnpu_iconv_fn(const uint8_t *const *corner, const size_t *off, size_t taps,
+                           size_t tap_bytes, size_t rows, const int8_t *w, size_t ob,
                            const int32_t *bias, int32_t *c, size_t ldc,
                            const struct qnpu_out *o);
 

@@ -32,9 +32,9 @@ static inline int32_t load_a4(const uint8_t *p)
  * to every lane, by a 16x4 block of weights (exactly one step of k of the
  * packed layout) into 16 int32 sums. A tile is 6 rows by NB blocks of 16
  * channels: its 6 * NB accumulators (at most 24) and NB weight vectors
- * stay in the 32 registers. Rows are read through a table of 6 pointers
- * per tap, so the GEMM (its rows cut into equal taps) and the indirect
- * convolution share the kernel.
+ * stay in the 32 registers. A row's input is a run of taps, each at the
+ * row's corner plus the tap's offset, so the GEMM (its rows cut into
+ * equal taps) and the indirect convolution share the kernel.
  */
 #define VNNI_MR 6
 #define VNNI_KC 256     /* steps of k per block: NB * 16 KiB of weights */
@@ -208,8 +208,8 @@ VNNI static void vnni_store(const __m512i *acc, size_t nb, const struct vnni_dst
 }
 
 #define VNNI_KERNEL(NB)                                                       \
-VNNI static void vnni_6x##NB(const uint8_t *const *tbl, size_t ntaps,        \
-                             size_t tap_bytes, const int8_t *w,               \
+VNNI static void vnni_6x##NB(const uint8_t *const *px, const size_t *off,    \
+                             size_t ntaps, size_t tap_bytes, const int8_t *w, \
                              size_t wstride, const struct vnni_dst *d)        \
 {                                                                             \
     __m512i acc[VNNI_MR][NB], wv[NB], sums[VNNI_MR * 4];                      \
@@ -221,9 +221,10 @@ VNNI static void vnni_6x##NB(const uint8_t *const *tbl, size_t ntaps,        \
             acc[r][j] = _mm512_setzero_si512();                               \
         }                                                                     \
     }                                                                         \
-    for (t = 0; t < ntaps; t++, tbl += VNNI_MR) {                             \
-        const uint8_t *a0 = tbl[0], *a1 = tbl[1], *a2 = tbl[2];               \
-        const uint8_t *a3 = tbl[3], *a4 = tbl[4], *a5 = tbl[5];               \
+    for (t = 0; t < ntaps; t++) {                                             \
+        const uint8_t *a0 = px[0] + off[t], *a1 = px[1] + off[t];             \
+        const uint8_t *a2 = px[2] + off[t], *a3 = px[3] + off[t];             \
+        const uint8_t *a4 = px[4] + off[t], *a5 = px[5] + off[t];             \
                                                                               \
         for (k = 0; k < tap_bytes; k += 4, w += 64) {                         \
             __m512i x;                                                        \
@@ -260,9 +261,9 @@ VNNI_KERNEL(2)
 VNNI_KERNEL(3)
 VNNI_KERNEL(4)
 
-typedef void vnni_kernel_fn(const uint8_t *const *tbl, size_t ntaps,
-                            size_t tap_bytes, const int8_t *w, size_t wstride,
-                            const struct vnni_dst *d);
+typedef void vnni_kernel_fn(const uint8_t *const *px, const size_t *off,
+                            size_t ntaps, size_t tap_bytes, const int8_t *w,
+                            size_t wstride, const struct vnni_dst *d);
 
 static vnni_kernel_fn *const vnni_kernels[5] = {
     NULL, vnni_6x1, vnni_6x2, vnni_6x3, vnni_6x4,
@@ -270,8 +271,8 @@ static vnni_kernel_fn *const vnni_kernels[5] = {
 
 /*
  * The loops around the kernel, for the GEMM and the convolution alike:
- * @tbl has per tile of 6 rows and per tap the rows' pointers, @taps taps
- * of @spt steps; C's and the output's rows start at @c and @out. Blocks
+ * @corner has each row's corner, @off each of @taps taps' offset, taps of
+ * @spt steps; C's and the output's rows start at @c and @out. Blocks
  * of whole taps (of about VNNI_KC steps, as even as they come) by groups
  * of up to 4 weight blocks. With few weights (a convolution's) each tile
  * runs all its blocks of k and groups in turn, its rows and sums staying
@@ -279,7 +280,8 @@ static vnni_kernel_fn *const vnni_kernels[5] = {
  * weights staying in L1 across the tiles and the group's sums in L2.
  */
 struct vnni_gemm {
-    const uint8_t *const *tbl;
+    const uint8_t *const *corner;
+    const size_t *off;
     size_t taps, spt, rows, ob, ldc;
     size_t tpb;                 /* taps per block of k (vnni_run) */
     const int8_t *w;
@@ -301,7 +303,7 @@ VNNI static void vnni_call(const struct vnni_gemm *g, size_t grp, size_t tile, s
         .out = g->o ? g->out + r * g->o->ldo : NULL,
     };
 
-    vnni_kernels[nb](g->tbl + (tile * g->taps + t0) * VNNI_MR, nt, g->spt * 4,
+    vnni_kernels[nb](g->corner + r, g->off + t0, nt, g->spt * 4,
                      g->w + (b * steps + t0 * g->spt) * 64, steps * 64, &d);
 }
 
@@ -331,13 +333,14 @@ VNNI static void vnni_run(struct vnni_gemm *g)
     }
 }
 
-VNNI bool qnpu_iconv_avx512_vnni(const uint8_t *const *tbl, size_t taps,
-                                 size_t tap_bytes, size_t rows, const int8_t *w,
-                                 size_t ob, const int32_t *bias, int32_t *c,
-                                 size_t ldc, const struct qnpu_out *o)
+VNNI bool qnpu_iconv_avx512_vnni(const uint8_t *const *corner, const size_t *off,
+                                 size_t taps, size_t tap_bytes, size_t rows,
+                                 const int8_t *w, size_t ob, const int32_t *bias,
+                                 int32_t *c, size_t ldc, const struct qnpu_out *o)
 {
     struct vnni_gemm g = {
-        .tbl = tbl, .taps = taps, .spt = tap_bytes / 4, .rows = rows, .ob = ob,
+        .corner = corner, .off = off, .taps = taps, .spt = tap_bytes / 4, .rows = rows,
+        .ob = ob,
         .ldc = ldc, .w = w, .bias = bias, .c = c, .o = o, .out = o ? o->out : NULL,
     };
 
@@ -362,8 +365,9 @@ VNNI void qnpu_gemm_avx512_vnni(const uint8_t *a, size_t r0, size_t r1,
         .spt = kb, .rows = r1 - r0, .ob = ob, .ldc = ldc, .w = w, .bias = bias,
         .c = c + r0 * ldc, .o = o, .out = o ? o->out + r0 * o->ldo : NULL,
     };
-    size_t ntiles = (g.rows + VNNI_MR - 1) / VNNI_MR, d, tile, t, r;
-    const uint8_t **tbl;
+    size_t ntiles = (g.rows + VNNI_MR - 1) / VNNI_MR, d, r;
+    const uint8_t **corner;
+    size_t *off;
 
     for (d = VNNI_KC; kb > VNNI_KC && d >= 16; d--) {
         if (kb % d == 0) {
@@ -372,23 +376,22 @@ VNNI void qnpu_gemm_avx512_vnni(const uint8_t *a, size_t r0, size_t r1,
         }
     }
     g.taps = kb / g.spt;
-    tbl = malloc(sizeof(*tbl) * ntiles * g.taps * VNNI_MR);
-    if (!tbl) {
+    corner = malloc(sizeof(*corner) * ntiles * VNNI_MR);
+    off = malloc(sizeof(*off) * g.taps);
+    if (!corner || !off) {
         abort();
     }
-    for (tile = 0; tile < ntiles; tile++) {
-        for (t = 0; t < g.taps; t++) {
-            for (r = 0; r < VNNI_MR; r++) {
-                size_t row = r0 + tile * VNNI_MR + r;
-
-                tbl[(tile * g.taps + t) * VNNI_MR + r] =
-                    a + (row < r1 ? row : r1 - 1) * kb * 4 + t * g.spt * 4;
-            }
-        }
+    for (r = 0; r < ntiles * VNNI_MR; r++) {
+        corner[r] = a + (r0 + r < r1 ? r0 + r : r1 - 1) * kb * 4;
     }
-    g.tbl = tbl;
+    for (r = 0; r < g.taps; r++) {
+        off[r] = r * g.spt * 4;
+    }
+    g.corner = corner;
+    g.off = off;
     vnni_run(&g);
-    free(tbl);
+    free(corner);
+    free(off);
 }
 
 
@@ -830,15 +833,15 @@ AVX2 void qnpu_gemm_avx2(const uint8_t *a, size_t r0, size_t r1, size_t kb,
 
 /*
  * The indirect 7-bit kernel: like kernel7_6x16, but each row's input is a
- * run of taps, each at its own pointer (the input image itself, or a row
- * of padding), so a convolution needs no staged copy of its windows.
- * @tbl: [tap][6] row pointers for this tile, from the first tap of the
- * block; @ntaps taps of @tap_bytes bytes; the accumulators start at @acc.
+ * run of taps, each at the row's corner in the (padded) input image plus
+ * the tap's offset, so a convolution needs no staged copy of its windows.
+ * @px: the tile's 6 corners; @off: the offsets of the block's @ntaps taps
+ * of @tap_bytes bytes; the accumulators start at @acc.
  */
-AVX2 static void kernel7i_6x16(const uint8_t *const *tbl, size_t ntaps,
+AVX2 static void kernel7i_6x16(const uint8_t *const *px, const size_t *off, size_t ntaps,
                                size_t tap_bytes, const int8_t *wp, __m256i *acc)
 {
-    const uint8_t *const *tend = tbl + ntaps * MR;
+    const size_t *oend = off + ntaps;
     const uint8_t *a0, *a1, *a2, *a3, *a4, *a5;
     size_t k;
 
@@ -846,12 +849,18 @@ AVX2 static void kernel7i_6x16(const uint8_t *const *tbl, size_t ntaps,
         ASM_ACC_LOAD
         "\n"
         "1:\n\t"
-        "mov 0(%[tbl]), %[a0]\n\t"
-        "mov 8(%[tbl]), %[a1]\n\t"
-        "mov 16(%[tbl]), %[a2]\n\t"
-        "mov 24(%[tbl]), %[a3]\n\t"
-        "mov 32(%[tbl]), %[a4]\n\t"
-        "mov 40(%[tbl]), %[a5]\n\t"
+        "mov (%[off]), %[a0]\n\t"
+        "mov %[a0], %[a1]\n\t"
+        "mov %[a0], %[a2]\n\t"
+        "mov %[a0], %[a3]\n\t"
+        "mov %[a0], %[a4]\n\t"
+        "mov %[a0], %[a5]\n\t"
+        "add 0(%[px]), %[a0]\n\t"
+        "add 8(%[px]), %[a1]\n\t"
+        "add 16(%[px]), %[a2]\n\t"
+        "add 24(%[px]), %[a3]\n\t"
+        "add 32(%[px]), %[a4]\n\t"
+        "add 40(%[px]), %[a5]\n\t"
         "xor %[k], %[k]\n"
         "2:\n\t"
         "vmovdqa (%[w]), %%ymm12\n\t"
@@ -866,21 +875,22 @@ AVX2 static void kernel7i_6x16(const uint8_t *const *tbl, size_t ntaps,
         "add $4, %[k]\n\t"
         "cmp %[tb], %[k]\n\t"
         "jne 2b\n\t"
-        "add $48, %[tbl]\n\t"
-        "cmp %[tbl], %[tend]\n\t"
+        "add $8, %[off]\n\t"
+        "cmp %[off], %[oend]\n\t"
         "jne 1b\n\t"
         ASM_ACC_STORE
-        : [w] "+r"(wp), [tbl] "+r"(tbl), [a0] "=&r"(a0), [a1] "=&r"(a1),
+        : [w] "+r"(wp), [off] "+r"(off), [a0] "=&r"(a0), [a1] "=&r"(a1),
           [a2] "=&r"(a2), [a3] "=&r"(a3), [a4] "=&r"(a4), [a5] "=&r"(a5),
           [k] "=&r"(k)
-        : [tend] "r"(tend), [tb] "r"(tap_bytes), [ones] "m"(ones16), [acc] "r"(acc)
+        : [oend] "r"(oend), [px] "r"(px), [tb] "r"(tap_bytes), [ones] "m"(ones16),
+          [acc] "r"(acc)
         : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7",
           "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15",
           "memory", "cc");
 }
 
-AVX2 bool qnpu_iconv_avx2(const uint8_t *const *tbl, size_t taps, size_t tap_bytes,
-                          size_t rows, const int8_t *w, size_t ob,
+AVX2 bool qnpu_iconv_avx2(const uint8_t *const *corner, const size_t *off, size_t taps,
+                          size_t tap_bytes, size_t rows, const int8_t *w, size_t ob,
                           const int32_t *bias, int32_t *c, size_t ldc,
                           const struct qnpu_out *o)
 {
@@ -905,7 +915,7 @@ AVX2 bool qnpu_iconv_avx2(const uint8_t *const *tbl, size_t taps, size_t tap_byt
             t = few ? i / ob : i % ntiles;
             n = rows - t * MR < MR ? rows - t * MR : MR;
             memset(acc, 0, sizeof(acc));
-            kernel7i_6x16(tbl + (t * taps + t0) * MR, nt, tap_bytes,
+            kernel7i_6x16(corner + t * MR, off + t0, nt, tap_bytes,
                           wprep + (b * steps + t0 * spt) * 64, acc);
             for (r = 0; r < n; r++) {
                 __m256i *out = (__m256i *)(c + (t * MR + r) * ldc + b * 16);

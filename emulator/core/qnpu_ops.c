@@ -248,20 +248,24 @@ static void simple_stats(const struct qnpu_config *cfg, struct qnpu_stats *st,
 
 /* ---- packed-weight GEMM, shared by CONV2D, FULLY_CONNECTED, MATMUL ---- */
 
-/* dst = src XOR 0x80 per byte (int8 x to x + 128), eight bytes at a time. */
-static void qnpu_flip_sign(const uint8_t *src, uint8_t *dst, size_t n)
+/*
+ * dst = src XOR @flip per byte (0x80: int8 x to x + 128), eight bytes at a
+ * time.
+ */
+static void qnpu_flip_sign(const uint8_t *src, uint8_t *dst, size_t n, uint8_t flip)
 {
+    uint64_t mask = flip * 0x0101010101010101ull;
     size_t i = 0;
 
     for (; i + 8 <= n; i += 8) {
         uint64_t v;
 
         memcpy(&v, src + i, 8);
-        v ^= 0x8080808080808080ull;
+        v ^= mask;
         memcpy(dst + i, &v, 8);
     }
     for (; i < n; i++) {
-        dst[i] = src[i] ^ 0x80;
+        dst[i] = src[i] ^ flip;
     }
 }
 
@@ -325,7 +329,8 @@ struct gemm_job {
     size_t ldc;
     /* staging: im2col of group @g, rows from @p0 */
     const struct conv_shape *cs;
-    const uint8_t *in_u8;
+    const uint8_t *in_u8;       /* the input as x + 128, padded (pad_image) */
+    size_t hp, wp;              /* its images' height and width */
     uint32_t g;
     size_t p0;
     bool direct;        /* a 1x1 convolution of whole rows: no staging */
@@ -335,8 +340,7 @@ struct gemm_job {
     size_t cols, out_cols, col0;
 };
 
-static void im2col(const struct conv_shape *cs, const uint8_t *in_u8,
-                   uint32_t g, size_t p0, size_t p1, size_t kp, uint8_t *a);
+static void im2col(const struct gemm_job *j, size_t p0, size_t p1, uint8_t *a);
 
 /*
  * Rows per pass of staging, GEMM and output stage: small enough that the
@@ -349,57 +353,56 @@ static void im2col(const struct conv_shape *cs, const uint8_t *in_u8,
 #define ICONV_MAX_TAPS 64
 
 /*
- * The indirection table of rows [p0, p0 + rows) of group @g for the
- * kernels' iconv: per tile of 6 rows and per tap, each row's pointer into
- * the input (x + 128), or to @padrow (also for the rows that pad the last
- * tile). The output position advances row by row: no division per row.
+ * Row p's corner in the padded input (x + 128) of @j: where its window's
+ * first tap starts, in group j->g. Every tap is the corner plus its offset
+ * (tap_offsets), padding included.
  */
-static void iconv_table(const struct conv_shape *cs, const uint8_t *in_u8,
-                        uint32_t g, size_t p0, size_t rows,
-                        const uint8_t *padrow, const uint8_t **tbl)
+static const uint8_t *row_corner(const struct gemm_job *j, size_t p)
 {
-    size_t taps = (size_t)cs->kh * cs->kw, r;
-    uint32_t ox = p0 % cs->ow, oy = (p0 / cs->ow) % cs->oh;
-    size_t n = p0 / ((size_t)cs->ow * cs->oh), tap_off[ICONV_MAX_TAPS];
+    const struct conv_shape *cs = j->cs;
+    size_t ox = p % cs->ow, oy = (p / cs->ow) % cs->oh, n = p / ((size_t)cs->ow * cs->oh);
 
-    for (r = 0; r < taps; r++) {
-        tap_off[r] = ((r / cs->kw) * cs->dh * cs->w + (r % cs->kw) * cs->dw) * cs->cin;
+    return j->in_u8 + ((n * j->hp + oy * cs->sh) * j->wp + ox * cs->sw) * cs->cin +
+           (size_t)j->g * cs->cg_in;
+}
+
+static void tap_offsets(const struct conv_shape *cs, size_t wp, size_t pix_bytes,
+                        size_t *off)
+{
+    size_t t;
+
+    for (t = 0; t < (size_t)cs->kh * cs->kw; t++) {
+        off[t] = ((t / cs->kw) * cs->dh * wp + (t % cs->kw) * cs->dw) * pix_bytes;
     }
-    for (r = 0; r < (rows + 5) / 6 * 6; r++) {
-        const uint8_t **row = tbl + (r / 6) * taps * 6 + r % 6;
-        const uint8_t *img = in_u8 + n * cs->h * cs->w * cs->cin + g * cs->cg_in;
-        int64_t iy0 = (int64_t)oy * cs->sh - cs->pt, ix0 = (int64_t)ox * cs->sw - cs->pl;
-        uint32_t ky, kx;
+}
 
-        /* Every tap inside the image (most rows): offsets from its corner. */
-        if (r < rows && iy0 >= 0 && iy0 + (int64_t)(cs->kh - 1) * cs->dh < cs->h &&
-            ix0 >= 0 && ix0 + (int64_t)(cs->kw - 1) * cs->dw < cs->w) {
-            const uint8_t *corner = img + ((size_t)iy0 * cs->w + ix0) * cs->cin;
-            size_t t;
+/*
+ * The corners of rows [p0, p0 + rows) for the kernels' iconv, a multiple
+ * of 6 of them (the last tile's extra rows repeat the first). The output
+ * position advances row by row: no division per row.
+ */
+static void corner_table(const struct gemm_job *j, size_t p0, size_t rows,
+                         const uint8_t **corner)
+{
+    const struct conv_shape *cs = j->cs;
+    const uint8_t *c = row_corner(j, p0);
+    uint32_t ox = p0 % cs->ow, oy = (p0 / cs->ow) % cs->oh;
+    size_t r;
 
-            for (t = 0; t < taps; t++) {
-                row[t * 6] = corner + tap_off[t];
-            }
-        } else {
-            for (ky = 0; ky < cs->kh; ky++) {
-                int64_t iy = iy0 + (int64_t)ky * cs->dh;
-                bool in_y = r < rows && iy >= 0 && iy < cs->h;
-
-                for (kx = 0; kx < cs->kw; kx++, row += 6) {
-                    int64_t ix = ix0 + (int64_t)kx * cs->dw;
-
-                    *row = in_y && ix >= 0 && ix < cs->w ?
-                           img + ((size_t)iy * cs->w + ix) * cs->cin : padrow;
-                }
-            }
-        }
+    for (r = 0; r < rows; r++) {
+        corner[r] = c;
+        c += (size_t)cs->sw * cs->cin;
         if (++ox == cs->ow) {
             ox = 0;
+            c += ((size_t)cs->sh * j->wp - (size_t)cs->ow * cs->sw) * cs->cin;
             if (++oy == cs->oh) {
                 oy = 0;
-                n++;
+                c += (j->hp - (size_t)cs->oh * cs->sh) * j->wp * cs->cin;
             }
         }
+    }
+    for (; r % 6; r++) {
+        corner[r] = corner[0];
     }
 }
 
@@ -408,8 +411,8 @@ static void gemm_range(void *opaque, size_t r0, size_t r1)
     struct gemm_job *g = opaque;
     const struct conv_shape *cs = g->cs;
     size_t kp = g->kb * 4, s0, s1, taps = cs ? (size_t)cs->kh * cs->kw : 0;
-    const uint8_t **tbl = NULL;
-    uint8_t *padrow = NULL;
+    size_t off[ICONV_MAX_TAPS];
+    const uint8_t **corner = NULL;
     bool iconv = cs && !g->direct && g->k->iconv && cs->cg_in % 4 == 0 &&
                  taps <= ICONV_MAX_TAPS;
     /* Kernels that requantize as they store write the output themselves. */
@@ -420,30 +423,26 @@ static void gemm_range(void *opaque, size_t r0, size_t r1)
     };
 
     if (iconv) {
-        tbl = malloc(sizeof(*tbl) * (ROWS_PER_PASS + 5) / 6 * 6 * taps);
-        padrow = malloc(cs->cg_in);
-        iconv = tbl && padrow;
-        if (padrow) {
-            memset(padrow, (uint8_t)(cs->izp ^ 0x80), cs->cg_in);
-        }
+        corner = malloc(sizeof(*corner) * (ROWS_PER_PASS + 5) / 6 * 6);
+        iconv = corner;
+        tap_offsets(cs, g->wp, cs->cin, off);
     }
     for (s0 = r0; s0 < r1; s0 = s1) {
         const uint8_t *a = g->a;
 
         s1 = r1 - s0 > ROWS_PER_PASS ? s0 + ROWS_PER_PASS : r1;
         if (iconv) {
-            iconv_table(cs, g->in_u8, g->g, g->p0 + s0, s1 - s0, padrow, tbl);
+            corner_table(g, g->p0 + s0, s1 - s0, corner);
             /* false: not weights the indirect kernel takes; stage rows */
             o.out = fused ? (int8_t *)g->out + s0 * g->out_cols + g->col0 : NULL;
-            iconv = g->k->iconv(tbl, taps, cs->cg_in, s1 - s0, g->w, g->ob, g->bias,
-                                g->c + s0 * g->ldc, g->ldc, fused ? &o : NULL);
+            iconv = g->k->iconv(corner, off, taps, cs->cg_in, s1 - s0, g->w, g->ob,
+                                g->bias, g->c + s0 * g->ldc, g->ldc, fused ? &o : NULL);
         }
         if (!iconv) {
             if (g->direct) {
                 a = g->in_u8 + g->p0 * kp;  /* the input rows are the GEMM rows */
             } else if (cs) {
-                im2col(cs, g->in_u8, g->g, g->p0 + s0, g->p0 + s1, kp,
-                       g->a + s0 * kp);
+                im2col(g, g->p0 + s0, g->p0 + s1, g->a + s0 * kp);
             }
             o.out = fused ? (int8_t *)g->out + g->col0 : NULL;
             g->k->gemm(a, s0, s1, g->kb, g->w, g->ob, g->bias, g->c, g->ldc,
@@ -455,8 +454,7 @@ static void gemm_range(void *opaque, size_t r0, size_t r1)
                        g->out_cols, g->col0);
         }
     }
-    free(tbl);
-    free(padrow);
+    free(corner);
 }
 
 /*
@@ -652,28 +650,36 @@ static void dw_out_range(void *opaque, size_t p0, size_t p1)
 }
 
 /*
- * The input of a depthwise convolution with its padding (the zero point)
- * around each image, as pixels of cout channels (input channel c / mult
- * for a multiplier).
+ * A convolution's input with its padding (the zero point) around each
+ * image: images of @hp x @wp pixels of @C bytes, each byte XOR @flip (0x80
+ * makes int8 x into x + 128), pixel channel c from input channel c / @mult
+ * (a depthwise multiplier). Without padding and multiplier @pad may be @x.
  */
-static void dw_pad(const struct conv_shape *cs, const int8_t *x, uint32_t mult,
-                   size_t hp, size_t wp, int8_t *pad)
+static void pad_image(const struct conv_shape *cs, const int8_t *x, size_t C, uint32_t mult,
+                      uint8_t flip, size_t hp, size_t wp, int8_t *pad)
 {
-    size_t C = cs->cout, n, y, i, c;
+    uint8_t v = (uint8_t)cs->izp ^ flip;
+    size_t n, y, i, c;
 
-    memset(pad, (int8_t)cs->izp, (size_t)cs->n * hp * wp * C);
     for (n = 0; n < cs->n; n++) {
+        int8_t *img = pad + n * hp * wp * C;
+
+        memset(img, v, cs->pt * wp * C);
+        memset(img + (cs->pt + cs->h) * wp * C, v, cs->pb * wp * C);
         for (y = 0; y < cs->h; y++) {
-            int8_t *row = pad + ((n * hp + y + cs->pt) * wp + cs->pl) * C;
+            int8_t *row = img + (y + cs->pt) * wp * C;
             const int8_t *src = x + (n * cs->h + y) * cs->w * cs->cin;
 
+            memset(row, v, cs->pl * C);
+            memset(row + (cs->pl + cs->w) * C, v, cs->pr * C);
+            row += cs->pl * C;
             if (mult == 1) {
-                memcpy(row, src, cs->w * C);
+                qnpu_flip_sign((const uint8_t *)src, (uint8_t *)row, cs->w * C, flip);
                 continue;
             }
             for (i = 0; i < cs->w; i++) {
                 for (c = 0; c < C; c++) {
-                    row[i * C + c] = src[i * cs->cin + c / mult];
+                    row[i * C + c] = (int8_t)(src[i * cs->cin + c / mult] ^ flip);
                 }
             }
         }
@@ -701,7 +707,7 @@ static void conv_depthwise(struct qnpu_engine *eng, const struct conv_shape *cs,
                                   (size_t)cs->n * job.hp * job.wp * cs->cout);
     }
     if (pad) {
-        dw_pad(cs, x, mult, job.hp, job.wp, pad);
+        pad_image(cs, x, cs->cout, mult, 0, job.hp, job.wp, pad);
         job.x = pad;
         qnpu_parallel_rows(eng, dw_out_range, &job, (size_t)cs->n * cs->oh * cs->ow);
         free(padrow);
@@ -731,40 +737,35 @@ static void conv_depthwise(struct qnpu_engine *eng, const struct conv_shape *cs,
 }
 
 /* Stage rows [p0, p1) of group @g's implicit-GEMM input, as x + 128. */
-static void im2col(const struct conv_shape *cs, const uint8_t *in_u8,
-                   uint32_t g, size_t p0, size_t p1, size_t kp, uint8_t *a)
+static void im2col(const struct gemm_job *j, size_t p0, size_t p1, uint8_t *a)
 {
-    uint8_t pad = (uint8_t)(cs->izp ^ 0x80);
+    const struct conv_shape *cs = j->cs;
+    size_t kp = j->kb * 4, p, t, off[ICONV_MAX_TAPS];
+    /* Few taps: their offsets once (else each row works them out). */
+    bool offsets = (size_t)cs->kh * cs->kw <= ICONV_MAX_TAPS;
     /* One group, dilation 1: a row of kw taps is one run of bytes. */
     bool runs = cs->groups == 1 && cs->dw == 1;
-    size_t p;
 
+    if (offsets) {
+        tap_offsets(cs, j->wp, cs->cin, off);
+    }
     for (p = p0; p < p1; p++) {
         uint8_t *row = a + (p - p0) * kp;
-        uint32_t ox = p % cs->ow, oy = (p / cs->ow) % cs->oh;
-        uint32_t n = p / ((size_t)cs->ow * cs->oh), ky, kx;
-        int64_t ix0 = (int64_t)ox * cs->sw - cs->pl;
+        const uint8_t *corner = row_corner(j, p);
+        uint32_t ky, kx;
 
-        for (ky = 0; ky < cs->kh; ky++) {
-            int64_t iy = (int64_t)oy * cs->sh - cs->pt + ky * cs->dh;
-            bool row_in = iy >= 0 && iy < cs->h;
-            /* the input row's start, formed only for a row that exists */
-            const uint8_t *src = row_in ? in_u8 + (((size_t)n * cs->h + iy) * cs->w) *
-                                          cs->cin + g * cs->cg_in : NULL;
+        for (ky = 0, t = 0; ky < cs->kh; ky++) {
+            const uint8_t *src = corner + (size_t)ky * cs->dh * j->wp * cs->cin;
 
-            if (runs && row_in && ix0 >= 0 && ix0 + cs->kw <= cs->w) {
-                memcpy(row, src + ix0 * cs->cin, (size_t)cs->kw * cs->cin);
+            if (runs) {
+                memcpy(row, src, (size_t)cs->kw * cs->cin);
                 row += (size_t)cs->kw * cs->cin;
+                t += cs->kw;
                 continue;
             }
-            for (kx = 0; kx < cs->kw; kx++) {
-                int64_t ix = ix0 + kx * cs->dw;
-
-                if (row_in && ix >= 0 && ix < cs->w) {
-                    memcpy(row, src + ix * cs->cin, cs->cg_in);
-                } else {
-                    memset(row, pad, cs->cg_in);
-                }
+            for (kx = 0; kx < cs->kw; kx++, t++) {
+                memcpy(row, offsets ? corner + off[t] : src + (size_t)kx * cs->dw * cs->cin,
+                       cs->cg_in);
                 row += cs->cg_in;
             }
         }
@@ -779,7 +780,8 @@ static uint32_t conv_packed(struct qnpu_engine *eng,
 {
     size_t kb = qnpu_div_up(cs->k, 4), kp = kb * 4;
     size_t ob = qnpu_div_up(cs->cg_out, 16), ldc = ob * 16;
-    size_t npix = (size_t)cs->n * cs->oh * cs->ow, in_bytes;
+    size_t npix = (size_t)cs->n * cs->oh * cs->ow;
+    size_t hp = (size_t)cs->h + cs->pt + cs->pb, wp = (size_t)cs->w + cs->pl + cs->pr;
     size_t chunk = qnpu_max_u64(1, GEMM_CHUNK_BYTES / (kp + 4 * ldc));
     size_t esize = rq->raw ? 4 : 1, p0;
     int32_t *bias_adj = malloc(sizeof(int32_t) * ldc);
@@ -787,23 +789,27 @@ static uint32_t conv_packed(struct qnpu_engine *eng,
     int32_t *c;
     uint32_t g, status = QNPU_STATUS_OK;
 
-    in_bytes = (size_t)cs->n * cs->h * cs->w * cs->cin;
+    /*
+     * x + 128, and the padding (the zero point) around each image with it;
+     * without padding, in place (the staged input is the job's own copy).
+     */
+    in_u8 = hp == cs->h && wp == cs->w ? in :
+            qnpu_engine_scratch(eng, QNPU_SCRATCH_PADDED, (size_t)cs->n * hp * wp * cs->cin);
     a = qnpu_engine_scratch(eng, QNPU_SCRATCH_STAGE, qnpu_min_size(chunk, npix) * kp);
     c = qnpu_engine_scratch(eng, QNPU_SCRATCH_ACC,
                             sizeof(int32_t) * qnpu_min_size(chunk, npix) * ldc);
-    if (!bias_adj || !a || !c) {
+    if (!bias_adj || !in_u8 || !a || !c) {
         free(bias_adj);
         return QNPU_STATUS_LIMIT_EXCEEDED;
     }
-    /* In place: the staged input is the job's own copy. */
-    qnpu_flip_sign(in, in, in_bytes);
-    in_u8 = in;
+    pad_image(cs, (const int8_t *)in, cs->cin, 1, 0x80, hp, wp, (int8_t *)in_u8);
 
     for (g = 0; g < cs->groups && status == QNPU_STATUS_OK; g++) {
         const int8_t *wg = w + (size_t)g * ob * 16 * kp;
         struct gemm_job job = {
             .k = eng->kernels, .a = a, .kb = kb, .ob = ob,
             .bias = bias_adj, .c = c, .ldc = ldc, .cs = cs, .in_u8 = in_u8,
+            .hp = hp, .wp = wp,
             .g = g, .rq = rq, .cols = cs->cg_out, .out_cols = cs->cout,
             .col0 = (size_t)g * cs->cg_out,
             .direct = cs->kh == 1 && cs->kw == 1 && cs->sh == 1 && cs->sw == 1 &&

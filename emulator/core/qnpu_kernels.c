@@ -99,10 +99,7 @@ void qnpu_requant_portable(const struct qnpu_rq *rq, const int32_t *acc,
     }
 }
 
-/* GCC vectorises this at -O2 only when asked (QEMU builds -O2). */
-#if defined(__GNUC__) && !defined(__clang__)
-__attribute__((optimize("tree-vectorize")))
-#endif
+VECTORIZE
 void qnpu_wsum_portable(const int8_t *w, size_t kb, size_t b0, size_t b1,
                         int32_t *sum)
 {

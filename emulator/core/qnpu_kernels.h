@@ -12,6 +12,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* GCC vectorises simple loops at -O2 only when asked (QEMU builds -O2). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define VECTORIZE   __attribute__((optimize("tree-vectorize")))
+#else
+#define VECTORIZE
+#endif
+
 /*
  * int8 GEMM over weights in the device's packed layout (docs/hardware.md
  * 13.3.2), the way the MAC array runs it:
@@ -112,7 +119,7 @@ typedef void qnpu_dw_fn(const int8_t *const *x, const int8_t *w, size_t taps,
  * @bias is NULL) + sum over taps t of x_t[c] * w[t * C + c] (mod 2^32),
  * goes to @o->out[r * @o->ldo + c].
  */
-typedef void qnpu_dw_out_fn(const int8_t *const *corner, const size_t *off,
+typedef void qnpu_dw_out_fn(const uint8_t *const *corner, const size_t *off,
                             size_t taps, size_t rows, const int8_t *w, size_t C,
                             const int32_t *bias, const struct qnpu_out *o);
 

@@ -431,7 +431,7 @@ VNNI static inline __m512i load32x8(const int8_t *p, __mmask32 k)
     return _mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8(k, p));
 }
 
-VNNI void qnpu_dw_out_avx512(const int8_t *const *corner, const size_t *off,
+VNNI void qnpu_dw_out_avx512(const uint8_t *const *corner, const size_t *off,
                              size_t taps, size_t rows, const int8_t *w, size_t C,
                              const int32_t *bias, const struct qnpu_out *o)
 {
@@ -442,7 +442,7 @@ VNNI void qnpu_dw_out_avx512(const int8_t *const *corner, const size_t *off,
     size_t tile, c, t, r, h;
 
     for (tile = 0; tile * VNNI_MR < rows; tile++) {
-        const int8_t *const *px = corner + tile * VNNI_MR;
+        const uint8_t *const *px = corner + tile * VNNI_MR;
         size_t n = rows - tile * VNNI_MR < VNNI_MR ? rows - tile * VNNI_MR : VNNI_MR;
         int8_t *out = o->out + tile * VNNI_MR * o->ldo;
 
@@ -461,7 +461,8 @@ VNNI void qnpu_dw_out_avx512(const int8_t *const *corner, const size_t *off,
                 size_t o0 = off[t] + c, o1 = (two ? off[t + 1] : off[t]) + c;
 
                 _Pragma("GCC unroll 6") for (r = 0; r < VNNI_MR; r++) {
-                    __m512i x0 = load32x8(px[r] + o0, k), x1 = load32x8(px[r] + o1, k);
+                    __m512i x0 = load32x8((const int8_t *)px[r] + o0, k);
+                    __m512i x1 = load32x8((const int8_t *)px[r] + o1, k);
 
                     lo[r] = _mm512_dpwssd_epi32(lo[r], _mm512_unpacklo_epi16(x0, x1), wl);
                     hi[r] = _mm512_dpwssd_epi32(hi[r], _mm512_unpackhi_epi16(x0, x1), wh);

@@ -19,13 +19,6 @@
 
 #define INVALID     QNPU_STATUS_INVALID_DESCRIPTOR
 
-/* GCC vectorises simple loops at -O2 only when asked (QEMU builds -O2). */
-#if defined(__GNUC__) && !defined(__clang__)
-#define VECTORIZE   __attribute__((optimize("tree-vectorize")))
-#else
-#define VECTORIZE
-#endif
-
 /* Rows of the implicit-GEMM input staged at a time (bounds host memory). */
 #define GEMM_CHUNK_BYTES    (4u << 20)
 
@@ -353,17 +346,16 @@ static void im2col(const struct gemm_job *j, size_t p0, size_t p1, uint8_t *a);
 #define ICONV_MAX_TAPS 64
 
 /*
- * Row p's corner in the padded input (x + 128) of @j: where its window's
- * first tap starts, in group j->g. Every tap is the corner plus its offset
- * (tap_offsets), padding included.
+ * Output pixel p's corner in padded images (@img, images of @hp x @wp
+ * pixels of @pix_bytes): where its window's first tap starts. Every tap
+ * is the corner plus its offset (tap_offsets), padding included.
  */
-static const uint8_t *row_corner(const struct gemm_job *j, size_t p)
+static const uint8_t *pixel_corner(const struct conv_shape *cs, const uint8_t *img,
+                                   size_t hp, size_t wp, size_t pix_bytes, size_t p)
 {
-    const struct conv_shape *cs = j->cs;
     size_t ox = p % cs->ow, oy = (p / cs->ow) % cs->oh, n = p / ((size_t)cs->ow * cs->oh);
 
-    return j->in_u8 + ((n * j->hp + oy * cs->sh) * j->wp + ox * cs->sw) * cs->cin +
-           (size_t)j->g * cs->cg_in;
+    return img + ((n * hp + oy * cs->sh) * wp + ox * cs->sw) * pix_bytes;
 }
 
 static void tap_offsets(const struct conv_shape *cs, size_t wp, size_t pix_bytes,
@@ -377,33 +369,40 @@ static void tap_offsets(const struct conv_shape *cs, size_t wp, size_t pix_bytes
 }
 
 /*
- * The corners of rows [p0, p0 + rows) for the kernels' iconv, a multiple
- * of 6 of them (the last tile's extra rows repeat the first). The output
- * position advances row by row: no division per row.
+ * The corners (pixel_corner) of output pixels [p0, p0 + rows), a multiple
+ * of 6 of them (the last tile's extra rows repeat the first), for the
+ * kernels' iconv and dw_out. The position advances pixel by pixel: no
+ * division per pixel.
  */
-static void corner_table(const struct gemm_job *j, size_t p0, size_t rows,
+static void corner_table(const struct conv_shape *cs, const uint8_t *img, size_t hp,
+                         size_t wp, size_t pix_bytes, size_t p0, size_t rows,
                          const uint8_t **corner)
 {
-    const struct conv_shape *cs = j->cs;
-    const uint8_t *c = row_corner(j, p0);
+    const uint8_t *c = pixel_corner(cs, img, hp, wp, pix_bytes, p0);
     uint32_t ox = p0 % cs->ow, oy = (p0 / cs->ow) % cs->oh;
     size_t r;
 
     for (r = 0; r < rows; r++) {
         corner[r] = c;
-        c += (size_t)cs->sw * cs->cin;
+        c += (size_t)cs->sw * pix_bytes;
         if (++ox == cs->ow) {
             ox = 0;
-            c += ((size_t)cs->sh * j->wp - (size_t)cs->ow * cs->sw) * cs->cin;
+            c += ((size_t)cs->sh * wp - (size_t)cs->ow * cs->sw) * pix_bytes;
             if (++oy == cs->oh) {
                 oy = 0;
-                c += (j->hp - (size_t)cs->oh * cs->sh) * j->wp * cs->cin;
+                c += (hp - (size_t)cs->oh * cs->sh) * wp * pix_bytes;
             }
         }
     }
     for (; r % 6; r++) {
         corner[r] = corner[0];
     }
+}
+
+/* The padded input (x + 128) of @j's group. */
+static const uint8_t *group_input(const struct gemm_job *j)
+{
+    return j->in_u8 + (size_t)j->g * j->cs->cg_in;
 }
 
 static void gemm_range(void *opaque, size_t r0, size_t r1)
@@ -432,7 +431,8 @@ static void gemm_range(void *opaque, size_t r0, size_t r1)
 
         s1 = r1 - s0 > ROWS_PER_PASS ? s0 + ROWS_PER_PASS : r1;
         if (iconv) {
-            corner_table(g, g->p0 + s0, s1 - s0, corner);
+            corner_table(cs, group_input(g), g->hp, g->wp, cs->cin, g->p0 + s0, s1 - s0,
+                         corner);
             /* false: not weights the indirect kernel takes; stage rows */
             o.out = fused ? (int8_t *)g->out + s0 * g->out_cols + g->col0 : NULL;
             iconv = g->k->iconv(corner, off, taps, cs->cg_in, s1 - s0, g->w, g->ob,
@@ -614,35 +614,19 @@ static void dw_out_range(void *opaque, size_t p0, size_t p1)
 {
     const struct dw_job *j = opaque;
     const struct conv_shape *cs = j->cs;
-    size_t taps = (size_t)cs->kh * cs->kw, C = cs->cout, s0, s1, r;
-    size_t off[ICONV_MAX_TAPS], n = p0 / ((size_t)cs->ow * cs->oh);
-    uint32_t ox = p0 % cs->ow, oy = (p0 / cs->ow) % cs->oh;
-    const int8_t **corner = malloc(sizeof(*corner) * (ROWS_PER_PASS + 5) / 6 * 6);
+    size_t taps = (size_t)cs->kh * cs->kw, C = cs->cout, s0, s1;
+    size_t off[ICONV_MAX_TAPS];
+    const uint8_t **corner = malloc(sizeof(*corner) * (ROWS_PER_PASS + 5) / 6 * 6);
     struct qnpu_rq rq = kernel_rq(j->rq);
     struct qnpu_out o = { .rq = &rq, .ldo = C, .cols = C };
 
     if (!corner) {
         abort();
     }
-    for (r = 0; r < taps; r++) {
-        off[r] = ((r / cs->kw) * cs->dh * j->wp + (r % cs->kw) * cs->dw) * C;
-    }
+    tap_offsets(cs, j->wp, C, off);
     for (s0 = p0; s0 < p1; s0 = s1) {
         s1 = p1 - s0 > ROWS_PER_PASS ? s0 + ROWS_PER_PASS : p1;
-        for (r = 0; r < s1 - s0; r++) {
-            corner[r] = j->x + ((n * j->hp + (size_t)oy * cs->sh) * j->wp +
-                                (size_t)ox * cs->sw) * C;
-            if (++ox == cs->ow) {
-                ox = 0;
-                if (++oy == cs->oh) {
-                    oy = 0;
-                    n++;
-                }
-            }
-        }
-        for (; r % 6; r++) {
-            corner[r] = corner[0];
-        }
+        corner_table(cs, (const uint8_t *)j->x, j->hp, j->wp, C, s0, s1 - s0, corner);
         o.out = (int8_t *)j->out + s0 * C;
         j->k->dw_out(corner, off, taps, s1 - s0, j->w, C, j->bias, &o);
     }
@@ -692,7 +676,7 @@ static void conv_depthwise(struct qnpu_engine *eng, const struct conv_shape *cs,
                            uint8_t *out)
 {
     uint32_t mult = cs->cout / cs->cin, c;
-    int8_t *padrow = malloc(cs->cout);
+    int8_t *padrow;
     const int8_t *x = (const int8_t *)in;
     int8_t *wide = NULL;
     size_t npix_in = (size_t)cs->n * cs->h * cs->w, i;
@@ -710,9 +694,9 @@ static void conv_depthwise(struct qnpu_engine *eng, const struct conv_shape *cs,
         pad_image(cs, x, cs->cout, mult, 0, job.hp, job.wp, pad);
         job.x = pad;
         qnpu_parallel_rows(eng, dw_out_range, &job, (size_t)cs->n * cs->oh * cs->ow);
-        free(padrow);
         return;
     }
+    padrow = malloc(cs->cout);
     if (!padrow) {
         abort();
     }
@@ -751,7 +735,7 @@ static void im2col(const struct gemm_job *j, size_t p0, size_t p1, uint8_t *a)
     }
     for (p = p0; p < p1; p++) {
         uint8_t *row = a + (p - p0) * kp;
-        const uint8_t *corner = row_corner(j, p);
+        const uint8_t *corner = pixel_corner(cs, group_input(j), j->hp, j->wp, cs->cin, p);
         uint32_t ky, kx;
 
         for (ky = 0, t = 0; ky < cs->kh; ky++) {

@@ -31,7 +31,7 @@ KV = $(shell cat $(B)/kver 2>/dev/null)
 KDIR = /lib/modules/$(KV)/build
 
 .PHONY: all deps driver libnpu tools qemu kernel ksrc check check-host \
-	check-vm check-lint check-fuzz check-conformance conformance fuzz model demo \
+	check-vm check-vm-debug kernel-debug driver-debug check-lint check-fuzz check-conformance conformance fuzz model demo \
 	bench install clean \
 	distclean help
 
@@ -357,52 +357,34 @@ ONNX_QCASES = $(filter-out %_expanded,$(wildcard $(ONNX_NODE)/test_*convinteger*
 
 check-vm: driver qemu kernel tools $(VM_TESTS)
 	@mkdir -p $(RESULTS)
-	@tools/run-test vm-query-default $(RESULTS) -- \
-		tools/qnpu-vm --strict -- qnpu_query_test
-	@tools/run-test vm-jobs $(RESULTS) -- \
-		tools/qnpu-vm --strict --timeout 600 -- qnpu_job_test
-	@tools/run-test vm-jobs-second-device $(RESULTS) -- \
-		tools/qnpu-vm --strict --timeout 600 --devices 2 -- \
-		env QNPU_NODE=/dev/accel/accel1 qnpu_job_test
-	@tools/run-test vm-libnpu $(RESULTS) -- \
-		tools/qnpu-vm --strict --timeout 600 -- libnpu_device_test
-	@tools/run-test vm-libnpu-graphs $(RESULTS) -- \
-		tools/qnpu-vm --strict --timeout 600 -- libnpu_graph_test
-	@tools/run-test vm-onnx-nodes $(RESULTS) -- \
-		tools/qnpu-vm --strict --timeout 600 \
-		$(foreach d,$(ONNX_QCASES),--file $(d):/data/node/$(notdir $(d))) -- \
-		env ONNX_NODE_DIR=/data/node libnpu_onnx_test
-	@tools/run-test vm-example $(RESULTS) -- \
-		tools/qnpu-vm --strict -- sh -c 'echo 1..3; hello_npu && \
-		echo "ok 1 examples/hello_npu runs a job" || echo "not ok 1 hello_npu"; \
-		conv_npu npu && echo "ok 2 examples/conv_npu on the NPU" || \
-		echo "not ok 2 conv_npu"; \
-		(sleep 0.5; conv_npu npu; conv_npu npu) >/dev/null & \
-		npu-top -d 4 -n 1 > /tmp/top && grep -q "^npu0" /tmp/top && \
-		grep "^npu0" /tmp/top | awk "{ exit !(\$$3 > 0) }" && \
-		echo "ok 3 npu-top sees the jobs" || { cat /tmp/top; echo "not ok 3 npu-top"; }' 
-	@tools/run-test vm-share $(RESULTS) -- \
-		tools/qnpu-vm --strict --timeout 600 --prop inject-delay-us=3000 \
-		--modparam max_bo_mib_per_file=8 --modparam max_jobs_per_file=16 \
-		--modparam max_bo_mib_per_device=16 -- qnpu_share_test
-	@tools/run-test vm-recovery-hang $(RESULTS) -- \
-		tools/qnpu-vm --strict --timeout 600 --prop inject-hang=3 \
-		--modparam job_timeout_ms=1000 \
-		-- qnpu_recovery_test -T corrupt_status_is_reported
-	@tools/run-test vm-recovery-corrupt $(RESULTS) -- \
-		tools/qnpu-vm --strict --timeout 300 --prop inject-corrupt-status=2 \
-		--prop inject-spurious-irq=1 \
-		-- qnpu_recovery_test -t corrupt_status_is_reported
-	@tools/run-test vm-unplug $(RESULTS) -- \
-		tools/qnpu-vm --strict --timeout 300 -- qnpu_unplug_test
-	@tools/run-test vm-query-two-devices $(RESULTS) -- \
-		tools/qnpu-vm --strict --devices 2 --prop array-rows=8 --prop array-cols=16 \
-		--prop sram-kib=512 --prop clock-mhz=800 --prop dram-mbps=6400 \
-		--prop contexts=16 -- \
-		env QNPU_EXPECT_DEVICES=2 QNPU_EXPECT_ARRAY_ROWS=8 \
-		QNPU_EXPECT_ARRAY_COLS=16 QNPU_EXPECT_SRAM_KIB=512 \
-		QNPU_EXPECT_CLOCK_MHZ=800 QNPU_EXPECT_DRAM_MBPS=6400 \
-		QNPU_EXPECT_CONTEXTS=16 qnpu_query_test
+	@tests/vm/run-lane vm $(RESULTS)
+
+# The same VM selftests on a debug kernel (KASAN, lockdep, kmemleak, UBSAN,
+# DMA-API debug, failslab; tools/debug-kernel/config), built once into a
+# cache outside the checkout (tools/build-debug-kernel.sh), with a qnpu.ko
+# built against it.
+DEBUG_KDIR_FILE := $(B)/kernel-debug.dir
+
+kernel-debug: | $(B)/kver
+	@mkdir -p $(B)
+	@tools/build-debug-kernel.sh > $(DEBUG_KDIR_FILE).new
+	@mv $(DEBUG_KDIR_FILE).new $(DEBUG_KDIR_FILE)
+
+driver-debug: kernel-debug $(DRIVER_SRC)
+	@mkdir -p $(B)/driver-debug
+	@rsync -a --delete --exclude '*.o' --exclude '*.ko' --exclude '.*.cmd' \
+		--exclude '*.mod*' --exclude 'modules.order' --exclude 'Module.symvers' \
+		driver $(B)/driver-debug/
+	@rsync -a Kbuild uapi hw $(B)/driver-debug/
+	@d=$$(cat $(DEBUG_KDIR_FILE)); \
+		$(MAKE) -s -C $$d/$$(cat $$d/version)/build M=$(B)/driver-debug W=1 \
+		KCFLAGS="-Werror -g" modules
+
+check-vm-debug: driver-debug qemu tools $(VM_TESTS)
+	@mkdir -p $(RESULTS)
+	@QNPU_VM_KERNEL_DIR=$$(cat $(DEBUG_KDIR_FILE)) \
+		QNPU_VM_KO=$(B)/driver-debug/driver/qnpu.ko \
+		tests/vm/run-lane vmdbg $(RESULTS) debug
 
 # ---- the demo model --------------------------------------------------
 # Retrain the Fashion-MNIST CNN (Debian's python3-torch); the ONNX file and

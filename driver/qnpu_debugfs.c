@@ -103,7 +103,7 @@ static ssize_t qnpu_debugfs_reset_write(struct file *file,
 {
 	struct qnpu_device *qdev = file->private_data;
 
-	qnpu_reset(qdev, NULL);
+	qnpu_reset_request(qdev);
 	return len;
 }
 

@@ -15,6 +15,7 @@
 #include <drm/drm_gem.h>
 #include <drm/drm_gem_shmem_helper.h>
 #include <drm/drm_ioctl.h>
+#include <drm/drm_managed.h>
 #include <drm/drm_print.h>
 
 #include "qnpu_accel.h"
@@ -145,13 +146,22 @@ int qnpu_query_ioctl(struct drm_device *drm, void *data,
 	return 0;
 }
 
+/*
+ * The last reference: no job, mapping or handle is left. The file leaves
+ * the device's list and frees its page tables under one lock hold, so
+ * unplug either frees them first or finds the file gone.
+ */
 static void qnpu_file_release(struct kref *ref)
 {
 	struct qnpu_file *qfile = container_of(ref, struct qnpu_file, ref);
+	struct qnpu_device *qdev = qfile->qdev;
 
 	qnpu_job_file_release(qfile);
+	mutex_lock(&qdev->files_lock);
+	list_del(&qfile->link);
 	qnpu_mmu_file_fini(qfile);
-	drm_dev_put(&qfile->qdev->drm);
+	mutex_unlock(&qdev->files_lock);
+	drm_dev_put(&qdev->drm);
 	kfree(qfile);
 }
 
@@ -215,13 +225,9 @@ out:
 
 static void qnpu_postclose(struct drm_device *drm, struct drm_file *file)
 {
-	struct qnpu_device *qdev = to_qnpu_device(drm);
 	struct qnpu_file *qfile = file->driver_priv;
 
-	mutex_lock(&qdev->files_lock);
-	list_del(&qfile->link);
-	mutex_unlock(&qdev->files_lock);
-	qfile->drm_file = NULL;
+	WRITE_ONCE(qfile->drm_file, NULL);
 	qnpu_job_file_fini(qfile);
 	qnpu_file_put(qfile);
 }
@@ -255,7 +261,7 @@ static const struct drm_driver qnpu_drm_driver = {
 	.postclose = qnpu_postclose,
 	.show_fdinfo = qnpu_show_fdinfo,
 	.gem_create_object = qnpu_gem_create_object,
-	.gem_prime_import_sg_table = drm_gem_shmem_prime_import_sg_table,
+	.gem_prime_import_sg_table = qnpu_gem_prime_import_sg_table,
 	.ioctls = qnpu_ioctls,
 	.num_ioctls = ARRAY_SIZE(qnpu_ioctls),
 	.fops = &qnpu_fops,
@@ -277,23 +283,30 @@ static int qnpu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return PTR_ERR(qdev);
 	qdev->pdev = pdev;
 	pci_set_drvdata(pdev, qdev);
+	INIT_LIST_HEAD(&qdev->files);
+	INIT_LIST_HEAD(&qdev->bos);
+	ret = drmm_mutex_init(&qdev->drm, &qdev->files_lock);
+	if (!ret)
+		ret = drmm_mutex_init(&qdev->drm, &qdev->bos_lock);
+	if (ret)
+		return ret;
 
 	ret = pcim_enable_device(pdev);
 	if (ret)
 		return ret;
-
 	qdev->regs = pcim_iomap_region(pdev, QNPU_BAR_REGS, QNPU_DRIVER_NAME);
 	if (IS_ERR(qdev->regs))
 		return PTR_ERR(qdev->regs);
-
 	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(52));
 	if (ret)
 		return ret;
+	/* The MMU maps page by page: any segment length will do. */
+	dma_set_max_seg_size(&pdev->dev, UINT_MAX);
 	pci_set_master(pdev);
 
-	INIT_LIST_HEAD(&qdev->files);
-	mutex_init(&qdev->files_lock);
 	ret = qnpu_hw_init(qdev);
+	if (!ret)
+		ret = qnpu_reset_init(qdev);
 	if (ret)
 		return ret;
 	ret = qnpu_mmu_dev_init(qdev);
@@ -309,7 +322,7 @@ static int qnpu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	qnpu_debugfs_init(qdev);
 	ret = drm_dev_register(&qdev->drm, 0);
 	if (ret)
-		goto err_job;
+		goto err_irq;
 
 	drm_info(&qdev->drm, "qnpu %u.%u, %ux%u MACs, %llu KiB SRAM, %u contexts\n",
 		 QNPU_VERSION_MAJOR(qdev->caps.hw_version),
@@ -318,26 +331,36 @@ static int qnpu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		 qdev->caps.sram_bytes / SZ_1K, qdev->caps.contexts);
 	return 0;
 
+err_irq:
+	qnpu_write(qdev, QNPU_REG_IRQ_MASK, 0);
+	qnpu_hw_irq_fini(qdev);
 err_job:
 	qnpu_hw_fini(qdev);
 	qnpu_job_dev_fini(qdev);
 err_mmu:
 	qnpu_mmu_dev_fini(qdev);
 err_hw:
-	qnpu_hw_fini(qdev);
+	pci_clear_master(pdev);
 	return ret;
 }
 
+/*
+ * Unplug, in the order that keeps the device from writing memory the
+ * driver has freed: no new ioctl or job; the device reset with bus
+ * mastering off and every job on the ring ended (-ENODEV); every job freed;
+ * then the interrupt, the ring, all page tables and all DMA mappings of
+ * BOs. Open files stay valid (their ioctls fail with -ENODEV) and close
+ * later; the scheduler and the DRM device go with the last of them.
+ */
 static void qnpu_remove(struct pci_dev *pdev)
 {
 	struct qnpu_device *qdev = pci_get_drvdata(pdev);
 
-	/* New ioctls fail with -ENODEV from here; open files stay valid. */
 	drm_dev_unplug(&qdev->drm);
-	qnpu_hw_fini(qdev);
-	synchronize_irq(qdev->irq);
-	qnpu_job_dev_fini(qdev);
-	qnpu_mmu_dev_fini(qdev);
+	qnpu_reset_unplug(qdev);
+	qnpu_job_dev_unplug(qdev);
+	qnpu_mmu_dev_unplug(qdev);
+	qnpu_gem_unplug(qdev);
 }
 
 static const struct pci_device_id qnpu_pci_ids[] = {
@@ -357,3 +380,4 @@ module_pci_driver(qnpu_pci_driver);
 MODULE_DESCRIPTION(QNPU_DRIVER_DESC);
 MODULE_AUTHOR("The qnpu authors");
 MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(DMA_BUF);

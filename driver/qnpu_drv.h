@@ -10,6 +10,8 @@
 #include <linux/pci.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 
 #include <drm/drm_device.h>
@@ -110,9 +112,16 @@ struct qnpu_job;
  * @next_seqno: seqno of the next job put on the ring
  * @fence_context: dma_fence context of hardware fences
  * @sched: the job scheduler
+ * @reset_wq: ordered queue of the scheduler's timeout handler, the debugfs
+ *	reset and the unplug quiesce: recoveries never run concurrently
+ * @reset_work: a reset asked for through debugfs
+ * @jobs_lock: protects @jobs_alive
+ * @jobs_alive: jobs created and not yet freed
+ * @jobs_freed: woken when @jobs_alive drops to zero
  * @bo_bytes: BO memory held by all files
- * @reset_lock: serialises resets with the debugfs trigger
- * @files: open files, for debugfs
+ * @bos: every BO of the device, to drop their DMA mappings at unplug
+ * @bos_lock: protects @bos
+ * @files: open files, for debugfs and unplug
  * @files_lock: protects @files
  */
 struct qnpu_device {
@@ -139,8 +148,14 @@ struct qnpu_device {
 	u64 fence_context;
 
 	struct drm_gpu_scheduler sched;
+	struct workqueue_struct *reset_wq;
+	struct work_struct reset_work;
+	spinlock_t jobs_lock;		/* see kernel-doc */
+	unsigned int jobs_alive;
+	wait_queue_head_t jobs_freed;
 	atomic64_t bo_bytes;
-	struct mutex reset_lock;	/* see kernel-doc */
+	struct list_head bos;
+	struct mutex bos_lock;		/* see kernel-doc */
 
 	struct list_head files;
 	struct mutex files_lock;	/* see kernel-doc */
@@ -164,7 +179,11 @@ struct qnpu_pt {
  * @root: level-2 page table
  * @mm: device VA allocator
  * @mm_lock: protects @mm and the page tables; orders job ids
+ * @tables_freed: the device went away and took the page tables with it
  * @entities: one scheduler entity per priority
+ * @fence_context: first of the fence contexts of the job fences, one per
+ *	priority
+ * @fence_seqno: last job fence seqno, per priority
  * @jobs: job records, by id
  * @next_job_id: id of the next job
  * @queued: jobs submitted and not yet freed
@@ -179,7 +198,10 @@ struct qnpu_file {
 	struct qnpu_pt root;
 	struct drm_mm mm;
 	struct mutex mm_lock;		/* see kernel-doc */
+	bool tables_freed;
 	struct drm_sched_entity entities[DRM_SCHED_PRIORITY_COUNT];
+	u64 fence_context;
+	u64 fence_seqno[DRM_SCHED_PRIORITY_COUNT];
 	struct xarray jobs;
 	u64 next_job_id;
 	atomic_t queued;
@@ -199,6 +221,7 @@ int qnpu_query_ioctl(struct drm_device *drm, void *data,
 /* qnpu_mmu.c */
 int qnpu_mmu_dev_init(struct qnpu_device *qdev);
 void qnpu_mmu_dev_fini(struct qnpu_device *qdev);
+void qnpu_mmu_dev_unplug(struct qnpu_device *qdev);
 void qnpu_mmu_hw_init(struct qnpu_device *qdev);
 int qnpu_mmu_file_init(struct qnpu_file *qfile);
 void qnpu_mmu_file_fini(struct qnpu_file *qfile);

@@ -18,19 +18,26 @@
  * struct qnpu_bo - a buffer object
  * @base: shmem GEM object
  * @flags: DRM_QNPU_BO_*
- * @lock: protects @mappings
+ * @lock: protects @mappings and their @handles
  * @mappings: its &struct qnpu_mapping, one per file holding a handle
+ * @accounted: bytes counted in &qnpu_device.bo_bytes (0 until the BO is
+ *	complete: a failed creation frees it without calling us)
+ * @link: in &qnpu_device.bos
  */
 struct qnpu_bo {
 	struct drm_gem_shmem_object base;
 	u32 flags;
 	struct mutex lock;		/* see kernel-doc */
 	struct list_head mappings;
+	size_t accounted;
+	struct list_head link;
 };
 
 /**
  * struct qnpu_mapping - a BO mapped into one file's device address space
- * @ref: held by the file's handle and by each job using it
+ * @ref: held by each of the file's handles and by each job using it
+ * @handles: handles of the file to the BO (two after a GEM_OPEN of its
+ *	flink name in the same file)
  * @bo: the BO (a GEM reference is held)
  * @qfile: the file (a reference is held)
  * @node: the device address range (a guard page follows the BO)
@@ -38,6 +45,7 @@ struct qnpu_bo {
  */
 struct qnpu_mapping {
 	struct kref ref;
+	unsigned int handles;
 	struct qnpu_bo *bo;
 	struct qnpu_file *qfile;
 	struct drm_mm_node node;
@@ -51,6 +59,11 @@ static inline struct qnpu_bo *to_qnpu_bo(struct drm_gem_object *obj)
 
 struct drm_gem_object *qnpu_gem_create_object(struct drm_device *drm,
 					      size_t size);
+struct drm_gem_object *
+qnpu_gem_prime_import_sg_table(struct drm_device *drm,
+			       struct dma_buf_attachment *attach,
+			       struct sg_table *sgt);
+void qnpu_gem_unplug(struct qnpu_device *qdev);
 struct qnpu_mapping *qnpu_mapping_get(struct qnpu_bo *bo,
 				      struct qnpu_file *qfile);
 void qnpu_mapping_put(struct qnpu_mapping *map);

@@ -113,10 +113,14 @@ int qnpu_hw_init(struct qnpu_device *qdev)
 /**
  * qnpu_hw_fini() - quiesce the device before the driver lets go of it
  * @qdev: the device
+ *
+ * The soft reset stops a running job: after it the device writes no
+ * memory and raises no interrupt.
  */
 void qnpu_hw_fini(struct qnpu_device *qdev)
 {
 	qnpu_write(qdev, QNPU_REG_IRQ_MASK, 0);
+	qnpu_hw_reset(qdev);
 	qnpu_write(qdev, QNPU_REG_CTRL, 0);
 	qnpu_write(qdev, QNPU_REG_IRQ_ACK, QNPU_IRQ_ALL);
 }
@@ -158,7 +162,16 @@ int qnpu_hw_irq_init(struct qnpu_device *qdev)
 		return ret;
 
 	qdev->irq = pci_irq_vector(pdev, 0);
-	ret = devm_request_irq(&pdev->dev, qdev->irq, qnpu_irq_handler,
-			       IRQF_SHARED, QNPU_DRIVER_NAME, qdev);
-	return ret;
+	/* Not devm: the handler reads the ring, freed before devres runs. */
+	return request_irq(qdev->irq, qnpu_irq_handler, IRQF_SHARED,
+			   QNPU_DRIVER_NAME, qdev);
+}
+
+/**
+ * qnpu_hw_irq_fini() - remove the handler (the vectors go with the device)
+ * @qdev: the device, its interrupts masked
+ */
+void qnpu_hw_irq_fini(struct qnpu_device *qdev)
+{
+	free_irq(qdev->irq, qdev);
 }

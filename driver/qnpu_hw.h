@@ -31,5 +31,6 @@ int qnpu_hw_init(struct qnpu_device *qdev);
 void qnpu_hw_fini(struct qnpu_device *qdev);
 int qnpu_hw_reset(struct qnpu_device *qdev);
 int qnpu_hw_irq_init(struct qnpu_device *qdev);
+void qnpu_hw_irq_fini(struct qnpu_device *qdev);
 
 #endif /* __QNPU_HW_H__ */

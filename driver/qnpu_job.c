@@ -20,35 +20,16 @@
 #include <drm/drm_print.h>
 #include <drm/drm_syncobj.h>
 
+#include <drm/drm_managed.h>
+
 #include "qnpu_accel.h"
 #include "qnpu_cmdbuf.h"
+#include "qnpu_fence.h"
 #include "qnpu_gem.h"
 #include "qnpu_hw.h"
 #include "qnpu_job.h"
 
 #define QNPU_MAX_IN_SYNCOBJS	64
-
-static struct qnpu_job *to_qnpu_job(struct drm_sched_job *sched_job)
-{
-	return container_of(sched_job, struct qnpu_job, base);
-}
-
-/* ---- hardware fences ---- */
-
-static const char *qnpu_fence_driver_name(struct dma_fence *fence)
-{
-	return QNPU_DRIVER_NAME;
-}
-
-static const char *qnpu_fence_timeline_name(struct dma_fence *fence)
-{
-	return "qnpu-ring";
-}
-
-static const struct dma_fence_ops qnpu_fence_ops = {
-	.get_driver_name = qnpu_fence_driver_name,
-	.get_timeline_name = qnpu_fence_timeline_name,
-};
 
 /* ---- job records ---- */
 
@@ -148,51 +129,68 @@ bool qnpu_job_irq(struct qnpu_device *qdev)
 	return any;
 }
 
-/* After a reset: fences of jobs the device dropped must not dangle. */
-static void qnpu_ring_cancel(struct qnpu_device *qdev)
+/**
+ * qnpu_ring_drop() - forget the ring after a reset; the jobs it held are
+ *	still pending in the scheduler, with unsignalled hardware fences
+ * @qdev: the device, reset or gone
+ */
+void qnpu_ring_drop(struct qnpu_device *qdev)
 {
 	unsigned long flags;
-	u32 i;
 
 	spin_lock_irqsave(&qdev->ring_lock, flags);
-	for (i = 0; i < QNPU_RING_ENTRIES; i++) {
-		struct qnpu_job *job = qdev->ring_jobs[i];
+	memset(qdev->ring_jobs, 0, sizeof(qdev->ring_jobs));
+	qdev->ring_head = qdev->ring_tail;
+	spin_unlock_irqrestore(&qdev->ring_lock, flags);
+}
 
-		if (!job)
-			continue;
-		dma_fence_set_error(job->hw_fence, -ECANCELED);
+/**
+ * qnpu_job_fail() - end the current run of a job that the device will
+ *	never write back
+ * @job: the job, not on the ring
+ * @status: what WAIT reports
+ * @error: the fence error
+ */
+void qnpu_job_fail(struct qnpu_job *job, u32 status, int error)
+{
+	struct qnpu_device *qdev = job->qdev;
+	unsigned long flags;
+
+	spin_lock_irqsave(&qdev->ring_lock, flags);
+	if (!dma_fence_is_signaled_locked(job->hw_fence)) {
+		job->rec->status = status;
+		dma_fence_set_error(job->hw_fence, error);
 		dma_fence_signal_locked(job->hw_fence);
-		qdev->ring_jobs[i] = NULL;
 	}
 	spin_unlock_irqrestore(&qdev->ring_lock, flags);
 }
 
-static struct dma_fence *qnpu_run_job(struct drm_sched_job *sched_job)
+/**
+ * qnpu_ring_push() - put a job on the ring with a new hardware fence
+ * @job: the job; a previous run, lost to a reset, ends here
+ *
+ * Return: the new fence (a reference for the caller), or ERR_PTR(-ENOMEM).
+ */
+struct dma_fence *qnpu_ring_push(struct qnpu_job *job)
 {
-	struct qnpu_job *job = to_qnpu_job(sched_job);
 	struct qnpu_device *qdev = job->qdev;
 	struct dma_fence *fence, *old;
 	struct qnpu_ring_slot *slot;
 	unsigned long flags;
-	int idx;
-
-	/* Cancelled (guilty of a hang, or a dependency failed). */
-	if (unlikely(job->base.s_fence->finished.error))
-		return NULL;
-	if (!drm_dev_enter(&qdev->drm, &idx))
-		return ERR_PTR(-ENODEV);
 
 	fence = kzalloc(sizeof(*fence), GFP_NOWAIT | __GFP_NOWARN);
-	if (!fence) {
-		drm_dev_exit(idx);
+	if (!fence)
 		return ERR_PTR(-ENOMEM);
-	}
 
 	spin_lock_irqsave(&qdev->ring_lock, flags);
+	old = job->hw_fence;
+	if (old && !dma_fence_is_signaled_locked(old)) {
+		dma_fence_set_error(old, -ECANCELED);
+		dma_fence_signal_locked(old);
+	}
 	job->seqno = ++qdev->next_seqno;
-	dma_fence_init(fence, &qnpu_fence_ops, &qdev->ring_lock,
+	dma_fence_init(fence, &qnpu_hw_fence_ops, &qdev->ring_lock,
 		       qdev->fence_context, job->seqno);
-	old = job->hw_fence;	/* of a run before a reset, signalled */
 	job->hw_fence = dma_fence_get(fence);
 
 	slot = qnpu_slot(qdev, qdev->ring_tail);
@@ -209,72 +207,72 @@ static struct dma_fence *qnpu_run_job(struct drm_sched_job *sched_job)
 	spin_unlock_irqrestore(&qdev->ring_lock, flags);
 
 	dma_fence_put(old);
-	drm_dev_exit(idx);
 	return fence;
 }
 
-/**
- * qnpu_reset() - reset the device and re-run the jobs it lost
- * @qdev: the device
- * @bad: the job that hung (it fails with QNPU_STATUS_TIMEOUT), or NULL
- *
- * Innocent jobs that were on the ring run again from the start; the
- * scheduler keeps the order.
- */
-void qnpu_reset(struct qnpu_device *qdev, struct drm_sched_job *bad)
+static struct dma_fence *qnpu_run_job(struct drm_sched_job *sched_job)
 {
+	struct qnpu_job *job = to_qnpu_job(sched_job);
+	struct dma_fence *fence;
 	int idx;
 
-	mutex_lock(&qdev->reset_lock);
-	drm_sched_stop(&qdev->sched, bad);
-	/*
-	 * Only the hung job fails. drm_sched's karma would also cancel every
-	 * later job of the same file; those are innocent and run again.
-	 */
-	if (bad) {
-		to_qnpu_job(bad)->rec->status = QNPU_STATUS_TIMEOUT;
-		dma_fence_set_error(&bad->s_fence->finished, -ETIME);
-	}
-
-	if (drm_dev_enter(&qdev->drm, &idx)) {
-		qnpu_write(qdev, QNPU_REG_IRQ_MASK, 0);
-		synchronize_irq(qdev->irq);
-		qnpu_job_irq(qdev);	/* what finished before the reset */
-		if (qnpu_hw_reset(qdev))
-			drm_err(&qdev->drm, "reset failed; jobs will time out\n");
-		qnpu_ring_cancel(qdev);
-		atomic64_inc(&qdev->resets);
-		qnpu_job_hw_init(qdev);
-		drm_dev_exit(idx);
-	} else {
-		qnpu_ring_cancel(qdev);
-	}
-
-	drm_sched_resubmit_jobs(&qdev->sched);
-	drm_sched_start(&qdev->sched);
-	mutex_unlock(&qdev->reset_lock);
+	/* Cancelled: its entity was killed. */
+	if (unlikely(job->base.s_fence->finished.error))
+		return NULL;
+	if (!drm_dev_enter(&job->qdev->drm, &idx))
+		return ERR_PTR(-ENODEV);
+	fence = qnpu_ring_push(job);
+	drm_dev_exit(idx);
+	return fence;
 }
 
 static enum drm_gpu_sched_stat qnpu_timedout_job(struct drm_sched_job *sched_job)
 {
 	struct qnpu_job *job = to_qnpu_job(sched_job);
 	struct qnpu_device *qdev = job->qdev;
+	bool hung = false;
+	int idx;
 
-	if (job->hw_fence && dma_fence_is_signaled(job->hw_fence))
-		return DRM_GPU_SCHED_STAT_NOMINAL;
-	synchronize_irq(qdev->irq);
-	if (job->hw_fence && dma_fence_is_signaled(job->hw_fence))
-		return DRM_GPU_SCHED_STAT_NOMINAL;
-
-	drm_warn(&qdev->drm, "job %llu of context %u timed out; resetting\n",
-		 job->seqno, job->qfile->ctx);
-	qnpu_reset(qdev, sched_job);
+	if (drm_dev_enter(&qdev->drm, &idx)) {
+		/* A completion whose interrupt is still on its way. */
+		qnpu_job_irq(qdev);
+		hung = job->hw_fence && !dma_fence_is_signaled(job->hw_fence);
+		drm_dev_exit(idx);
+	}
+	if (hung)
+		drm_warn(&qdev->drm, "job %llu of context %u timed out; resetting\n",
+			 job->seqno, job->qfile->ctx);
+	/* Not hung: it still goes back on the pending list, to be freed. */
+	qnpu_recover(qdev, sched_job, hung);
 	return DRM_GPU_SCHED_STAT_NOMINAL;
+}
+
+static void qnpu_jobs_get(struct qnpu_device *qdev)
+{
+	spin_lock_irq(&qdev->jobs_lock);
+	qdev->jobs_alive++;
+	spin_unlock_irq(&qdev->jobs_lock);
+}
+
+/*
+ * The last thing a job does with the device. Unplug waits for the count
+ * and then takes the lock once more, so it cannot free the device while
+ * the wake-up is still under way.
+ */
+static void qnpu_jobs_put(struct qnpu_device *qdev)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&qdev->jobs_lock, flags);
+	if (!--qdev->jobs_alive)
+		wake_up_all(&qdev->jobs_freed);
+	spin_unlock_irqrestore(&qdev->jobs_lock, flags);
 }
 
 static void qnpu_job_release(struct kref *ref)
 {
 	struct qnpu_job *job = container_of(ref, struct qnpu_job, ref);
+	struct qnpu_device *qdev = job->qdev;
 	u32 i;
 
 	for (i = 0; i < job->bo_count; i++) {
@@ -285,10 +283,12 @@ static void qnpu_job_release(struct kref *ref)
 	kvfree(job->maps);
 	kvfree(job->bos);
 	dma_fence_put(job->hw_fence);
+	qnpu_job_fence_free(job->job_fence);
 	qnpu_record_put(job->rec);
 	atomic_dec(&job->qfile->queued);
 	qnpu_file_put(job->qfile);
 	kfree(job);
+	qnpu_jobs_put(qdev);
 }
 
 static void qnpu_job_put(struct qnpu_job *job)
@@ -308,9 +308,31 @@ static const struct drm_sched_backend_ops qnpu_sched_ops = {
 	.free_job = qnpu_free_job,
 };
 
+static void qnpu_ring_free(struct qnpu_device *qdev)
+{
+	struct device *dev = qdev->drm.dev;
+
+	if (qdev->ring.cpu)
+		dma_free_coherent(dev, qdev->ring_size, qdev->ring.cpu,
+				  qdev->ring.dma);
+	if (qdev->fence_page.cpu)
+		dma_free_coherent(dev, PAGE_SIZE, qdev->fence_page.cpu,
+				  qdev->fence_page.dma);
+	qdev->ring.cpu = NULL;
+	qdev->fence_page.cpu = NULL;
+}
+
+/* With the DRM device: open files' entities use it until they close. */
+static void qnpu_sched_release(struct drm_device *drm, void *sched)
+{
+	drm_sched_fini(sched);
+}
+
 /**
  * qnpu_job_dev_init() - ring, fence word and scheduler of a device
- * @qdev: the device, reset, MMU set up
+ * @qdev: the device, reset, MMU and reset queue set up
+ *
+ * On success the device is enabled; on failure nothing is left.
  *
  * Return: 0 or a negative errno.
  */
@@ -321,17 +343,19 @@ int qnpu_job_dev_init(struct qnpu_device *qdev)
 		.num_rqs = DRM_SCHED_PRIORITY_COUNT,
 		.credit_limit = QNPU_RING_ENTRIES - 1,
 		.hang_limit = 0,
+		.timeout_wq = qdev->reset_wq,
 		.timeout = msecs_to_jiffies(max(qnpu_job_timeout_ms, 10u)),
 		.name = QNPU_DRIVER_NAME,
 		.dev = qdev->drm.dev,
 	};
-	struct device *dev = &qdev->pdev->dev;
+	struct device *dev = qdev->drm.dev;
 	int ret;
 
 	if (qdev->caps.ring_entries < QNPU_RING_ENTRIES)
 		return -ENODEV;
 	spin_lock_init(&qdev->ring_lock);
-	mutex_init(&qdev->reset_lock);
+	spin_lock_init(&qdev->jobs_lock);
+	init_waitqueue_head(&qdev->jobs_freed);
 	qdev->fence_context = dma_fence_context_alloc(1);
 	qdev->ring_size = QNPU_RING_ENTRIES * QNPU_RING_SLOT_SIZE;
 	qdev->ring.cpu = dma_alloc_coherent(dev, qdev->ring_size, &qdev->ring.dma,
@@ -346,37 +370,53 @@ int qnpu_job_dev_init(struct qnpu_device *qdev)
 	ret = drm_sched_init(&qdev->sched, &args);
 	if (ret)
 		goto err_free;
+	ret = drmm_add_action_or_reset(&qdev->drm, qnpu_sched_release,
+				       &qdev->sched);
+	if (ret)
+		goto err_free;
 	qnpu_job_hw_init(qdev);
 	return 0;
 
 err_free:
-	if (qdev->ring.cpu)
-		dma_free_coherent(dev, qdev->ring_size, qdev->ring.cpu,
-				  qdev->ring.dma);
-	if (qdev->fence_page.cpu)
-		dma_free_coherent(dev, PAGE_SIZE, qdev->fence_page.cpu,
-				  qdev->fence_page.dma);
+	qnpu_ring_free(qdev);
 	return ret;
 }
 
 /**
- * qnpu_job_dev_fini() - stop the scheduler and free the ring
- * @qdev: the device, unplugged and quiesced
+ * qnpu_job_dev_fini() - free the ring (probe failed after
+ *	qnpu_job_dev_init(); the device is disabled)
+ * @qdev: the device
  */
 void qnpu_job_dev_fini(struct qnpu_device *qdev)
 {
-	struct device *dev = &qdev->pdev->dev;
-
-	drm_sched_fini(&qdev->sched);
-	qnpu_ring_cancel(qdev);
-	dma_free_coherent(dev, qdev->ring_size, qdev->ring.cpu, qdev->ring.dma);
-	dma_free_coherent(dev, PAGE_SIZE, qdev->fence_page.cpu,
-			  qdev->fence_page.dma);
-	mutex_destroy(&qdev->reset_lock);
+	qnpu_ring_free(qdev);
 }
 
 /**
- * qnpu_job_file_init() - scheduler entities and job table of a new file
+ * qnpu_job_dev_unplug() - wait until every job is freed, then let go of
+ *	the ring and the interrupt
+ * @qdev: the device, quiesced by qnpu_reset_unplug()
+ *
+ * Jobs still queued in entities run into -ENODEV and end. The scheduler
+ * stays (stopped) until the DRM device is released: files open across the
+ * unplug still have entities on it.
+ */
+void qnpu_job_dev_unplug(struct qnpu_device *qdev)
+{
+	spin_lock_irq(&qdev->jobs_lock);
+	wait_event_lock_irq(qdev->jobs_freed, !qdev->jobs_alive,
+			    qdev->jobs_lock);
+	spin_unlock_irq(&qdev->jobs_lock);
+
+	cancel_delayed_work_sync(&qdev->sched.work_tdr);
+	drm_sched_wqueue_stop(&qdev->sched);
+	qnpu_hw_irq_fini(qdev);
+	qnpu_ring_free(qdev);
+}
+
+/**
+ * qnpu_job_file_init() - scheduler entities, fence contexts and job table
+ *	of a new file
  * @qfile: the file
  *
  * Return: 0 or a negative errno.
@@ -387,6 +427,7 @@ int qnpu_job_file_init(struct qnpu_file *qfile)
 	int i, ret;
 
 	xa_init(&qfile->jobs);
+	qfile->fence_context = dma_fence_context_alloc(DRM_SCHED_PRIORITY_COUNT);
 	for (i = 0; i < DRM_SCHED_PRIORITY_COUNT; i++) {
 		ret = drm_sched_entity_init(&qfile->entities[i], i, &sched, 1,
 					    NULL);
@@ -429,48 +470,48 @@ void qnpu_job_file_release(struct qnpu_file *qfile)
 
 /* ---- SUBMIT ---- */
 
-static int qnpu_cmp_u32(const void *a, const void *b)
+static int qnpu_cmp_ptr(const void *a, const void *b)
 {
-	u32 x = *(const u32 *)a, y = *(const u32 *)b;
+	uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
 
 	return x < y ? -1 : x > y;
 }
 
-/* Copy and check the BO handles; @cmdbuf is appended when missing. */
+/* Two handles to one BO (GEM_OPEN of its flink name gives a second one). */
+static bool qnpu_has_duplicates(struct drm_gem_object **bos, u32 count)
+{
+	struct drm_gem_object **sorted;
+	bool dup = false;
+	u32 i;
+
+	sorted = kvmemdup(bos, count * sizeof(*bos), GFP_KERNEL);
+	if (!sorted)
+		return true;
+	sort(sorted, count, sizeof(*sorted), qnpu_cmp_ptr, NULL);
+	for (i = 1; i < count && !dup; i++)
+		dup = sorted[i] == sorted[i - 1];
+	kvfree(sorted);
+	return dup;
+}
+
+/* Look up and check the BOs; the command buffer's is added when missing. */
 static int qnpu_job_lookup_bos(struct qnpu_job *job, struct drm_file *file,
 			       const struct drm_qnpu_submit *args)
 {
-	u32 count = args->bo_count, i, *handles, *sorted;
-	bool has_cmdbuf = false;
+	u32 count = args->bo_count, i, *handles;
+	struct drm_gem_object *cmdbuf;
 	int ret = 0;
 
 	handles = kvmalloc_array(count + 1, sizeof(u32), GFP_KERNEL);
-	sorted = kvmalloc_array(count + 1, sizeof(u32), GFP_KERNEL);
-	if (!handles || !sorted) {
+	job->bos = kvcalloc(count + 1, sizeof(*job->bos), GFP_KERNEL);
+	job->maps = kvcalloc(count + 1, sizeof(*job->maps), GFP_KERNEL);
+	if (!handles || !job->bos || !job->maps) {
 		ret = -ENOMEM;
 		goto out;
 	}
 	if (count && copy_from_user(handles, u64_to_user_ptr(args->bo_handles),
 				    count * sizeof(u32))) {
 		ret = -EFAULT;
-		goto out;
-	}
-	memcpy(sorted, handles, count * sizeof(u32));
-	sort(sorted, count, sizeof(u32), qnpu_cmp_u32, NULL);
-	for (i = 0; i < count; i++) {
-		if (i && sorted[i] == sorted[i - 1]) {
-			ret = -EINVAL;		/* duplicate handle */
-			goto out;
-		}
-		has_cmdbuf |= sorted[i] == args->cmdbuf_handle;
-	}
-	if (!has_cmdbuf)
-		handles[count++] = args->cmdbuf_handle;
-
-	job->bos = kvcalloc(count, sizeof(*job->bos), GFP_KERNEL);
-	job->maps = kvcalloc(count, sizeof(*job->maps), GFP_KERNEL);
-	if (!job->bos || !job->maps) {
-		ret = -ENOMEM;
 		goto out;
 	}
 	for (i = 0; i < count; i++) {
@@ -480,26 +521,45 @@ static int qnpu_job_lookup_bos(struct qnpu_job *job, struct drm_file *file,
 			goto out;
 		}
 		job->bo_count++;
+	}
+	if (qnpu_has_duplicates(job->bos, count)) {
+		ret = -EINVAL;
+		goto out;
+	}
+
+	cmdbuf = drm_gem_object_lookup(file, args->cmdbuf_handle);
+	if (!cmdbuf) {
+		ret = -ENOENT;
+		goto out;
+	}
+	for (i = 0; i < count && job->bos[i] != cmdbuf; i++)
+		;
+	if (i < count)
+		drm_gem_object_put(cmdbuf);
+	else
+		job->bos[job->bo_count++] = cmdbuf;
+
+	for (i = 0; i < job->bo_count; i++) {
 		job->maps[i] = qnpu_mapping_get(to_qnpu_bo(job->bos[i]),
 						job->qfile);
 		if (!job->maps[i]) {
 			ret = -ENOENT;	/* handle closed meanwhile */
 			goto out;
 		}
-		if (handles[i] == args->cmdbuf_handle)
+		if (job->bos[i] == cmdbuf)
 			job->cmdbuf_va = job->maps[i]->node.start +
 					 args->cmdbuf_offset;
 	}
 out:
 	kvfree(handles);
-	kvfree(sorted);
 	return ret;
 }
 
 static int qnpu_submit_check(struct qnpu_device *qdev,
 			     const struct drm_qnpu_submit *args)
 {
-	if (args->flags || args->pad || args->job_id)
+	/* job_id is output only: whatever it holds on input is ignored. */
+	if (args->flags || args->pad)
 		return -EINVAL;
 	if (args->priority > DRM_QNPU_PRIORITY_HIGH)
 		return -EINVAL;
@@ -546,9 +606,43 @@ static const enum drm_sched_priority qnpu_prio[] = {
 	[DRM_QNPU_PRIORITY_HIGH] = DRM_SCHED_PRIORITY_HIGH,
 };
 
+/*
+ * Past drm_sched_job_arm() nothing may fail: publish the record (its slot
+ * reserved beforehand, so the store allocates nothing) only once its fence
+ * is set, so WAIT never sees a record without one.
+ */
+static struct dma_fence *qnpu_job_commit(struct qnpu_job *job,
+					 struct qnpu_file *qfile, u64 job_id)
+{
+	struct qnpu_job_record *rec = job->rec, *old;
+	struct dma_fence *out;
+	u32 i;
+
+	drm_sched_job_arm(&job->base);
+	rec->finished = dma_fence_get(&job->base.s_fence->finished);
+	out = qnpu_job_fence_arm(job->job_fence, rec->finished,
+				 qfile->fence_context + job->prio,
+				 ++qfile->fence_seqno[job->prio]);
+	job->job_fence = NULL;
+	for (i = 0; i < job->bo_count; i++)
+		dma_resv_add_fence(job->bos[i]->resv, out, DMA_RESV_USAGE_WRITE);
+
+	kref_get(&rec->ref);
+	xa_store(&qfile->jobs, job_id, rec, GFP_KERNEL);
+	if (job_id > QNPU_JOB_RECORDS) {
+		old = xa_erase(&qfile->jobs, job_id - QNPU_JOB_RECORDS);
+		if (old)
+			qnpu_record_put(old);
+	}
+	/* The scheduler's reference: the job may end before we return. */
+	kref_get(&job->ref);
+	drm_sched_entity_push_job(&job->base);
+	return out;
+}
+
 /* Lock the BOs, take their fences as dependencies, queue the job. */
 static int qnpu_job_push(struct qnpu_job *job, struct qnpu_file *qfile,
-			 u64 *job_id)
+			 u64 *job_id, struct dma_fence **out)
 {
 	struct ww_acquire_ctx ww;
 	u32 i;
@@ -568,31 +662,102 @@ static int qnpu_job_push(struct qnpu_job *job, struct qnpu_file *qfile,
 	}
 
 	mutex_lock(&qfile->mm_lock);
-	*job_id = ++qfile->next_job_id;
-	ret = xa_err(xa_store(&qfile->jobs, *job_id, job->rec, GFP_KERNEL));
-	if (ret) {
-		mutex_unlock(&qfile->mm_lock);
-		goto out;
+	ret = xa_reserve(&qfile->jobs, qfile->next_job_id + 1, GFP_KERNEL);
+	if (!ret) {
+		*job_id = ++qfile->next_job_id;
+		*out = qnpu_job_commit(job, qfile, *job_id);
 	}
-	kref_get(&job->rec->ref);
-	if (*job_id > QNPU_JOB_RECORDS) {
-		struct qnpu_job_record *old;
-
-		old = xa_erase(&qfile->jobs, *job_id - QNPU_JOB_RECORDS);
-		if (old)
-			qnpu_record_put(old);
-	}
-	drm_sched_job_arm(&job->base);
-	job->rec->finished = dma_fence_get(&job->base.s_fence->finished);
-	for (i = 0; i < job->bo_count; i++)
-		dma_resv_add_fence(job->bos[i]->resv, job->rec->finished,
-				   DMA_RESV_USAGE_WRITE);
-	/* The scheduler's reference: the job may end before we return. */
-	kref_get(&job->ref);
-	drm_sched_entity_push_job(&job->base);
 	mutex_unlock(&qfile->mm_lock);
 out:
 	drm_gem_unlock_reservations(job->bos, job->bo_count, &ww);
+	return ret;
+}
+
+static struct qnpu_job *qnpu_job_alloc(struct qnpu_file *qfile,
+				       const struct drm_qnpu_submit *args)
+{
+	struct qnpu_job *job = kzalloc(sizeof(*job), GFP_KERNEL);
+
+	if (!job)
+		return NULL;
+	job->rec = kzalloc(sizeof(*job->rec), GFP_KERNEL);
+	job->job_fence = qnpu_job_fence_alloc();
+	if (!job->rec || !job->job_fence) {
+		qnpu_job_fence_free(job->job_fence);
+		kfree(job->rec);
+		kfree(job);
+		return NULL;
+	}
+	kref_init(&job->rec->ref);
+	kref_init(&job->ref);
+	job->rec->status = QNPU_STATUS_ABORTED;
+	job->qdev = qfile->qdev;
+	job->qfile = qfile;
+	job->prio = qnpu_prio[args->priority];
+	job->cmdbuf_size = args->cmdbuf_size;
+	qnpu_file_get(qfile);
+	qnpu_jobs_get(qfile->qdev);
+	return job;
+}
+
+static int qnpu_check_cmdbuf_range(struct drm_file *file,
+				   const struct drm_qnpu_submit *args)
+{
+	struct drm_gem_object *cmdbuf;
+	int ret = 0;
+
+	cmdbuf = drm_gem_object_lookup(file, args->cmdbuf_handle);
+	if (!cmdbuf)
+		return -ENOENT;
+	if (args->cmdbuf_offset > cmdbuf->size ||
+	    args->cmdbuf_size > cmdbuf->size - args->cmdbuf_offset)
+		ret = -EINVAL;
+	drm_gem_object_put(cmdbuf);
+	return ret;
+}
+
+static int qnpu_submit(struct drm_file *file, struct drm_qnpu_submit *args,
+		       struct drm_syncobj *out_sync)
+{
+	struct qnpu_file *qfile = file->driver_priv;
+	struct dma_fence *out = NULL;
+	struct qnpu_job *job;
+	u64 job_id = 0;
+	int ret;
+
+	if (atomic_inc_return(&qfile->queued) > qnpu_max_jobs_per_file) {
+		atomic_dec(&qfile->queued);
+		return -EBUSY;
+	}
+	job = qnpu_job_alloc(qfile, args);
+	if (!job) {
+		atomic_dec(&qfile->queued);
+		return -ENOMEM;
+	}
+
+	ret = drm_sched_job_init(&job->base, &qfile->entities[job->prio], 1,
+				 qfile, file->client_id);
+	if (ret) {
+		job->base.sched = NULL;
+		goto out_put;
+	}
+	ret = qnpu_job_lookup_bos(job, file, args);
+	if (!ret)
+		ret = qnpu_job_add_in_fences(job, file, args);
+	if (!ret)
+		ret = qnpu_job_push(job, qfile, &job_id, &out);
+	if (ret) {
+		drm_sched_job_cleanup(&job->base);
+		job->base.sched = NULL;
+		goto out_put;
+	}
+
+	if (out_sync)
+		drm_syncobj_replace_fence(out_sync, out);
+	dma_fence_put(out);
+	args->job_id = job_id;
+out_put:
+	qnpu_job_put(job);
 	return ret;
 }
 
@@ -603,95 +768,39 @@ out:
  * @file: the caller
  *
  * Return: 0 with the job queued; -EINVAL for non-zero flags/padding, a
- * bad size or alignment, duplicate handles or a command buffer outside
- * its BO; -E2BIG over a limit; -ENOENT for an unknown handle or syncobj;
- * -EFAULT for a bad pointer; -EBUSY with too many jobs queued; -EPERM for
- * high priority without CAP_SYS_NICE.
+ * bad size or alignment, the same BO twice in the list (two handles of
+ * one BO included) or a command buffer outside its BO; -E2BIG over a
+ * limit; -ENOENT for an unknown handle or syncobj; -EFAULT for a bad
+ * pointer; -EBUSY with too many jobs queued; -EPERM for high priority
+ * without CAP_SYS_NICE; -ENODEV once the device is gone.
  */
 int qnpu_submit_ioctl(struct drm_device *drm, void *data,
 		      struct drm_file *file)
 {
 	struct qnpu_device *qdev = to_qnpu_device(drm);
-	struct qnpu_file *qfile = file->driver_priv;
 	struct drm_qnpu_submit *args = data;
 	struct drm_syncobj *out_sync = NULL;
-	struct drm_gem_object *cmdbuf;
-	struct qnpu_job *job;
-	u64 job_id = 0;
-	int ret;
+	int ret, idx;
 
 	ret = qnpu_submit_check(qdev, args);
 	if (ret)
 		return ret;
-
-	cmdbuf = drm_gem_object_lookup(file, args->cmdbuf_handle);
-	if (!cmdbuf)
-		return -ENOENT;
-	if (args->cmdbuf_offset > cmdbuf->size ||
-	    args->cmdbuf_size > cmdbuf->size - args->cmdbuf_offset) {
-		drm_gem_object_put(cmdbuf);
-		return -EINVAL;
-	}
-	drm_gem_object_put(cmdbuf);
-
+	ret = qnpu_check_cmdbuf_range(file, args);
+	if (ret)
+		return ret;
 	if (args->out_syncobj) {
 		out_sync = drm_syncobj_find(file, args->out_syncobj);
 		if (!out_sync)
 			return -ENOENT;
 	}
 
-	if (atomic_inc_return(&qfile->queued) > qnpu_max_jobs_per_file) {
-		atomic_dec(&qfile->queued);
-		ret = -EBUSY;
-		goto out_sync;
+	/* Unplug waits for this section: no job is queued after it. */
+	if (drm_dev_enter(drm, &idx)) {
+		ret = qnpu_submit(file, args, out_sync);
+		drm_dev_exit(idx);
+	} else {
+		ret = -ENODEV;
 	}
-
-	job = kzalloc(sizeof(*job), GFP_KERNEL);
-	if (job)
-		job->rec = kzalloc(sizeof(*job->rec), GFP_KERNEL);
-	if (!job || !job->rec) {
-		if (job)
-			kfree(job->rec);
-		kfree(job);
-		atomic_dec(&qfile->queued);
-		ret = -ENOMEM;
-		goto out_sync;
-	}
-	kref_init(&job->rec->ref);
-	kref_init(&job->ref);
-	job->rec->status = QNPU_STATUS_ABORTED;
-	job->qdev = qdev;
-	job->qfile = qfile;
-	qnpu_file_get(qfile);
-	job->cmdbuf_size = args->cmdbuf_size;
-
-	ret = drm_sched_job_init(&job->base,
-				 &qfile->entities[qnpu_prio[args->priority]], 1,
-				 qfile, file->client_id);
-	if (ret) {
-		job->base.sched = NULL;
-		goto err_job;
-	}
-	ret = qnpu_job_lookup_bos(job, file, args);
-	if (!ret)
-		ret = qnpu_job_add_in_fences(job, file, args);
-	if (!ret)
-		ret = qnpu_job_push(job, qfile, &job_id);
-	if (ret) {
-		drm_sched_job_cleanup(&job->base);
-		job->base.sched = NULL;
-		goto err_job;
-	}
-
-	if (out_sync)
-		drm_syncobj_replace_fence(out_sync, job->rec->finished);
-	args->job_id = job_id;
-	qnpu_job_put(job);
-	goto out_sync;
-
-err_job:
-	qnpu_job_put(job);
-out_sync:
 	if (out_sync)
 		drm_syncobj_put(out_sync);
 	return ret;

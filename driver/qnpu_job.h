@@ -13,6 +13,7 @@
 #include "qnpu_drv.h"
 
 struct qnpu_mapping;
+struct qnpu_job_fence;
 
 /**
  * struct qnpu_job_record - what WAIT reports about a job
@@ -44,7 +45,11 @@ struct qnpu_job_record {
  * @bo_count: entries of @bos and @maps
  * @cmdbuf_va: device address of the command buffer
  * @cmdbuf_size: its size
- * @hw_fence: signalled by the interrupt handler when the device is done
+ * @prio: index of its entity in &qnpu_file.entities
+ * @job_fence: its fence for the world outside the driver (allocated at
+ *	submit, armed with the scheduler job)
+ * @hw_fence: of the current run; signalled by the interrupt handler when
+ *	the device is done, or by recovery
  * @seqno: the ring seqno of the current run
  */
 struct qnpu_job {
@@ -58,18 +63,35 @@ struct qnpu_job {
 	u32 bo_count;
 	u64 cmdbuf_va;
 	u32 cmdbuf_size;
+	u8 prio;
+	struct qnpu_job_fence *job_fence;
 	struct dma_fence *hw_fence;
 	u64 seqno;
 };
 
+static inline struct qnpu_job *to_qnpu_job(struct drm_sched_job *sched_job)
+{
+	return container_of(sched_job, struct qnpu_job, base);
+}
+
 int qnpu_job_dev_init(struct qnpu_device *qdev);
 void qnpu_job_dev_fini(struct qnpu_device *qdev);
+void qnpu_job_dev_unplug(struct qnpu_device *qdev);
 void qnpu_job_hw_init(struct qnpu_device *qdev);
 int qnpu_job_file_init(struct qnpu_file *qfile);
 void qnpu_job_file_fini(struct qnpu_file *qfile);
 void qnpu_job_file_release(struct qnpu_file *qfile);
 bool qnpu_job_irq(struct qnpu_device *qdev);
-void qnpu_reset(struct qnpu_device *qdev, struct drm_sched_job *bad);
+void qnpu_ring_drop(struct qnpu_device *qdev);
+struct dma_fence *qnpu_ring_push(struct qnpu_job *job);
+void qnpu_job_fail(struct qnpu_job *job, u32 status, int error);
+
+/* qnpu_reset.c */
+int qnpu_reset_init(struct qnpu_device *qdev);
+void qnpu_reset_request(struct qnpu_device *qdev);
+void qnpu_recover(struct qnpu_device *qdev, struct drm_sched_job *bad,
+		  bool reset);
+void qnpu_reset_unplug(struct qnpu_device *qdev);
 
 int qnpu_submit_ioctl(struct drm_device *drm, void *data,
 		      struct drm_file *file);

@@ -150,16 +150,31 @@ void qnpu_mmu_file_fini(struct qnpu_file *qfile)
 	struct qnpu_device *qdev = qfile->qdev;
 	int idx;
 
-	/* After an unplug the context table is gone with the device. */
-	if (drm_dev_enter(&qdev->drm, &idx)) {
-		WRITE_ONCE(qnpu_ctx_entry(qdev, qfile->ctx)->root, 0);
-		qnpu_write(qdev, QNPU_REG_MMU_INVALIDATE, qfile->ctx);
-		drm_dev_exit(idx);
+	/* Called under the device's files_lock, so unplug sees it or not. */
+	if (!qfile->tables_freed) {
+		if (drm_dev_enter(&qdev->drm, &idx)) {
+			WRITE_ONCE(qnpu_ctx_entry(qdev, qfile->ctx)->root, 0);
+			qnpu_write(qdev, QNPU_REG_MMU_INVALIDATE, qfile->ctx);
+			drm_dev_exit(idx);
+		}
+		qnpu_pt_free(qdev, &qfile->root);
 	}
-	qnpu_pt_free(qdev, &qfile->root);
 	drm_mm_takedown(&qfile->mm);
 	mutex_destroy(&qfile->mm_lock);
 	ida_free(&qdev->ctx_ida, qfile->ctx);
+}
+
+/*
+ * Free a file's page tables with the device (the file itself may stay
+ * open); mapping and unmapping do nothing after.
+ */
+static void qnpu_mmu_file_unplug(struct qnpu_file *qfile)
+{
+	mutex_lock(&qfile->mm_lock);
+	if (!qfile->tables_freed)
+		qnpu_pt_free(qfile->qdev, &qfile->root);
+	qfile->tables_freed = true;
+	mutex_unlock(&qfile->mm_lock);
 }
 
 static unsigned int qnpu_pt_index(u64 va, int level)
@@ -218,6 +233,8 @@ int qnpu_mmu_map(struct qnpu_file *qfile, u64 va, struct sg_table *sgt,
 	u64 done = 0;
 	int i;
 
+	if (qfile->tables_freed)
+		return -ENODEV;
 	for_each_sgtable_dma_sg(sgt, sg, i) {
 		dma_addr_t dma = sg_dma_address(sg);
 		u64 len = sg_dma_len(sg), off;
@@ -236,7 +253,11 @@ int qnpu_mmu_map(struct qnpu_file *qfile, u64 va, struct sg_table *sgt,
 			done += PAGE_SIZE;
 		}
 	}
-	return done == size ? 0 : -EINVAL;
+	if (done == size)
+		return 0;
+	/* A short table (an imported dma-buf): leave nothing mapped. */
+	qnpu_mmu_unmap(qfile, va, done);
+	return -EINVAL;
 }
 
 /**
@@ -253,6 +274,8 @@ void qnpu_mmu_unmap(struct qnpu_file *qfile, u64 va, u64 size)
 	u64 off;
 	int idx;
 
+	if (qfile->tables_freed)
+		return;
 	for (off = 0; off < size; off += PAGE_SIZE) {
 		struct qnpu_pt *pt = &qfile->root;
 		int level;
@@ -269,4 +292,20 @@ void qnpu_mmu_unmap(struct qnpu_file *qfile, u64 va, u64 size)
 		qnpu_write(qdev, QNPU_REG_MMU_INVALIDATE, qfile->ctx);
 		drm_dev_exit(idx);
 	}
+}
+
+/**
+ * qnpu_mmu_dev_unplug() - free every page table and the context table
+ *	while the device is still bound (no DMA memory outlives it)
+ * @qdev: the device, quiesced, no job left
+ */
+void qnpu_mmu_dev_unplug(struct qnpu_device *qdev)
+{
+	struct qnpu_file *qfile;
+
+	mutex_lock(&qdev->files_lock);
+	list_for_each_entry(qfile, &qdev->files, link)
+		qnpu_mmu_file_unplug(qfile);
+	mutex_unlock(&qdev->files_lock);
+	qnpu_mmu_dev_fini(qdev);
 }

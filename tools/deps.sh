@@ -18,7 +18,7 @@ ninja-build python3-pycotap libglib2.0-dev libpixman-1-dev libfdt-dev
 flex bison python3-venv qemu-system-data seabios ipxe-qemu
 libprotobuf-c-dev protobuf-c-compiler libonnx-dev libonnx-testdata dataset-fashion-mnist
 gnuplot-nox python3-onnx python3-numpy
-linux-source-6.12
+linux-source-6.12 libelf-dev bc libssl-dev
 "
 if [ "${1:-}" = model ] || [ "${1:-}" = bench ]; then
 	DEB_PKGS="$DEB_PKGS python3-torch python3-numpy"

@@ -8,9 +8,11 @@
 #ifndef QNPU_UTIL_H
 #define QNPU_UTIL_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -200,5 +202,143 @@ static inline int qnpu_wait(int fd, uint64_t id, int64_t timeout_ns,
 }
 
 #define QNPU_SEC 1000000000ll
+
+static inline int qnpu_syncobj_new(int fd, uint32_t *handle)
+{
+	struct drm_syncobj_create c = { 0 };
+	int ret = qnpu_ioctl(fd, DRM_IOCTL_SYNCOBJ_CREATE, &c);
+
+	*handle = c.handle;
+	return ret;
+}
+
+/* A sync_file fd holding the syncobj's fence, or -errno. */
+static inline int qnpu_syncobj_export(int fd, uint32_t handle)
+{
+	struct drm_syncobj_handle h = {
+		.handle = handle,
+		.flags = DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE,
+		.fd = -1,
+	};
+	int ret = qnpu_ioctl(fd, DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD, &h);
+
+	return ret ? ret : h.fd;
+}
+
+/* Write @s to a sysfs or debugfs file; 0 or -errno. */
+static inline int qnpu_write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, strlen(s)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* The debugfs directory of the (first) qnpu device; 0 or -errno. */
+static inline int qnpu_debugfs_dir(char *buf, size_t len)
+{
+	DIR *d = opendir("/sys/kernel/debug/accel");
+	struct dirent *de;
+	int ret = -ENOENT;
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(buf, len, "/sys/kernel/debug/accel/%s", de->d_name);
+		ret = 0;
+		break;
+	}
+	closedir(d);
+	return ret;
+}
+
+/* A line "NAME VALUE" of debugfs counters, or -1. */
+static inline long long qnpu_debugfs_counter(const char *name)
+{
+	char dir[320], path[400], line[128];
+	long long v = -1;
+	size_t n = strlen(name);
+	FILE *f;
+
+	if (qnpu_debugfs_dir(dir, sizeof(dir)))
+		return -1;
+	snprintf(path, sizeof(path), "%s/counters", dir);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, name, n) && line[n] == ' ')
+			v = atoll(line + n + 1);
+	fclose(f);
+	return v;
+}
+
+/* Force a device reset through debugfs; 0 or -errno. */
+static inline int qnpu_debugfs_reset(void)
+{
+	char dir[320], path[400];
+	int ret = qnpu_debugfs_dir(dir, sizeof(dir));
+
+	if (ret)
+		return ret;
+	snprintf(path, sizeof(path), "%s/reset", dir);
+	return qnpu_write_file(path, "1");
+}
+
+/* Fill @bo with a pattern of @seed. */
+static inline void qnpu_bo_fill(struct qnpu_bo *bo, uint8_t seed)
+{
+	uint64_t i;
+
+	for (i = 0; i < bo->size; i++)
+		((uint8_t *)bo->map)[i] = (uint8_t)(i * 13 + seed);
+}
+
+/* Submit a copy of @bytes from @src to @dst, from offset @cb_off of @cbo. */
+static inline int qnpu_submit_copy(int fd, struct qnpu_bo *cbo, uint64_t cb_off,
+				   uint64_t src, uint64_t dst, uint32_t bytes,
+				   uint32_t *bos, uint32_t bo_count,
+				   uint32_t out_syncobj, uint64_t *id)
+{
+	struct qnpu_submit_opts o = {
+		.bos = bos, .bo_count = bo_count, .out_syncobj = out_syncobj,
+		.cb_offset = cb_off,
+	};
+	struct qnpu_cb cb;
+
+	qnpu_cb_init(&cb, (uint8_t *)cbo->map + cb_off);
+	qnpu_cb_copy(&cb, src, dst, bytes);
+	return qnpu_submit(fd, cbo, qnpu_cb_end(&cb), &o, id);
+}
+
+
+/* Open the device, run one small job and check it ends OK; 0 or -errno. */
+static inline int qnpu_device_runs_a_job(int64_t timeout_ns)
+{
+	struct drm_qnpu_wait w = { 0 };
+	struct qnpu_bo cbo;
+	uint64_t id;
+	int fd = qnpu_open_node(NULL), ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = qnpu_bo_new(fd, 4096, 0, &cbo);
+	if (!ret)
+		ret = qnpu_submit_copy(fd, &cbo, 0, cbo.addr + 256,
+				       cbo.addr + 512, 64, NULL, 0, 0, &id);
+	if (!ret)
+		ret = qnpu_wait(fd, id, timeout_ns, &w);
+	if (!ret && w.status != QNPU_STATUS_OK)
+		ret = -EIO;
+	qnpu_bo_free(&cbo);
+	close(fd);
+	return ret;
+}
 
 #endif /* QNPU_UTIL_H */

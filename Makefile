@@ -282,7 +282,8 @@ fuzz: $(B)/fuzz/fuzz_job $(B)/fuzz/seeds/.done
 check:
 	@$(MAKE) -s deps
 	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
-	@$(MAKE) -s check-lint check-host check-conformance check-fuzz check-vm; \
+	@$(MAKE) -s check-lint check-host check-conformance check-fuzz check-vm \
+		check-vm-debug; \
 		tools/test-summary $(RESULTS)
 
 # Conformance against ONNX Runtime (tests/conformance): COUNT random

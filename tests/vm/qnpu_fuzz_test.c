@@ -324,7 +324,20 @@ static void *fuzz_run(void *arg)
 	return NULL;
 }
 
-TEST(random_ioctls)
+/* The harness's 30 s per test is too short for a fuzzer. */
+FIXTURE(fuzz) {
+	int unused;
+};
+
+FIXTURE_SETUP(fuzz)
+{
+}
+
+FIXTURE_TEARDOWN(fuzz)
+{
+}
+
+TEST_F_TIMEOUT(fuzz, random_ioctls, 900)
 {
 	const char *secs = getenv("QNPU_FUZZ_SECONDS");
 	const char *seed = getenv("QNPU_FUZZ_SEED");
@@ -345,6 +358,7 @@ TEST(random_ioctls)
 		w[i].seed = fz.seed * 31 + i;
 		ASSERT_EQ(0, pthread_create(&t[i], NULL, fuzz_run, &w[i]));
 	}
+	ASSERT_GE(600, secs ? atoi(secs) : 30);
 	sleep(secs ? atoi(secs) : 30);
 	atomic_store(&fz.stop, 1);
 	for (i = 0; i < THREADS; i++) {

@@ -294,7 +294,20 @@ static void *reset_run(void *arg)
 	return NULL;
 }
 
-TEST(resets_under_load)
+/* Longer than the harness's 30 s default: the debug kernel is slow. */
+FIXTURE(load) {
+	int unused;
+};
+
+FIXTURE_SETUP(load)
+{
+}
+
+FIXTURE_TEARDOWN(load)
+{
+}
+
+TEST_F_TIMEOUT(load, resets_under_load, 400)
 {
 	struct drm_qnpu_counters before, after;
 	struct resetter r = { 0 };
@@ -363,7 +376,7 @@ static int jobs_queued(int fd)
 	return v;
 }
 
-TEST(timeouts_on_jobs_that_finish)
+TEST_F_TIMEOUT(load, timeouts_on_jobs_that_finish, 400)
 {
 	struct drm_qnpu_counters before, after;
 	struct tally t = { 0 };

@@ -39,6 +39,7 @@ void qnpu_mmu_invalidate(struct qnpu_mmu *mmu, int ctx)
             mmu->tlb[i].ctx = 0;
         }
     }
+    mmu->invalidations++;
     pthread_mutex_unlock(&mmu->lock);
 }
 
@@ -109,6 +110,7 @@ static int translate(struct qnpu_vm *vm, uint64_t va, bool write,
     uint64_t vpn = va >> QNPU_PAGE_SHIFT, pte;
     struct qnpu_tlb_entry *e = &mmu->tlb[vpn % QNPU_TLB_ENTRIES];
     uint8_t need = write ? QNPU_PTE_WRITE : QNPU_PTE_READ;
+    uint64_t invalidations;
     bool hit;
 
     if (va >= VA_LIMIT) {
@@ -120,6 +122,7 @@ static int translate(struct qnpu_vm *vm, uint64_t va, bool write,
         *page = e->page;
         pte = e->perms;
     }
+    invalidations = mmu->invalidations;
     pthread_mutex_unlock(&mmu->lock);
 
     if (!hit) {
@@ -127,11 +130,17 @@ static int translate(struct qnpu_vm *vm, uint64_t va, bool write,
             return -1;
         }
         *page = pte & QNPU_PTE_ADDR_MASK;
+        /*
+         * An invalidation during the walk may have removed what it read:
+         * the access in flight may use it, the TLB must not keep it.
+         */
         pthread_mutex_lock(&mmu->lock);
-        *e = (struct qnpu_tlb_entry) {
-            .vpn = vpn, .page = *page, .ctx = vm->ctx,
-            .perms = pte & (QNPU_PTE_READ | QNPU_PTE_WRITE),
-        };
+        if (invalidations == mmu->invalidations) {
+            *e = (struct qnpu_tlb_entry) {
+                .vpn = vpn, .page = *page, .ctx = vm->ctx,
+                .perms = pte & (QNPU_PTE_READ | QNPU_PTE_WRITE),
+            };
+        }
         pthread_mutex_unlock(&mmu->lock);
     }
     if (!(pte & need)) {

@@ -51,6 +51,7 @@ struct qnpu_tlb_entry {
 struct qnpu_mmu {
     const struct qnpu_bus *bus;
     pthread_mutex_t lock;
+    uint64_t invalidations;     /* a walk that spans one fills nothing */
     struct qnpu_tlb_entry tlb[QNPU_TLB_ENTRIES];
 };
 

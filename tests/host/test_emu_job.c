@@ -7,6 +7,7 @@
  *
  * Copyright (c) 2026 The qnpu authors
  */
+#include <endian.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -396,6 +397,58 @@ static void test_invalidate(void **state)
     assert_int_equal(res.fault.addr, 0x200000);
 }
 
+/*
+ * The driver unmaps a page and invalidates while the device is between
+ * reading the page table and filling its TLB: the stale translation may
+ * serve the access in flight, but must not be cached past the invalidate,
+ * so the job's next access to the page faults.
+ */
+static struct sys *race_sys;
+static uint64_t race_page;
+static int (*race_read)(void *, uint64_t, void *, size_t);
+
+static int read_then_unmap(void *opaque, uint64_t pa, void *buf, size_t len)
+{
+    int ret = race_read(opaque, pa, buf, len);
+    uint64_t pte;
+
+    if (!ret && len == 8 && race_page) {
+        memcpy(&pte, buf, 8);
+        if ((le64toh(pte) & QNPU_PTE_ADDR_MASK) == race_page) {
+            race_page = 0;
+            unmap_page(race_sys, 1, 0x200000);
+            qnpu_mmu_invalidate(&race_sys->mmu, 1);
+        }
+    }
+    return ret;
+}
+
+static void test_invalidate_during_walk(void **state)
+{
+    struct sys *s = *state;
+    struct qnpu_job_result res;
+    struct cb cb;
+    uint32_t second;
+
+    map_range(s, 1, 0x301000, 4096, 6);
+    cb_init(&cb);
+    add_copy(&cb, tensor(0x200000, 1, 1, 1, 64),
+             tensor(0x301000, 1, 1, 1, 64));
+    second = cb.size;
+    add_copy(&cb, tensor(0x200000, 1, 1, 1, 64),
+             tensor(0x301000, 1, 1, 1, 64));
+    race_page = map_range(s, 1, 0x200000, 4096, 2);
+    race_sys = s;
+    race_read = s->bus.read;
+    s->bus.read = read_then_unmap;
+    assert_true(run(s, &cb, 1, &res));
+    s->bus.read = race_read;
+    assert_int_equal(race_page, 0);     /* the race happened */
+    assert_int_equal(res.status, QNPU_STATUS_MMU_FAULT);
+    assert_int_equal(res.fault.addr, 0x200000);
+    assert_int_equal(res.error_offset, second);
+}
+
 static void test_abort(void **state)
 {
     struct sys *s = *state;
@@ -422,6 +475,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_faults, sim_setup, sim_teardown),
         cmocka_unit_test_setup_teardown(test_isolation, sim_setup, sim_teardown),
         cmocka_unit_test_setup_teardown(test_invalidate, sim_setup, sim_teardown),
+        cmocka_unit_test_setup_teardown(test_invalidate_during_walk, sim_setup,
+                                        sim_teardown),
         cmocka_unit_test_setup_teardown(test_abort, sim_setup, sim_teardown),
     };
 

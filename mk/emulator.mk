@@ -26,9 +26,10 @@ $(B)/emu-pic/%.o: emulator/core/%.c $(wildcard emulator/core/*.h hw/*.h uapi/drm
 	@mkdir -p $(@D)
 	$(CC) $(EMU_CFLAGS) -fPIC -c $< -o $@
 
-$(B)/lib/libnpu-emu.so.0: emulator/plugin/npu_emu.c $(EMU_PIC_OBJS)
+$(B)/lib/libnpu-emu.so.0: emulator/plugin/npu_emu.c emulator/plugin/npu_emu_abi.h \
+		$(EMU_PIC_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(EMU_CFLAGS) -fPIC -shared -Wl,-soname,libnpu-emu.so.0 $^ -o $@ \
+	$(CC) $(EMU_CFLAGS) -fPIC -shared -Wl,-soname,libnpu-emu.so.0 $(filter-out %.h,$^) -o $@ \
 		-lpthread
 
 # QEMU (Debian's 10.0 source) with the qnpu device.

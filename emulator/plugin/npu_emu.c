@@ -16,13 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "npu_emu_abi.h"
 #include "qnpu_core.h"
 #include "qnpu_job.h"
 #include "qnpu_kernels.h"
 #include "qnpu_mmu.h"
 #include "qnpu_regs.h"
 
-#define PLUGIN_VERSION  1
 #define PAGE            4096ull
 #define MAX_REGIONS     4
 
@@ -36,14 +36,6 @@ struct npu_emu {
     struct qnpu_config cfg;
     struct qnpu_engine eng;
 };
-
-int npu_emu_plugin_version(void);
-struct npu_emu *npu_emu_open(unsigned int nregions, const uint64_t *va,
-                             const uint64_t *size, void **host,
-                             unsigned int workers);
-int npu_emu_run(struct npu_emu *e, uint64_t cb_va, uint32_t cb_size,
-                uint32_t *status, uint32_t *error_offset, uint64_t *cycles);
-void npu_emu_close(struct npu_emu *e);
 
 static int bus_read(void *opaque, uint64_t pa, void *buf, size_t len)
 {
@@ -105,7 +97,7 @@ static void map(struct npu_emu *e, uint64_t root, uint64_t va, uint64_t pa,
 
 int npu_emu_plugin_version(void)
 {
-    return PLUGIN_VERSION;
+    return NPU_EMU_PLUGIN_VERSION;
 }
 
 struct npu_emu *npu_emu_open(unsigned int nregions, const uint64_t *va,

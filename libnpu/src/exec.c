@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "device_internal.h"
+#include "npu_emu_abi.h"
 #include "program.h"
 #include "ref.h"
 
@@ -27,15 +28,11 @@ struct npu_executor {
 	struct npu_buffer *wbo, *abo, *cbo;
 	/* emu: the plugin and its simulated system */
 	void *dl;
-	void *emu;
-	void *(*emu_open)(unsigned int, const uint64_t *, const uint64_t *,
-			  void **, unsigned int);
-	int (*emu_run)(void *, uint64_t, uint32_t, uint32_t *, uint32_t *,
-		       uint64_t *);
-	void (*emu_close)(void *);
+	struct npu_emu *emu;
+	npu_emu_open_fn *emu_open;
+	npu_emu_run_fn *emu_run;
+	npu_emu_close_fn *emu_close;
 };
-
-#define EMU_PLUGIN_VERSION	1
 #define EMU_CB_BASE		NPU_REF_REGION_BASE(NPU_REGION_COUNT)
 
 uint8_t *npu_relocate(const struct npu_program *p,
@@ -242,18 +239,19 @@ static int emu_setup(struct npu_executor *e)
 	const struct npu_program *p = e->p;
 	uint64_t va[3], size[3];
 	void *host[3];
-	int (*version)(void);
+	npu_emu_plugin_version_fn *version;
 	int r;
 
 	e->dl = dlopen(path ? path : "libnpu-emu.so.0", RTLD_NOW | RTLD_LOCAL);
 	if (!e->dl)
 		return -ENOENT;
-	version = (int (*)(void))dlsym(e->dl, "npu_emu_plugin_version");
+	version = (npu_emu_plugin_version_fn *)dlsym(e->dl,
+						      "npu_emu_plugin_version");
 	e->emu_open = dlsym(e->dl, "npu_emu_open");
 	e->emu_run = dlsym(e->dl, "npu_emu_run");
 	e->emu_close = dlsym(e->dl, "npu_emu_close");
 	if (!version || !e->emu_open || !e->emu_run || !e->emu_close ||
-	    version() != EMU_PLUGIN_VERSION)
+	    version() != NPU_EMU_PLUGIN_VERSION)
 		return NPU_E_ABI;
 
 	for (r = 0; r < NPU_REGION_COUNT; r++)

@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "qnpu_core.h"
+#include "qnpu_config.h"
 #include "qnpu_regs.h"
 #include "qnpu_cmdbuf.h"
 

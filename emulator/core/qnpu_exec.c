@@ -14,7 +14,7 @@
 
 #include "qnpu_cmdbuf.h"
 #include "qnpu_internal.h"
-#include "qnpu_job.h"
+#include "qnpu_exec.h"
 #include "qnpu_ops.h"
 
 static uint32_t exec_copy(struct qnpu_engine *eng, struct qnpu_vm *vm,

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "qnpu_cmdbuf.h"
-#include "qnpu_core.h"
+#include "qnpu_config.h"
 #include "qnpu_mmu.h"
 #include "qnpu_regs.h"
 

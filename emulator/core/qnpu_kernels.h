@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* GCC vectorises simple loops at -O2 only when asked (QEMU builds -O2). */
 #if defined(__GNUC__) && !defined(__clang__)
@@ -124,7 +125,19 @@ typedef void qnpu_dw_out_fn(const uint8_t *const *corner, const size_t *off,
                             const int32_t *bias, const struct qnpu_out *o);
 
 #if defined(__x86_64__)
-/* qnpu_kernels_x86.c: call only after qnpu_kernels_get() said yes. */
+/* Four bytes as one int32 (any alignment), to broadcast in a kernel. */
+static inline int32_t qnpu_load4(const uint8_t *p)
+{
+    int32_t v;
+
+    memcpy(&v, p, 4);
+    return v;
+}
+
+/*
+ * qnpu_kernels_avx2.c and qnpu_kernels_avx512.c: call only after
+ * qnpu_kernels_get() said yes.
+ */
 extern qnpu_gemm_fn qnpu_gemm_avx2, qnpu_gemm_avx512_vnni;
 extern qnpu_prep_bytes_fn qnpu_prep_bytes_avx2;
 extern qnpu_prep_fn qnpu_prep_avx2;

@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "qnpu_internal.h"
-#include "qnpu_job.h"
 #include "qnpu_kernels.h"
 #include "qnpu_ops.h"
 

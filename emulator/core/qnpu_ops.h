@@ -9,7 +9,7 @@
 #define QNPU_OPS_H
 
 #include "qnpu_cmdbuf.h"
-#include "qnpu_job.h"
+#include "qnpu_engine.h"
 
 uint32_t qnpu_exec_conv2d(struct qnpu_engine *eng, struct qnpu_vm *vm,
                           const struct qnpu_desc_conv2d *d,

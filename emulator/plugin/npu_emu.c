@@ -18,9 +18,6 @@
 
 #include "npu_emu_abi.h"
 #include "qnpu_core.h"
-#include "qnpu_job.h"
-#include "qnpu_kernels.h"
-#include "qnpu_mmu.h"
 #include "qnpu_regs.h"
 
 #define PAGE            4096ull

@@ -29,8 +29,6 @@
 
 #include "qnpu_cmdbuf.h"
 #include "qnpu_core.h"
-#include "qnpu_job.h"
-#include "qnpu_mmu.h"
 #include "qnpu_regs.h"
 
 #define TYPE_QNPU "qnpu"

@@ -1,10 +1,10 @@
 /*
  * SPDX-License-Identifier: GPL-2.0-or-later
  *
- * qnpu emulator core: the compute operations (docs/hardware.md section 13,
- * docs/arithmetic.md). Each op checks its descriptor in the order of
- * section 14 (field errors, then limits, then K, then address ranges),
- * stages its operands in host memory, computes, and writes the output.
+ * qnpu emulator core: the MAC-array operations, CONV2D (depthwise too),
+ * FULLY_CONNECTED and MATMUL, over one packed-weight GEMM (docs/hardware.md
+ * 13.3-13.5, docs/arithmetic.md). Each checks its descriptor in the order
+ * of section 14, stages its operands, computes and writes the output.
  *
  * Copyright (c) 2026 The qnpu authors
  */
@@ -12,231 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "qnpu_internal.h"
-#include "qnpu_kernels.h"
-#include "qnpu_ops.h"
-
-#define INVALID     QNPU_STATUS_INVALID_DESCRIPTOR
+#include "qnpu_op_common.h"
 
 /* Rows of the implicit-GEMM input staged at a time (bounds host memory). */
 #define GEMM_CHUNK_BYTES    (4u << 20)
-
-/* Requantization parameters, decoded and fetched. */
-struct requant {
-    bool raw;                   /* INT32 output: no requantization */
-    int mode;
-    int32_t zp, lo, hi;
-    int32_t m, s;               /* per tensor */
-    uint64_t params_va;         /* per channel, when non-zero */
-    int32_t *pm, *ps;           /* per-channel multipliers and shifts */
-};
-
-static bool in_range(int64_t v, int64_t lo, int64_t hi)
-{
-    return v >= lo && v <= hi;
-}
-
-static uint32_t requant_decode(const struct qnpu_requant *r, bool raw,
-                               bool per_channel_ok, struct requant *rq)
-{
-    memset(rq, 0, sizeof(*rq));
-    rq->raw = raw;
-    if (raw) {
-        return qnpu_all_zero(r, sizeof(*r)) ? QNPU_STATUS_OK : INVALID;
-    }
-    rq->params_va = le64toh(r->channel_params);
-    rq->m = (int32_t)le32toh(r->multiplier);
-    rq->s = (int32_t)le32toh(r->shift);
-    rq->zp = (int32_t)le32toh(r->output_zero_point);
-    rq->lo = (int32_t)le32toh(r->act_min);
-    rq->hi = (int32_t)le32toh(r->act_max);
-    rq->mode = r->rounding;
-    if (!qnpu_all_zero(r->reserved, sizeof(r->reserved)) || rq->mode > 1 ||
-        !in_range(rq->zp, -128, 127) || rq->lo < -128 || rq->hi > 127 ||
-        rq->lo > rq->hi) {
-        return INVALID;
-    }
-    if (rq->params_va) {
-        if (!per_channel_ok || rq->m || rq->s) {
-            return INVALID;
-        }
-    } else if (rq->m < 0 || !in_range(rq->s, -31, 30)) {
-        return INVALID;
-    }
-    return QNPU_STATUS_OK;
-}
-
-/* Fetch and check per-channel parameters (after the range checks). */
-static uint32_t requant_fetch(struct qnpu_vm *vm, struct requant *rq,
-                              uint32_t channels)
-{
-    struct qnpu_channel_requant *p;
-    uint32_t i;
-
-    if (rq->raw || !rq->params_va) {
-        return QNPU_STATUS_OK;
-    }
-    p = malloc(sizeof(*p) * channels);
-    rq->pm = malloc(sizeof(int32_t) * channels);
-    rq->ps = malloc(sizeof(int32_t) * channels);
-    if (!p || !rq->pm || !rq->ps) {
-        free(p);
-        return QNPU_STATUS_LIMIT_EXCEEDED;
-    }
-    if (qnpu_vm_read(vm, rq->params_va, p, sizeof(*p) * channels)) {
-        free(p);
-        return QNPU_STATUS_MMU_FAULT;
-    }
-    for (i = 0; i < channels; i++) {
-        rq->pm[i] = (int32_t)le32toh(p[i].multiplier);
-        rq->ps[i] = (int32_t)le32toh(p[i].shift);
-        if (rq->pm[i] < 0 || !in_range(rq->ps[i], -31, 30)) {
-            free(p);
-            return INVALID;
-        }
-    }
-    free(p);
-    return QNPU_STATUS_OK;
-}
-
-static void requant_free(struct requant *rq)
-{
-    free(rq->pm);
-    free(rq->ps);
-}
-
-/* The output stage as the kernels take it. */
-static struct qnpu_rq kernel_rq(const struct requant *rq)
-{
-    return (struct qnpu_rq) {
-        .mode = rq->mode, .zp = rq->zp, .lo = rq->lo, .hi = rq->hi,
-        .m = rq->pm, .s = rq->ps, .m1 = rq->m, .s1 = rq->s,
-    };
-}
-
-/* Store @rows x @cols accumulators (row stride @ldc) into @out at @col0. */
-static void store_rows(const struct qnpu_kernels *k, const struct requant *rq,
-                       const int32_t *acc, size_t rows, size_t cols, size_t ldc,
-                       uint8_t *out, size_t out_cols, size_t col0)
-{
-    struct qnpu_rq r1 = kernel_rq(rq);
-    size_t r;
-
-    for (r = 0; r < rows; r++) {
-        const int32_t *a = acc + r * ldc;
-
-        if (rq->raw) {
-            memcpy(out + (r * out_cols + col0) * 4, a, cols * 4);
-            continue;
-        }
-        k->requant(&r1, a, cols, col0, (int8_t *)out + r * out_cols + col0);
-    }
-}
-
-/* Read @len bytes at @va into a new buffer; NULL with *status set. */
-static void *fetch(struct qnpu_vm *vm, uint64_t va, uint64_t len,
-                   uint32_t *status)
-{
-    void *buf = malloc(len ? len : 1);
-
-    if (!buf) {
-        *status = QNPU_STATUS_LIMIT_EXCEEDED;
-        return NULL;
-    }
-    if (len && qnpu_vm_read(vm, va, buf, len)) {
-        free(buf);
-        *status = QNPU_STATUS_MMU_FAULT;
-        return NULL;
-    }
-    return buf;
-}
-
-static void *fetch_tensor(struct qnpu_vm *vm, const struct qnpu_tens *t,
-                          uint32_t *status)
-{
-    void *buf = malloc(t->elems * t->esize);
-
-    if (!buf) {
-        *status = QNPU_STATUS_LIMIT_EXCEEDED;
-        return NULL;
-    }
-    if (qnpu_tensor_move(vm, t, buf, false)) {
-        free(buf);
-        *status = QNPU_STATUS_MMU_FAULT;
-        return NULL;
-    }
-    return buf;
-}
-
-/* fetch() and fetch_tensor() into one of the engine's kept buffers. */
-static void *fetch_s(struct qnpu_engine *eng, enum qnpu_scratch_slot slot,
-                     struct qnpu_vm *vm, uint64_t va, uint64_t len,
-                     uint32_t *status)
-{
-    void *buf = qnpu_engine_scratch(eng, slot, len);
-
-    if (!buf) {
-        *status = QNPU_STATUS_LIMIT_EXCEEDED;
-        return NULL;
-    }
-    if (len && qnpu_vm_read(vm, va, buf, len)) {
-        *status = QNPU_STATUS_MMU_FAULT;
-        return NULL;
-    }
-    return buf;
-}
-
-static void *fetch_tensor_s(struct qnpu_engine *eng, enum qnpu_scratch_slot slot,
-                            struct qnpu_vm *vm, const struct qnpu_tens *t,
-                            uint32_t *status)
-{
-    void *buf = qnpu_engine_scratch(eng, slot, t->elems * t->esize);
-
-    if (!buf) {
-        *status = QNPU_STATUS_LIMIT_EXCEEDED;
-        return NULL;
-    }
-    if (qnpu_tensor_move(vm, t, buf, false)) {
-        *status = QNPU_STATUS_MMU_FAULT;
-        return NULL;
-    }
-    return buf;
-}
-
-static uint64_t tbytes(const struct qnpu_tens *t)
-{
-    return t->elems * t->esize;
-}
-
-/* Section 15.2 for the GEMM-like ops. */
-static void gemm_stats(const struct qnpu_config *cfg, struct qnpu_stats *st,
-                       uint64_t compute, uint64_t macs, uint64_t sram_rd,
-                       uint64_t weight_bytes, uint64_t extra_bytes,
-                       uint64_t in_bytes, uint64_t out_bytes)
-{
-    uint64_t half = (uint64_t)cfg->sram_kib * 1024 / 2;
-    uint64_t passes = qnpu_max_u64(1, qnpu_div_up(weight_bytes, half));
-
-    st->macs = macs;
-    st->dram_rd = weight_bytes + extra_bytes + passes * in_bytes;
-    st->dram_wr = out_bytes;
-    st->sram_rd = sram_rd;
-    st->sram_wr = st->dram_rd + out_bytes;
-    st->cycles = qnpu_max_u64(compute,
-                              qnpu_dram_cycles(cfg, st->dram_rd + st->dram_wr)) +
-                 DESC_OVERHEAD_CYCLES;
-}
-
-static void simple_stats(const struct qnpu_config *cfg, struct qnpu_stats *st,
-                         uint64_t compute, uint64_t rd, uint64_t wr)
-{
-    st->dram_rd = rd;
-    st->dram_wr = wr;
-    st->sram_rd = rd;
-    st->sram_wr = rd + wr;
-    st->cycles = qnpu_max_u64(compute, qnpu_dram_cycles(cfg, rd + wr)) +
-                 DESC_OVERHEAD_CYCLES;
-}
 
 /* ---- packed-weight GEMM, shared by CONV2D, FULLY_CONNECTED, MATMUL ---- */
 
@@ -448,9 +227,9 @@ static void gemm_range(void *opaque, size_t r0, size_t r1)
                        fused ? &o : NULL);
         }
         if (g->out && !fused) {
-            store_rows(g->k, g->rq, g->c + s0 * g->ldc, s1 - s0, g->cols, g->ldc,
-                       g->out + s0 * g->out_cols * (g->rq->raw ? 4 : 1),
-                       g->out_cols, g->col0);
+            qnpu_op_store_rows(g->k, g->rq, g->c + s0 * g->ldc, s1 - s0, g->cols, g->ldc,
+                               g->out + s0 * g->out_cols * (g->rq->raw ? 4 : 1),
+                               g->out_cols, g->col0);
         }
     }
     free(corner);
@@ -479,14 +258,6 @@ static const int8_t *gemm_weights(struct qnpu_engine *eng, const int8_t *w,
 
 /* ---- CONV2D ---- */
 
-
-static bool out_extent(uint32_t in, uint32_t p0, uint32_t p1, uint32_t k,
-                       uint32_t d, uint32_t s, uint32_t out)
-{
-    int64_t span = (int64_t)in + p0 + p1 - ((int64_t)(k - 1) * d + 1);
-
-    return span >= 0 && (uint64_t)(span / s + 1) == out;
-}
 
 static uint32_t conv_check(const struct qnpu_desc_conv2d *d,
                            const struct qnpu_tens *in,
@@ -590,8 +361,8 @@ static void dw_range(void *opaque, size_t p0, size_t p1)
             }
         }
         j->k->dw(xp, j->w, taps, cs->cout, acc);
-        store_rows(j->k, j->rq, acc, 1, cs->cout, cs->cout,
-                   j->out + p * cs->cout * (j->rq->raw ? 4 : 1), cs->cout, 0);
+        qnpu_op_store_rows(j->k, j->rq, acc, 1, cs->cout, cs->cout,
+                           j->out + p * cs->cout * (j->rq->raw ? 4 : 1), cs->cout, 0);
         if (++ox == cs->ow) {           /* the next output pixel */
             ox = 0;
             if (++oy == cs->oh) {
@@ -844,7 +615,7 @@ uint32_t qnpu_exec_conv2d(struct qnpu_engine *eng, struct qnpu_vm *vm,
         status = conv_check(d, &in, &out, &cs);
     }
     if (status == QNPU_STATUS_OK) {
-        status = requant_decode(&d->requant, out.esize == 4, true, &rq);
+        status = qnpu_op_requant_decode(&d->requant, out.esize == 4, true, &rq);
     }
     if (status != QNPU_STATUS_OK) {
         return status;
@@ -866,15 +637,15 @@ uint32_t qnpu_exec_conv2d(struct qnpu_engine *eng, struct qnpu_vm *vm,
         return QNPU_STATUS_MMU_FAULT;
     }
 
-    status = requant_fetch(vm, &rq, cs.cout);
+    status = qnpu_op_requant_fetch(vm, &rq, cs.cout);
     if (status == QNPU_STATUS_OK) {
-        wb = fetch_s(eng, QNPU_SCRATCH_WEIGHTS, vm, weights_va, wbytes, &status);
+        wb = qnpu_op_fetch_s(eng, QNPU_SCRATCH_WEIGHTS, vm, weights_va, wbytes, &status);
     }
     if (wb && bias_va) {
-        bb = fetch(vm, bias_va, 4ull * cs.cout, &status);
+        bb = qnpu_op_fetch(vm, bias_va, 4ull * cs.cout, &status);
     }
     if (status == QNPU_STATUS_OK) {
-        ib = fetch_tensor_s(eng, QNPU_SCRATCH_INPUT, vm, &in, &status);
+        ib = qnpu_op_fetch_tensor_s(eng, QNPU_SCRATCH_INPUT, vm, &in, &status);
     }
     if (status == QNPU_STATUS_OK) {
         ob = qnpu_engine_scratch(eng, QNPU_SCRATCH_OUTPUT, tbytes(&out));
@@ -891,7 +662,7 @@ uint32_t qnpu_exec_conv2d(struct qnpu_engine *eng, struct qnpu_vm *vm,
         status = QNPU_STATUS_MMU_FAULT;
     }
     free(bb);
-    requant_free(&rq);
+    qnpu_op_requant_free(&rq);
     if (status != QNPU_STATUS_OK) {
         return status;
     }
@@ -900,27 +671,27 @@ uint32_t qnpu_exec_conv2d(struct qnpu_engine *eng, struct qnpu_vm *vm,
     if (cs.depthwise) {
         uint64_t taps = (uint64_t)cs.kh * cs.kw;
 
-        gemm_stats(cfg, st,
-                   qnpu_div_up(npix, cfg->array_rows) *
-                   qnpu_div_up(cs.cout, cfg->array_cols) * taps,
-                   npix * cs.cout * taps,
-                   npix * taps * cs.cout +
-                   wbytes * qnpu_div_up(npix, cfg->array_rows),
-                   wbytes, (bias_va ? 4ull * cs.cout : 0) +
-                   (rq.params_va ? 8ull * cs.cout : 0),
-                   tbytes(&in), tbytes(&out));
+        qnpu_op_gemm_stats(cfg, st,
+                           qnpu_div_up(npix, cfg->array_rows) *
+                           qnpu_div_up(cs.cout, cfg->array_cols) * taps,
+                           npix * cs.cout * taps,
+                           npix * taps * cs.cout +
+                           wbytes * qnpu_div_up(npix, cfg->array_rows),
+                           wbytes, (bias_va ? 4ull * cs.cout : 0) +
+                           (rq.params_va ? 8ull * cs.cout : 0),
+                           tbytes(&in), tbytes(&out));
     } else {
         uint64_t col_passes = qnpu_div_up(cs.cg_out, cfg->array_cols);
 
-        gemm_stats(cfg, st,
-                   cs.groups * qnpu_div_up(npix, cfg->array_rows) *
-                   col_passes * cs.k,
-                   npix * cs.cout * cs.k,
-                   cs.groups * npix * cs.k * col_passes +
-                   wbytes * qnpu_div_up(npix, cfg->array_rows),
-                   wbytes, (bias_va ? 4ull * cs.cout : 0) +
-                   (rq.params_va ? 8ull * cs.cout : 0),
-                   tbytes(&in), tbytes(&out));
+        qnpu_op_gemm_stats(cfg, st,
+                           cs.groups * qnpu_div_up(npix, cfg->array_rows) *
+                           col_passes * cs.k,
+                           npix * cs.cout * cs.k,
+                           cs.groups * npix * cs.k * col_passes +
+                           wbytes * qnpu_div_up(npix, cfg->array_rows),
+                           wbytes, (bias_va ? 4ull * cs.cout : 0) +
+                           (rq.params_va ? 8ull * cs.cout : 0),
+                           tbytes(&in), tbytes(&out));
     }
     return QNPU_STATUS_OK;
 }
@@ -985,7 +756,7 @@ uint32_t qnpu_exec_matmul(struct qnpu_engine *eng, struct qnpu_vm *vm,
         status = qnpu_tensor_decode(&d->output, true, true, &to);
     }
     if (status == QNPU_STATUS_OK) {
-        status = requant_decode(&d->requant, to.esize == 4, false, &rq);
+        status = qnpu_op_requant_decode(&d->requant, to.esize == 4, false, &rq);
     }
     if (status != QNPU_STATUS_OK) {
         return status;
@@ -1018,13 +789,13 @@ uint32_t qnpu_exec_matmul(struct qnpu_engine *eng, struct qnpu_vm *vm,
     ob = qnpu_div_up(p, 16);
     ldc = ob * 16;
     if (bias_va) {
-        bias = fetch(vm, bias_va, 4 * p, &status);
+        bias = qnpu_op_fetch(vm, bias_va, 4 * p, &status);
     }
     if (status == QNPU_STATUS_OK) {
-        a = fetch_tensor_s(eng, QNPU_SCRATCH_INPUT, vm, &ta, &status);
+        a = qnpu_op_fetch_tensor_s(eng, QNPU_SCRATCH_INPUT, vm, &ta, &status);
     }
     if (status == QNPU_STATUS_OK) {
-        b = fetch_tensor_s(eng, QNPU_SCRATCH_INPUT2, vm, &tb, &status);
+        b = qnpu_op_fetch_tensor_s(eng, QNPU_SCRATCH_INPUT2, vm, &tb, &status);
     }
     if (status == QNPU_STATUS_OK) {
         o = qnpu_engine_scratch(eng, QNPU_SCRATCH_OUTPUT, tbytes(&to));
@@ -1090,7 +861,7 @@ uint32_t qnpu_exec_matmul(struct qnpu_engine *eng, struct qnpu_vm *vm,
                                            (uint32_t)zb * rowsum);
             }
         }
-        store_rows(eng->kernels, &rq, c, m, p, ldc, o + bt * m * p * to.esize, p, 0);
+        qnpu_op_store_rows(eng->kernels, &rq, c, m, p, ldc, o + bt * m * p * to.esize, p, 0);
     }
     if (status == QNPU_STATUS_OK && qnpu_tensor_move(vm, &to, o, true)) {
         status = QNPU_STATUS_MMU_FAULT;
@@ -1099,286 +870,16 @@ uint32_t qnpu_exec_matmul(struct qnpu_engine *eng, struct qnpu_vm *vm,
     free(bias);
     free(badj);
     free(colsum);
-    requant_free(&rq);
+    qnpu_op_requant_free(&rq);
     if (status != QNPU_STATUS_OK) {
         return status;
     }
-    gemm_stats(cfg, st,
-               batches * qnpu_div_up(m, cfg->array_rows) *
-               qnpu_div_up(p, cfg->array_cols) * k,
-               batches * m * p * k,
-               batches * m * k * qnpu_div_up(p, cfg->array_cols) +
-               tbytes(&tb) * qnpu_div_up(m, cfg->array_rows),
-               tbytes(&tb), bias_va ? 4 * p : 0, tbytes(&ta), tbytes(&to));
-    return QNPU_STATUS_OK;
-}
-
-/* ---- MAXPOOL, AVGPOOL ---- */
-
-/*
- * One output pixel of a pool over the window [ya, yb) x [xa, xb) of an
- * image of @w pixels of @ch channels: taps outer, channels inner (the
- * loops vectorise). @acc: @ch int32 of scratch.
- */
-VECTORIZE
-static void pool_pixel(const int8_t *img, uint32_t w, uint32_t ch, int64_t ya, int64_t yb,
-                       int64_t xa, int64_t xb, bool avg, int32_t count, int32_t lo,
-                       int32_t hi, int32_t *acc, int8_t *dst)
-{
-    int64_t yy, xx;
-    uint32_t c;
-
-    for (c = 0; c < ch; c++) {
-        acc[c] = avg ? 0 : -128;
-    }
-    for (yy = ya; yy < yb; yy++) {
-        for (xx = xa; xx < xb; xx++) {
-            const int8_t *v = img + ((size_t)yy * w + xx) * ch;
-
-            if (avg) {
-                for (c = 0; c < ch; c++) {
-                    acc[c] += v[c];
-                }
-            } else {
-                for (c = 0; c < ch; c++) {
-                    acc[c] = v[c] > acc[c] ? v[c] : acc[c];
-                }
-            }
-        }
-    }
-    for (c = 0; c < ch; c++) {
-        int32_t r = acc[c];
-
-        if (avg) {
-            r = r >= 0 ? (r + count / 2) / count : (r - count / 2) / count;
-        }
-        dst[c] = qnpu_clamp8(r, lo, hi);
-    }
-}
-
-uint32_t qnpu_exec_pool(struct qnpu_engine *eng, struct qnpu_vm *vm,
-                        const struct qnpu_desc_pool *d, bool avg,
-                        struct qnpu_stats *st)
-{
-    const struct qnpu_config *cfg = eng->cfg;
-    struct qnpu_tens in, out;
-    uint32_t kh = le16toh(d->kernel_h), kw = le16toh(d->kernel_w);
-    uint32_t sh = le16toh(d->stride_h), sw = le16toh(d->stride_w);
-    uint32_t pt = le16toh(d->pad_top), pl = le16toh(d->pad_left);
-    uint32_t pb = le16toh(d->pad_bottom), pr = le16toh(d->pad_right);
-    int32_t lo = (int32_t)le32toh(d->act_min), hi = (int32_t)le32toh(d->act_max);
-    uint32_t status, n, oy, ox, ch, h, w;
-    const int8_t *x;
-    int8_t *o;
-    int32_t *acc;
-    uint64_t npix;
-
-    status = qnpu_tensor_decode(&d->input, false, false, &in);
-    if (status == QNPU_STATUS_OK) {
-        status = qnpu_tensor_decode(&d->output, true, false, &out);
-    }
-    if (status != QNPU_STATUS_OK) {
-        return status;
-    }
-    h = in.dim[1];
-    w = in.dim[2];
-    ch = in.dim[3];
-    if (!in_range(kh, 1, 255) || !in_range(kw, 1, 255) ||
-        !in_range(sh, 1, 255) || !in_range(sw, 1, 255) || pt >= kh ||
-        pb >= kh || pl >= kw || pr >= kw || lo < -128 || hi > 127 ||
-        lo > hi || out.dim[0] != in.dim[0] || out.dim[3] != ch ||
-        !out_extent(h, pt, pb, kh, 1, sh, out.dim[1]) ||
-        !out_extent(w, pl, pr, kw, 1, sw, out.dim[2])) {
-        return INVALID;
-    }
-    if (in.over_limit || out.over_limit) {
-        return QNPU_STATUS_LIMIT_EXCEEDED;
-    }
-    if (!qnpu_tensor_in_range(vm, &in, false) ||
-        !qnpu_tensor_in_range(vm, &out, true)) {
-        return QNPU_STATUS_MMU_FAULT;
-    }
-    x = fetch_tensor(vm, &in, &status);
-    if (!x) {
-        return status;
-    }
-    o = malloc(tbytes(&out));
-    acc = malloc(sizeof(*acc) * ch);
-    if (!o || !acc) {
-        free((void *)x);
-        free(o);
-        free(acc);
-        return QNPU_STATUS_LIMIT_EXCEEDED;
-    }
-    for (n = 0; n < in.dim[0]; n++) {
-        for (oy = 0; oy < out.dim[1]; oy++) {
-            /* Valid taps only: padding never takes part (arithmetic.md 5). */
-            int64_t y0 = (int64_t)oy * sh - pt, y1 = y0 + kh;
-            int64_t ya = y0 < 0 ? 0 : y0, yb = y1 > h ? h : y1;
-
-            for (ox = 0; ox < out.dim[2]; ox++) {
-                int64_t x0 = (int64_t)ox * sw - pl, x1 = x0 + kw;
-                int64_t xa = x0 < 0 ? 0 : x0, xb = x1 > w ? w : x1;
-                int32_t count = (int32_t)((yb - ya) * (xb - xa));
-                int8_t *dst = o + (((size_t)n * out.dim[1] + oy) *
-                                   out.dim[2] + ox) * ch;
-
-                pool_pixel(x + (size_t)n * h * w * ch, w, ch, ya, yb, xa, xb, avg, count,
-                           lo, hi, acc, dst);
-            }
-        }
-    }
-    status = qnpu_tensor_move(vm, &out, (uint8_t *)o, true) ?
-             QNPU_STATUS_MMU_FAULT : QNPU_STATUS_OK;
-    free((void *)x);
-    free(o);
-    free(acc);
-    if (status != QNPU_STATUS_OK) {
-        return status;
-    }
-    npix = (uint64_t)out.dim[0] * out.dim[1] * out.dim[2];
-    simple_stats(cfg, st,
-                 qnpu_div_up(npix, cfg->array_rows) *
-                 qnpu_div_up(ch, cfg->array_cols) * kh * kw,
-                 tbytes(&in), tbytes(&out));
-    return QNPU_STATUS_OK;
-}
-
-/* ---- ADD, MUL ---- */
-
-/* ADD's first step: an input less its zero point, shifted, rescaled. */
-static int32_t eltwise_rescale(int8_t x, int32_t z, int32_t m, int32_t sh, int32_t ls,
-                               int mode)
-{
-    return qnpu_mbqm((int32_t)((uint32_t)(x - z) << ls), m, sh, mode);
-}
-
-/*
- * The element-wise ops of arithmetic.md 7 over @n elements: the int32
- * values of a run of elements (MUL's product; ADD's rescaled inputs
- * added), then the kernels' output stage over the run. Inputs are int8,
- * so for a large tensor ADD's rescales are tables of 256 made once.
- */
-static void eltwise_run(const struct qnpu_kernels *k, const int8_t *x1, const int8_t *x2,
-                        int8_t *o, uint64_t n, bool mul, bool single, int32_t z1,
-                        int32_t z2, int32_t m1, int32_t s1, int32_t m2, int32_t s2,
-                        int32_t ls, const struct requant *rq)
-{
-    struct qnpu_rq r = kernel_rq(rq);
-    int32_t a[256], b[256], sum[256];
-    bool tables = !mul && n >= 256;
-    uint64_t i0, i;
-    int v;
-
-    for (v = -128; tables && v < 128; v++) {
-        a[v + 128] = eltwise_rescale((int8_t)v, z1, m1, s1, ls, rq->mode);
-        b[v + 128] = single ? 0 : eltwise_rescale((int8_t)v, z2, m2, s2, ls, rq->mode);
-    }
-    for (i0 = 0; i0 < n; i0 += 256) {
-        uint64_t cnt = n - i0 < 256 ? n - i0 : 256;
-
-        for (i = 0; i < cnt; i++) {
-            int8_t p = x1[i0 + i], q = single ? 0 : x2[i0 + i];
-
-            if (mul) {
-                sum[i] = (p - z1) * (q - z2);
-            } else if (tables) {
-                sum[i] = (int32_t)((uint32_t)a[p + 128] + (uint32_t)b[q + 128]);
-            } else {
-                sum[i] = (int32_t)((uint32_t)eltwise_rescale(p, z1, m1, s1, ls, rq->mode) +
-                                   (uint32_t)(single ? 0 :
-                                              eltwise_rescale(q, z2, m2, s2, ls, rq->mode)));
-            }
-        }
-        k->requant(&r, sum, cnt, 0, o + i0);
-    }
-}
-
-uint32_t qnpu_exec_eltwise(struct qnpu_engine *eng, struct qnpu_vm *vm,
-                           const struct qnpu_desc_eltwise *d, bool mul,
-                           struct qnpu_stats *st)
-{
-    const struct qnpu_config *cfg = eng->cfg;
-    int32_t z1 = (int32_t)le32toh(d->input1_zero_point);
-    int32_t z2 = (int32_t)le32toh(d->input2_zero_point);
-    int32_t m1 = (int32_t)le32toh(d->input1_multiplier);
-    int32_t s1 = (int32_t)le32toh(d->input1_shift);
-    int32_t m2 = (int32_t)le32toh(d->input2_multiplier);
-    int32_t s2 = (int32_t)le32toh(d->input2_shift);
-    int32_t ls = (int32_t)le32toh(d->left_shift);
-    bool single = !mul && d->input2.addr == 0;
-    struct qnpu_tens t1, t2, to;
-    struct requant rq;
-    int8_t *x1 = NULL, *x2 = NULL, *o = NULL;
-    uint32_t status;
-    int dd;
-
-    status = qnpu_tensor_decode(&d->input1, false, false, &t1);
-    if (status == QNPU_STATUS_OK && !single) {
-        status = qnpu_tensor_decode(&d->input2, false, false, &t2);
-    }
-    if (status == QNPU_STATUS_OK) {
-        status = qnpu_tensor_decode(&d->output, true, false, &to);
-    }
-    if (status == QNPU_STATUS_OK) {
-        status = requant_decode(&d->requant, false, false, &rq);
-    }
-    if (status != QNPU_STATUS_OK) {
-        return status;
-    }
-    if (!in_range(z1, -128, 127) || !in_range(z2, -128, 127) || d->reserved) {
-        return INVALID;
-    }
-    if (mul) {
-        if (m1 || s1 || m2 || s2 || ls || !d->input2.addr) {
-            return INVALID;
-        }
-    } else if (m1 < 0 || m2 < 0 || !in_range(s1, -31, 0) ||
-               !in_range(s2, -31, 0) || !in_range(ls, 0, 20)) {
-        return INVALID;
-    }
-    if (single && (!qnpu_all_zero(&d->input2, sizeof(d->input2)) || z2 ||
-                   m2 || s2)) {
-        return INVALID;
-    }
-    for (dd = 0; dd < 4; dd++) {
-        if (to.dim[dd] != t1.dim[dd] || (!single && t2.dim[dd] != t1.dim[dd])) {
-            return INVALID;
-        }
-    }
-    if (t1.over_limit || to.over_limit || (!single && t2.over_limit)) {
-        return QNPU_STATUS_LIMIT_EXCEEDED;
-    }
-    if (!qnpu_tensor_in_range(vm, &t1, false) ||
-        (!single && !qnpu_tensor_in_range(vm, &t2, false)) ||
-        !qnpu_tensor_in_range(vm, &to, true)) {
-        return QNPU_STATUS_MMU_FAULT;
-    }
-    x1 = fetch_tensor(vm, &t1, &status);
-    if (x1 && !single) {
-        x2 = fetch_tensor(vm, &t2, &status);
-    }
-    if (status == QNPU_STATUS_OK) {
-        o = malloc(tbytes(&to));
-        status = o ? QNPU_STATUS_OK : QNPU_STATUS_LIMIT_EXCEEDED;
-    }
-    if (status == QNPU_STATUS_OK) {
-        eltwise_run(eng->kernels, x1, x2, o, to.elems, mul, single, z1, z2, m1, s1, m2,
-                    s2, ls, &rq);
-    }
-    if (status == QNPU_STATUS_OK &&
-        qnpu_tensor_move(vm, &to, (uint8_t *)o, true)) {
-        status = QNPU_STATUS_MMU_FAULT;
-    }
-    free(x1);
-    free(x2);
-    free(o);
-    if (status != QNPU_STATUS_OK) {
-        return status;
-    }
-    simple_stats(cfg, st,
-                 qnpu_div_up(to.elems,
-                             (uint64_t)cfg->array_rows * cfg->array_cols),
-                 tbytes(&t1) + (single ? 0 : tbytes(&t2)), tbytes(&to));
+    qnpu_op_gemm_stats(cfg, st,
+                       batches * qnpu_div_up(m, cfg->array_rows) *
+                       qnpu_div_up(p, cfg->array_cols) * k,
+                       batches * m * p * k,
+                       batches * m * k * qnpu_div_up(p, cfg->array_cols) +
+                       tbytes(&tb) * qnpu_div_up(m, cfg->array_rows),
+                       tbytes(&tb), bias_va ? 4 * p : 0, tbytes(&ta), tbytes(&to));
     return QNPU_STATUS_OK;
 }

@@ -121,6 +121,8 @@ static int calib_method(const char *s)
 }
 
 #define MAX_FILES 16
+#define STR(x) #x
+#define XSTR(x) STR(x)
 
 struct run_opts {
 	enum npu_executor_kind kind;
@@ -480,7 +482,109 @@ static int plot_data(const char *dir, struct npu_onnx *m, int method,
 	return ret;
 }
 
-int main(int argc, char **argv)
+/* The dataset mode's options, and what its steps work out. */
+struct dataset_run {
+	const char *dataset, *save, *program, *json, *model, *plot;
+	size_t calib, images, sqnr_images;
+	int fp32;
+	struct run_opts ro;
+	/* the data set */
+	uint8_t *px, *labels;
+	float *x;
+	/* the program and what it ran on */
+	struct npu_program *prog;
+	struct npu_program_stats st;
+	struct npu_device *dev;
+	struct npu_counters c0, c1;
+	struct layer_sqnr *ls;
+	size_t nl;
+	uint64_t fp32_bytes, cycles;
+	/* results */
+	size_t ok, fp_ok;
+	double secs;
+};
+
+static const char usage[] =
+	"usage: npu-run [--executor npu|emu|ref] MODEL.onnx --input X.npy... "
+	"[--output Y.npy...]\n"
+	"       npu-run [--executor npu|emu|ref] [--calib METHOD] "
+	"[--granularity per-channel|per-tensor] [--calib-images N] "
+	"[--images N] [--dataset DIR] [--fp32] [--sqnr N] [--plot-data DIR] "
+	"[--save FILE] [--json FILE] MODEL.onnx | --program FILE\n";
+
+static int parse_executor(const char *s, struct run_opts *ro)
+{
+	ro->exec_name = s;
+	if (!strcmp(s, "npu"))
+		ro->kind = NPU_EXEC_NPU;
+	else if (!strcmp(s, "emu"))
+		ro->kind = NPU_EXEC_EMU;
+	else if (!strcmp(s, "ref"))
+		ro->kind = NPU_EXEC_REF;
+	else
+		return -1;
+	return 0;
+}
+
+static int add_file(struct run_opts *ro, int c, const char *path)
+{
+	if ((c == 'i' ? ro->ninputs : ro->noutputs) == MAX_FILES)
+		return -1;
+	if (c == 'i')
+		ro->inputs[ro->ninputs++] = path;
+	else
+		ro->outputs[ro->noutputs++] = path;
+	return 0;
+}
+
+static int bad_option(const char *msg)
+{
+	fprintf(stderr, "npu-run: %s\n", msg);
+	return 2;
+}
+
+/* One option into @r: 0, or the exit status (2 for a bad one). */
+static int parse_option(int c, const char *arg, struct dataset_run *r)
+{
+	switch (c) {
+	case 'e':
+		if (parse_executor(arg, &r->ro))
+			return bad_option("--executor is npu, emu or ref");
+		return 0;
+	case 'c':
+		r->ro.method = calib_method(arg);
+		if (r->ro.method < 0)
+			return bad_option("--calib is minmax, percentile, entropy or mse");
+		return 0;
+	case 'C': r->calib = strtoul(arg, NULL, 0); return 0;
+	case 'n': r->images = strtoul(arg, NULL, 0); return 0;
+	case 'd': r->dataset = arg; return 0;
+	case 'f': r->fp32 = 1; return 0;
+	case 's': r->save = arg; return 0;
+	case 'p': r->program = arg; return 0;
+	case 'j': r->json = arg; return 0;
+	case 'q': r->sqnr_images = strtoul(arg, NULL, 0); return 0;
+	case 'P': r->plot = arg; return 0;
+	case 'i':
+	case 'o':
+		if (add_file(&r->ro, c, arg))
+			return bad_option("at most " XSTR(MAX_FILES) " inputs and outputs");
+		return 0;
+	case 'g':
+		if (!strcmp(arg, "per-channel"))
+			r->ro.granularity = NPU_ONNX_PER_CHANNEL;
+		else if (!strcmp(arg, "per-tensor"))
+			r->ro.granularity = NPU_ONNX_PER_TENSOR;
+		else
+			return bad_option("--granularity is per-channel or per-tensor");
+		return 0;
+	default:
+		return 2;
+	}
+}
+
+/* The command line into @r: -1 to go on, or the exit status. */
+static int parse_args(int argc, char **argv, struct dataset_run *r)
 {
 	static const struct option opts[] = {
 		{ "executor", required_argument, NULL, 'e' },
@@ -500,314 +604,289 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
-	const char *dataset = "/usr/share/datasets/fashion-mnist", *exec_name = "npu";
-	const char *save = NULL, *program = NULL, *json = NULL, *model = NULL;
-	size_t calib = 200, images = 10000, i, ok = 0, fp_ok = 0, sqnr_images = 0, nl = 0;
-	struct run_opts ro = { .kind = NPU_EXEC_NPU, .exec_name = "npu" };
-	struct layer_sqnr *ls = NULL;
-	const char *plot = NULL;
-	int method = NPU_CALIB_MINMAX, fp32 = 0, c, ret;
-	enum npu_executor_kind kind = NPU_EXEC_NPU;
-	struct npu_counters c0 = { 0 }, c1 = { 0 };
-	struct npu_program_stats st = { 0 };
-	struct npu_device *dev = NULL;
-	struct npu_program *prog = NULL;
-	struct npu_executor *exe;
-	uint64_t cycles = 0, fp32_bytes = 0;
-	uint8_t *px, *labels;
-	float *x;
-	double t0, secs;
-	char err[512];
+	int c, ret;
 
 	while ((c = getopt_long(argc, argv, "e:c:C:n:d:fs:p:j:i:o:g:q:P:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'e':
-			exec_name = optarg;
-			if (!strcmp(optarg, "npu"))
-				kind = NPU_EXEC_NPU;
-			else if (!strcmp(optarg, "emu"))
-				kind = NPU_EXEC_EMU;
-			else if (!strcmp(optarg, "ref"))
-				kind = NPU_EXEC_REF;
-			else {
-				fprintf(stderr, "npu-run: --executor is npu, emu or ref\n");
-				return 2;
-			}
-			break;
-		case 'c':
-			method = calib_method(optarg);
-			if (method < 0) {
-				fprintf(stderr, "npu-run: --calib is minmax, percentile, entropy or mse\n");
-				return 2;
-			}
-			break;
-		case 'C':
-			calib = strtoul(optarg, NULL, 0);
-			break;
-		case 'n':
-			images = strtoul(optarg, NULL, 0);
-			break;
-		case 'd':
-			dataset = optarg;
-			break;
-		case 'f':
-			fp32 = 1;
-			break;
-		case 's':
-			save = optarg;
-			break;
-		case 'p':
-			program = optarg;
-			break;
-		case 'j':
-			json = optarg;
-			break;
-		case 'i':
-		case 'o':
-			if ((c == 'i' ? ro.ninputs : ro.noutputs) == MAX_FILES) {
-				fprintf(stderr, "npu-run: at most %d inputs and outputs\n",
-					MAX_FILES);
-				return 2;
-			}
-			if (c == 'i')
-				ro.inputs[ro.ninputs++] = optarg;
-			else
-				ro.outputs[ro.noutputs++] = optarg;
-			break;
-		case 'g':
-			if (!strcmp(optarg, "per-channel"))
-				ro.granularity = NPU_ONNX_PER_CHANNEL;
-			else if (!strcmp(optarg, "per-tensor"))
-				ro.granularity = NPU_ONNX_PER_TENSOR;
-			else {
-				fprintf(stderr, "npu-run: --granularity is per-channel or per-tensor\n");
-				return 2;
-			}
-			break;
-		case 'q':
-			sqnr_images = strtoul(optarg, NULL, 0);
-			break;
-		case 'P':
-			plot = optarg;
-			break;
-		case 'h':
-			printf("usage: npu-run [--executor npu|emu|ref] MODEL.onnx --input X.npy... "
-			       "[--output Y.npy...]\n"
-			       "       npu-run [--executor npu|emu|ref] [--calib METHOD] "
-			       "[--granularity per-channel|per-tensor] [--calib-images N] "
-			       "[--images N] [--dataset DIR] [--fp32] [--sqnr N] [--plot-data DIR] "
-			       "[--save FILE] [--json FILE] MODEL.onnx | --program FILE\n");
+		if (c == 'h') {
+			fputs(usage, stdout);
 			return 0;
-		default:
-			return 2;
 		}
+		ret = parse_option(c, optarg, r);
+		if (ret)
+			return ret;
 	}
 	if (optind < argc)
-		model = argv[optind];
-	ro.kind = kind;
-	ro.exec_name = exec_name;
-	ro.method = method;
-	if (ro.ninputs || ro.noutputs) {
-		if (!model || program || !ro.ninputs) {
-			fprintf(stderr, "npu-run: --input and --output take a model (see --help)\n");
-			return 2;
-		}
-		return run_tensors(model, &ro);
-	}
-	if (plot && !sqnr_images)
-		sqnr_images = 100;
-	if (sqnr_images > images)
-		sqnr_images = images;
-	if (!model == !program || !images || images > 10000 || !calib ||
-	    calib > 60000) {
-		fprintf(stderr, "npu-run: give a model or --program (see --help); "
-			"1..10000 images, 1..60000 calibration images\n");
-		return 2;
-	}
+		r->model = argv[optind];
+	return -1;
+}
 
-	px = idx(dataset, "t10k-images-idx3-ubyte.gz", 16, images * PIX);
-	labels = idx(dataset, "t10k-labels-idx1-ubyte.gz", 8, images);
-	x = px ? to_float(px, images * PIX) : NULL;
-	if (!px || !labels || !x) {
-		fprintf(stderr, "npu-run: cannot read the dataset in %s\n", dataset);
+/* Quantize, calibrate and compile the model; FP32 accuracy, SQNR, plots. */
+static int compile_model(struct dataset_run *r)
+{
+	struct npu_onnx_import_opts o = { .method = r->ro.method, .calib_count = r->calib,
+					  .granularity = r->ro.granularity };
+	uint8_t *tpx = idx(r->dataset, "train-images-idx3-ubyte.gz", 16, r->calib * PIX);
+	float *cal = tpx ? to_float(tpx, r->calib * PIX) : NULL;
+	struct npu_onnx *m;
+	struct npu_graph *g;
+	struct stat sb;
+	char err[512];
+	size_t i;
+	int ret;
+
+	if (!cal) {
+		fprintf(stderr, "npu-run: cannot read calibration images\n");
 		return 1;
 	}
-
-	if (model) {
-		struct npu_onnx_import_opts o = { .method = method, .calib_count = calib,
-						  .granularity = ro.granularity };
-		uint8_t *tpx = idx(dataset, "train-images-idx3-ubyte.gz", 16, calib * PIX);
-		float *cal = tpx ? to_float(tpx, calib * PIX) : NULL;
-		struct npu_onnx *m;
-		struct npu_graph *g;
-		struct stat sb;
-
-		if (!cal) {
-			fprintf(stderr, "npu-run: cannot read calibration images\n");
-			return 1;
-		}
-		o.calib_data = cal;
-		if (npu_onnx_load(model, &m, err, sizeof(err)) ||
-		    npu_onnx_import(m, &o, &g, err, sizeof(err))) {
-			fprintf(stderr, "npu-run: %s\n", err);
-			return 1;
-		}
-		if (npu_compile(g, &prog)) {
-			fprintf(stderr, "npu-run: %s\n", npu_graph_error(g));
-			return 1;
-		}
-		if (!stat(model, &sb))
-			fp32_bytes = sb.st_size;
-		if (fp32) {
-			float *fo = malloc(sizeof(float) * 10 * images);
-
-			if (!fo || npu_onnx_run_float(m, x, images, fo, err, sizeof(err))) {
-				fprintf(stderr, "npu-run: FP32: %s\n", err);
-				return 1;
-			}
-			for (i = 0; i < images; i++)
-				fp_ok += argmax(fo + 10 * i, 10) == labels[i];
-			free(fo);
-		}
-		if (sqnr_images && layer_sqnr(m, o, &ro, x, sqnr_images, &ls, &nl))
-			return 1;
-		if (plot && (ret = plot_data(plot, m, method, cal, calib, ls, nl))) {
-			fprintf(stderr, "npu-run: plot data in %s: %s\n", plot, npu_strerror(ret));
-			return 1;
-		}
-		npu_graph_free(g);
-		npu_onnx_free(m);
-		free(cal);
-		free(tpx);
-		if (save && (ret = npu_program_save(prog, save))) {
-			fprintf(stderr, "npu-run: %s: %s\n", save, npu_strerror(ret));
-			return 1;
-		}
-	} else if ((ret = npu_program_load(program, &prog))) {
-		fprintf(stderr, "npu-run: %s: %s\n", program, npu_strerror(ret));
+	o.calib_data = cal;
+	if (npu_onnx_load(r->model, &m, err, sizeof(err)) ||
+	    npu_onnx_import(m, &o, &g, err, sizeof(err))) {
+		fprintf(stderr, "npu-run: %s\n", err);
 		return 1;
 	}
-	npu_program_stats(prog, &st);
+	if (npu_compile(g, &r->prog)) {
+		fprintf(stderr, "npu-run: %s\n", npu_graph_error(g));
+		return 1;
+	}
+	if (!stat(r->model, &sb))
+		r->fp32_bytes = sb.st_size;
+	if (r->fp32) {
+		float *fo = malloc(sizeof(float) * 10 * r->images);
 
-	if (kind == NPU_EXEC_NPU) {
-		ret = npu_device_open(0, &dev);
+		if (!fo || npu_onnx_run_float(m, r->x, r->images, fo, err, sizeof(err))) {
+			fprintf(stderr, "npu-run: FP32: %s\n", err);
+			return 1;
+		}
+		for (i = 0; i < r->images; i++)
+			r->fp_ok += argmax(fo + 10 * i, 10) == r->labels[i];
+		free(fo);
+	}
+	if (r->sqnr_images &&
+	    layer_sqnr(m, o, &r->ro, r->x, r->sqnr_images, &r->ls, &r->nl))
+		return 1;
+	if (r->plot &&
+	    (ret = plot_data(r->plot, m, r->ro.method, cal, r->calib, r->ls, r->nl))) {
+		fprintf(stderr, "npu-run: plot data in %s: %s\n", r->plot, npu_strerror(ret));
+		return 1;
+	}
+	npu_graph_free(g);
+	npu_onnx_free(m);
+	free(cal);
+	free(tpx);
+	if (r->save && (ret = npu_program_save(r->prog, r->save))) {
+		fprintf(stderr, "npu-run: %s: %s\n", r->save, npu_strerror(ret));
+		return 1;
+	}
+	return 0;
+}
+
+/* Run every test image through the program on the executor. */
+static int evaluate(struct dataset_run *r)
+{
+	struct npu_executor *exe;
+	double t0;
+	size_t i;
+	int ret;
+
+	if (r->ro.kind == NPU_EXEC_NPU) {
+		ret = npu_device_open(0, &r->dev);
 		if (!ret)
-			ret = npu_device_counters(dev, &c0);
+			ret = npu_device_counters(r->dev, &r->c0);
 		if (ret) {
 			fprintf(stderr, "npu-run: %s\n", npu_strerror(ret));
 			return 1;
 		}
 	}
-	ret = npu_executor_new(prog, kind, dev, &exe);
+	ret = npu_executor_new(r->prog, r->ro.kind, r->dev, &exe);
 	if (ret) {
-		fprintf(stderr, "npu-run: executor %s: %s\n", exec_name,
+		fprintf(stderr, "npu-run: executor %s: %s\n", r->ro.exec_name,
 			npu_strerror(ret));
 		return 1;
 	}
 	t0 = now();
-	for (i = 0; i < images; i++) {
-		const void *in[1] = { x + i * PIX };
-		struct npu_job_result r;
+	for (i = 0; i < r->images; i++) {
+		const void *in[1] = { r->x + i * PIX };
+		struct npu_job_result res;
 		float out[10];
 		void *outs[1] = { out };
 
-		ret = npu_executor_run(exe, in, outs, &r);
+		ret = npu_executor_run(exe, in, outs, &res);
 		if (ret) {
 			fprintf(stderr, "npu-run: image %zu: %s (%s)\n", i,
-				npu_strerror(ret), npu_status_str(r.status));
+				npu_strerror(ret), npu_status_str(res.status));
 			return 1;
 		}
-		cycles += r.cycles;
-		ok += argmax(out, 10) == labels[i];
-		progress(i + 1, images, t0);
+		r->cycles += res.cycles;
+		r->ok += argmax(out, 10) == r->labels[i];
+		progress(i + 1, r->images, t0);
 	}
-	secs = now() - t0;
-	if (dev)
-		npu_device_counters(dev, &c1);
-
-	printf("model        %s\n", model ? model : program);
-	printf("executor     %s, %zu test images\n", exec_name, images);
-	if (fp32)
-		printf("top-1        FP32 %.4f   INT8 %.4f   (%+.2f points)\n",
-		       (double)fp_ok / images, (double)ok / images,
-		       100.0 * ((double)ok - fp_ok) / images);
-	else
-		printf("top-1        INT8 %.4f\n", (double)ok / images);
-	if (fp32_bytes)
-		printf("size         FP32 model %" PRIu64 " bytes, INT8 weights %" PRIu64
-		       " bytes (%.1fx smaller)\n", fp32_bytes, st.weight_bytes,
-		       (double)fp32_bytes / st.weight_bytes);
-	printf("program      %u device ops, %u CPU ops, activations %" PRIu64
-	       " bytes (%" PRIu64 " without reuse)\n", st.device_ops, st.cpu_ops,
-	       st.arena_bytes, st.arena_bytes_unshared);
-	if (dev) {
-		double traffic = (c1.dram_read_bytes - c0.dram_read_bytes) +
-				 (c1.dram_write_bytes - c0.dram_write_bytes);
-
-		printf("device       %.2f GMAC, DRAM read %.1f MB, written %.1f MB, "
-		       "SRAM read %.1f MB, written %.1f MB, %.1f M cycles\n",
-		       (c1.macs - c0.macs) / 1e9,
-		       (c1.dram_read_bytes - c0.dram_read_bytes) / 1e6,
-		       (c1.dram_write_bytes - c0.dram_write_bytes) / 1e6,
-		       (c1.sram_read_bytes - c0.sram_read_bytes) / 1e6,
-		       (c1.sram_write_bytes - c0.sram_write_bytes) / 1e6,
-		       (c1.cycles - c0.cycles) / 1e6);
-		/* Every tensor the device moves is int8; in FP32 each is 4x. */
-		printf("traffic      INT8 %.1f MB, the same run in FP32 about %.1f MB\n",
-		       traffic / 1e6, 4 * traffic / 1e6);
-	}
-	printf("throughput   %.1f images/s (wall)\n", images / secs);
-	if (nl) {
-		printf("SQNR         per layer against FP32, %zu images (dB)\n", sqnr_images);
-		for (i = 0; i < nl; i++)
-			printf("  %-40s %6.1f\n", ls[i].name, sqnr_db(&ls[i]));
-	}
-	if (json) {
-		FILE *f = fopen(json, "w");
-
-		if (!f) {
-			perror(json);
-			return 1;
-		}
-		fprintf(f, "{\n  \"executor\": \"%s\",\n  \"images\": %zu,\n"
-			"  \"int8_top1\": %.4f,\n", exec_name, images, (double)ok / images);
-		if (fp32)
-			fprintf(f, "  \"fp32_top1\": %.4f,\n", (double)fp_ok / images);
-		fprintf(f, "  \"fp32_bytes\": %" PRIu64 ",\n  \"int8_bytes\": %" PRIu64 ",\n"
-			"  \"images_per_s\": %.2f,\n  \"device_macs\": %" PRIu64 ",\n"
-			"  \"dram_read_bytes\": %" PRIu64 ",\n  \"dram_write_bytes\": %" PRIu64
-			",\n  \"cycles\": %" PRIu64, fp32_bytes, st.weight_bytes,
-			images / secs, c1.macs - c0.macs,
-			c1.dram_read_bytes - c0.dram_read_bytes,
-			c1.dram_write_bytes - c0.dram_write_bytes,
-			dev ? c1.cycles - c0.cycles : cycles);
-		fprintf(f, ",\n  \"sram_read_bytes\": %" PRIu64 ",\n  \"sram_write_bytes\": %" PRIu64,
-			c1.sram_read_bytes - c0.sram_read_bytes,
-			c1.sram_write_bytes - c0.sram_write_bytes);
-		fprintf(f, ",\n  \"granularity\": \"%s\"", ro.granularity == NPU_ONNX_PER_TENSOR ?
-			"per-tensor" : "per-channel");
-		if (model)
-			fprintf(f, ",\n  \"calibration\": \"%s\",\n  \"calibration_images\": %zu",
-				method == NPU_CALIB_MINMAX ? "minmax" :
-				method == NPU_CALIB_PERCENTILE ? "percentile" :
-				method == NPU_CALIB_ENTROPY ? "entropy" : "mse", calib);
-		if (nl) {
-			fprintf(f, ",\n  \"sqnr_images\": %zu,\n  \"layers\": [", sqnr_images);
-			for (i = 0; i < nl; i++)
-				fprintf(f, "%s\n    { \"name\": \"%s\", \"sqnr_db\": %.3f }",
-					i ? "," : "", ls[i].name,
-					isinf(sqnr_db(&ls[i])) ? 999.0 : sqnr_db(&ls[i]));
-			fprintf(f, "\n  ]");
-		}
-		fprintf(f, "\n}\n");
-		fclose(f);
-	}
+	r->secs = now() - t0;
+	if (r->dev)
+		npu_device_counters(r->dev, &r->c1);
 	npu_executor_free(exe);
-	npu_program_free(prog);
-	npu_device_close(dev);
-	free(px);
-	free(labels);
-	free(x);
-	free(ls);
 	return 0;
+}
+
+static void report_device(const struct dataset_run *r)
+{
+	const struct npu_counters *c0 = &r->c0, *c1 = &r->c1;
+	double traffic = (c1->dram_read_bytes - c0->dram_read_bytes) +
+			 (c1->dram_write_bytes - c0->dram_write_bytes);
+
+	printf("device       %.2f GMAC, DRAM read %.1f MB, written %.1f MB, "
+	       "SRAM read %.1f MB, written %.1f MB, %.1f M cycles\n",
+	       (c1->macs - c0->macs) / 1e9,
+	       (c1->dram_read_bytes - c0->dram_read_bytes) / 1e6,
+	       (c1->dram_write_bytes - c0->dram_write_bytes) / 1e6,
+	       (c1->sram_read_bytes - c0->sram_read_bytes) / 1e6,
+	       (c1->sram_write_bytes - c0->sram_write_bytes) / 1e6,
+	       (c1->cycles - c0->cycles) / 1e6);
+	/* Every tensor the device moves is int8; in FP32 each is 4x. */
+	printf("traffic      INT8 %.1f MB, the same run in FP32 about %.1f MB\n",
+	       traffic / 1e6, 4 * traffic / 1e6);
+}
+
+static void report(const struct dataset_run *r)
+{
+	size_t n = r->images, i;
+
+	printf("model        %s\n", r->model ? r->model : r->program);
+	printf("executor     %s, %zu test images\n", r->ro.exec_name, n);
+	if (r->fp32)
+		printf("top-1        FP32 %.4f   INT8 %.4f   (%+.2f points)\n",
+		       (double)r->fp_ok / n, (double)r->ok / n,
+		       100.0 * ((double)r->ok - r->fp_ok) / n);
+	else
+		printf("top-1        INT8 %.4f\n", (double)r->ok / n);
+	if (r->fp32_bytes)
+		printf("size         FP32 model %" PRIu64 " bytes, INT8 weights %" PRIu64
+		       " bytes (%.1fx smaller)\n", r->fp32_bytes, r->st.weight_bytes,
+		       (double)r->fp32_bytes / r->st.weight_bytes);
+	printf("program      %u device ops, %u CPU ops, activations %" PRIu64
+	       " bytes (%" PRIu64 " without reuse)\n", r->st.device_ops, r->st.cpu_ops,
+	       r->st.arena_bytes, r->st.arena_bytes_unshared);
+	if (r->dev)
+		report_device(r);
+	printf("throughput   %.1f images/s (wall)\n", n / r->secs);
+	if (r->nl) {
+		printf("SQNR         per layer against FP32, %zu images (dB)\n", r->sqnr_images);
+		for (i = 0; i < r->nl; i++)
+			printf("  %-40s %6.1f\n", r->ls[i].name, sqnr_db(&r->ls[i]));
+	}
+}
+
+static const char *calib_name(int method)
+{
+	return method == NPU_CALIB_MINMAX ? "minmax" :
+	       method == NPU_CALIB_PERCENTILE ? "percentile" :
+	       method == NPU_CALIB_ENTROPY ? "entropy" : "mse";
+}
+
+static int write_json(const struct dataset_run *r)
+{
+	const struct npu_counters *c0 = &r->c0, *c1 = &r->c1;
+	FILE *f = fopen(r->json, "w");
+	size_t i;
+
+	if (!f) {
+		perror(r->json);
+		return 1;
+	}
+	fprintf(f, "{\n  \"executor\": \"%s\",\n  \"images\": %zu,\n"
+		"  \"int8_top1\": %.4f,\n", r->ro.exec_name, r->images,
+		(double)r->ok / r->images);
+	if (r->fp32)
+		fprintf(f, "  \"fp32_top1\": %.4f,\n", (double)r->fp_ok / r->images);
+	fprintf(f, "  \"fp32_bytes\": %" PRIu64 ",\n  \"int8_bytes\": %" PRIu64 ",\n"
+		"  \"images_per_s\": %.2f,\n  \"device_macs\": %" PRIu64 ",\n"
+		"  \"dram_read_bytes\": %" PRIu64 ",\n  \"dram_write_bytes\": %" PRIu64
+		",\n  \"cycles\": %" PRIu64, r->fp32_bytes, r->st.weight_bytes,
+		r->images / r->secs, c1->macs - c0->macs,
+		c1->dram_read_bytes - c0->dram_read_bytes,
+		c1->dram_write_bytes - c0->dram_write_bytes,
+		r->dev ? c1->cycles - c0->cycles : r->cycles);
+	fprintf(f, ",\n  \"sram_read_bytes\": %" PRIu64 ",\n  \"sram_write_bytes\": %" PRIu64,
+		c1->sram_read_bytes - c0->sram_read_bytes,
+		c1->sram_write_bytes - c0->sram_write_bytes);
+	fprintf(f, ",\n  \"granularity\": \"%s\"",
+		r->ro.granularity == NPU_ONNX_PER_TENSOR ? "per-tensor" : "per-channel");
+	if (r->model)
+		fprintf(f, ",\n  \"calibration\": \"%s\",\n  \"calibration_images\": %zu",
+			calib_name(r->ro.method), r->calib);
+	if (r->nl) {
+		fprintf(f, ",\n  \"sqnr_images\": %zu,\n  \"layers\": [", r->sqnr_images);
+		for (i = 0; i < r->nl; i++)
+			fprintf(f, "%s\n    { \"name\": \"%s\", \"sqnr_db\": %.3f }",
+				i ? "," : "", r->ls[i].name,
+				isinf(sqnr_db(&r->ls[i])) ? 999.0 : sqnr_db(&r->ls[i]));
+		fprintf(f, "\n  ]");
+	}
+	fprintf(f, "\n}\n");
+	fclose(f);
+	return 0;
+}
+
+/* Dataset mode: compile (or load) a program, evaluate it, report. */
+static int run_dataset(struct dataset_run *r)
+{
+	int ret;
+
+	if (r->plot && !r->sqnr_images)
+		r->sqnr_images = 100;
+	if (r->sqnr_images > r->images)
+		r->sqnr_images = r->images;
+	if (!r->model == !r->program || !r->images || r->images > 10000 || !r->calib ||
+	    r->calib > 60000) {
+		fprintf(stderr, "npu-run: give a model or --program (see --help); "
+			"1..10000 images, 1..60000 calibration images\n");
+		return 2;
+	}
+	r->px = idx(r->dataset, "t10k-images-idx3-ubyte.gz", 16, r->images * PIX);
+	r->labels = idx(r->dataset, "t10k-labels-idx1-ubyte.gz", 8, r->images);
+	r->x = r->px ? to_float(r->px, r->images * PIX) : NULL;
+	if (!r->px || !r->labels || !r->x) {
+		fprintf(stderr, "npu-run: cannot read the dataset in %s\n", r->dataset);
+		return 1;
+	}
+	if (r->model) {
+		if (compile_model(r))
+			return 1;
+	} else if ((ret = npu_program_load(r->program, &r->prog))) {
+		fprintf(stderr, "npu-run: %s: %s\n", r->program, npu_strerror(ret));
+		return 1;
+	}
+	npu_program_stats(r->prog, &r->st);
+	if (evaluate(r))
+		return 1;
+	report(r);
+	return r->json ? write_json(r) : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct dataset_run r = {
+		.dataset = "/usr/share/datasets/fashion-mnist",
+		.calib = 200, .images = 10000,
+		.ro = { .kind = NPU_EXEC_NPU, .exec_name = "npu",
+			.method = NPU_CALIB_MINMAX },
+	};
+	int ret = parse_args(argc, argv, &r);
+
+	if (ret >= 0)
+		return ret;
+	if (r.ro.ninputs || r.ro.noutputs) {
+		if (!r.model || r.program || !r.ro.ninputs) {
+			fprintf(stderr, "npu-run: --input and --output take a model (see --help)\n");
+			return 2;
+		}
+		return run_tensors(r.model, &r.ro);
+	}
+	ret = run_dataset(&r);
+	npu_program_free(r.prog);
+	npu_device_close(r.dev);
+	free(r.px);
+	free(r.labels);
+	free(r.x);
+	free(r.ls);
+	return ret;
 }

@@ -4,18 +4,19 @@
 # tools and examples built on it.
 # Included by the top Makefile; variables and paths are its own.
 
-NPU_SRCS := $(wildcard libnpu/src/*.c)
+# One folder per layer (docs/libnpu.md, libnpu/src/LAYERS).
+NPU_SRCS := $(wildcard libnpu/src/*/*.c)
 # The ONNX reader's protobuf code, generated from Debian's onnx.proto.
 ONNX_PROTO := /usr/include/onnx/onnx.proto
 ONNX_GEN := $(B)/onnx-gen
 NPU_OBJS := $(NPU_SRCS:libnpu/src/%.c=$(B)/libnpu/%.o) $(B)/libnpu/onnx.pb-c.o
-NPU_HDRS := $(wildcard libnpu/include/npu/*.h libnpu/src/*.h) $(ONNX_GEN)/onnx.pb-c.h \
+NPU_HDRS := $(wildcard libnpu/include/npu/*.h libnpu/src/*/*.h) $(ONNX_GEN)/onnx.pb-c.h \
 	emulator/plugin/npu_emu_abi.h
 NPU_SOVER := 0
 PROTOBUF_LIBS = $(shell pkg-config --libs libprotobuf-c)
 NPU_LIBS = $(DRM_LIBS) $(PROTOBUF_LIBS) -lpthread -lm -ldl
 NPU_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -fPIC -fvisibility=hidden \
-	-Ilibnpu/include -Iuapi/drm -Ihw -Iemulator/plugin -I$(ONNX_GEN) $(DRM_CFLAGS)
+	-Ilibnpu/include -Ilibnpu/src -Iuapi/drm -Ihw -Iemulator/plugin -I$(ONNX_GEN) $(DRM_CFLAGS)
 
 $(ONNX_GEN)/onnx.pb-c.c $(ONNX_GEN)/onnx.pb-c.h: $(ONNX_PROTO)
 	@mkdir -p $(ONNX_GEN)

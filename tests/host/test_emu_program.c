@@ -23,7 +23,8 @@
 #include <cmocka.h>
 
 #include "emu_sim.h"
-#include "program.h"
+#include "exec/exec.h"
+#include "graph/graph.h"
 #include "../lib/randnet.h"
 
 #define EMU_CB_VA	0x300000000ull

@@ -24,7 +24,7 @@
 
 #include "emu_sim.h"
 #include "qnpu_kernels.h"
-#include "ref.h"
+#include "ref/ref.h"
 
 /* xorshift64*: reproducible across hosts. */
 static uint64_t rng_state;

@@ -22,7 +22,7 @@
 
 #include <cmocka.h>
 
-#include "ref.h"
+#include "ref/ref.h"
 
 typedef __int128 i128;
 

@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "device_internal.h"
+#include "device/device.h"
 #include "npu_emu_abi.h"
-#include "program.h"
-#include "ref.h"
+#include "exec.h"
+#include "ref/ref.h"
 
 struct npu_executor {
 	const struct npu_program *p;

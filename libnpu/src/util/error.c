@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "errmsg.h"
+#include "util.h"
 #include "npu/npu.h"
 
 NPU_API const char *npu_strerror(int err)

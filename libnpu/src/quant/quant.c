@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #include "npu/quant.h"
-#include "ref.h"
+#include "ref/ref.h"
 
 static bool dtype_ok(enum npu_dtype dtype)
 {

@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "errmsg.h"
+#include "util/util.h"
 #include "npu/npy.h"
 
 #define NPY_MAGIC		"\x93NUMPY"

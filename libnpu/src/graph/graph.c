@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "program.h"
+#include "graph.h"
 
 size_t npu_elem_size(enum npu_elem e)
 {

@@ -11,7 +11,7 @@
 
 #include <xf86drm.h>
 
-#include "device_internal.h"
+#include "device.h"
 #include "qnpu_accel.h"
 #include "qnpu_cmdbuf.h"
 

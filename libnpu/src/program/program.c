@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "program.h"
-#include "ref.h"
+#include "ref/ref.h"
 
 struct file_header {
 	uint32_t magic;

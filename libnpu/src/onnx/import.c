@@ -28,16 +28,10 @@
 #include "npu/quant.h"
 #include "onnx.pb-c.h"
 #include "onnx_internal.h"
-#include "program.h"
+#include "ref/ref.h"
 
 enum fkind { F_CONV, F_RELU, F_CLIP, F_MAXPOOL, F_AVGPOOL, F_GAP, F_ADD,
 	     F_FC, F_FLATTEN, F_SOFTMAX, F_MUL, F_CONCAT, F_FN };
-
-/* ONNX element-wise ops the CPU fallback runs (enum npu_function order). */
-static const char *const fn_ops[NPU_FN_COUNT] = {
-	"Sigmoid", "Tanh", "Exp", "Abs", "Neg", "Sqrt", "Erf", "LeakyRelu",
-	"HardSigmoid", "HardSwish", "Elu", "Softplus",
-};
 
 struct fnode {
 	enum fkind kind;
@@ -262,11 +256,9 @@ static int lower(struct fnet *n, const Onnx__GraphProto *g)
 		else if (!strcmp(op, "Concat"))
 			f = add_node(n, F_CONCAT, nd);
 		else {
-			int k;
+			int k = npu_ref_function_by_onnx(op);
 
-			for (k = 0; k < NPU_FN_COUNT && strcmp(op, fn_ops[k]); k++)
-				;
-			if (k == NPU_FN_COUNT)
+			if (k < 0)
 				return ferr(n, -EOPNOTSUPP,
 					    "%s: op not supported by the importer (neither on the device nor by the CPU fallback)",
 					    where);

@@ -4,8 +4,8 @@
  *
  * Copyright (c) 2026 The qnpu authors
  */
-#ifndef NPU_ERRMSG_H
-#define NPU_ERRMSG_H
+#ifndef NPU_UTIL_H
+#define NPU_UTIL_H
 
 #include <stddef.h>
 
@@ -13,4 +13,4 @@
 int npu_errf(char *err, size_t len, int ret, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-#endif /* NPU_ERRMSG_H */
+#endif /* NPU_UTIL_H */

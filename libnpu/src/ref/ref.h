@@ -143,6 +143,21 @@ int npu_ref_mul(const struct qnpu_desc_eltwise *d, const void *input1,
 		const void *input2, void *output);
 int npu_ref_copy(const struct qnpu_desc_copy *d, const void *src, void *dst);
 
+/* ---- element-wise functions in float (ref_function.c) ---- */
+
+/* One enum npu_function: the ONNX op it is, and its formula. */
+struct npu_ref_function {
+	const char *onnx;
+	float (*apply)(float x, float alpha, float beta);
+};
+
+/* The description of enum npu_function @fn, NULL past the last. */
+const struct npu_ref_function *npu_ref_function(uint32_t fn);
+/* The enum npu_function named @op in ONNX, or -1. */
+int npu_ref_function_by_onnx(const char *op);
+/* @fn on one value (NaN for an unknown @fn): CPU steps and the float model. */
+float npu_fn_apply(uint32_t fn, float x, float alpha, float beta);
+
 /* The enum qnpu_status an npu_ref_* return value stands for. */
 int npu_ref_status(int err);
 

@@ -14,7 +14,7 @@
 
 #include <xf86drm.h>
 
-#include "device_internal.h"
+#include "device.h"
 #include "npu/npu.h"
 #include "qnpu_accel.h"
 

@@ -27,7 +27,6 @@
 #include "npu/onnx.h"
 #include "onnx.pb-c.h"
 #include "onnx_internal.h"
-#include "program.h"
 
 #define ROUND_SINGLE	1	/* QNPU_ROUND_SINGLE */
 

@@ -13,7 +13,7 @@
 
 #include <xf86drm.h>
 
-#include "device_internal.h"
+#include "device.h"
 #include "qnpu_accel.h"
 
 static int buffer_wrap(struct npu_device *dev, uint32_t handle,

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "program.h"
-#include "ref.h"
+#include "exec.h"
+#include "ref/ref.h"
 
 static void softmax(const float *x, float *y, uint64_t rows, uint32_t n)
 {
@@ -143,38 +143,6 @@ static void dynamic_q(const struct npu_step *s, uint8_t *arena)
 				(uint8_t)npu_ref_quantize(x[i], scale, zp - 128) :
 				(uint8_t)(zp - 128);
 		break;
-	}
-}
-
-float npu_fn_apply(uint32_t fn, float x, float alpha, float beta)
-{
-	switch (fn) {
-	case NPU_FN_SIGMOID:
-		return 1.0f / (1.0f + expf(-x));
-	case NPU_FN_TANH:
-		return tanhf(x);
-	case NPU_FN_EXP:
-		return expf(x);
-	case NPU_FN_ABS:
-		return fabsf(x);
-	case NPU_FN_NEG:
-		return -x;
-	case NPU_FN_SQRT:
-		return sqrtf(x);
-	case NPU_FN_ERF:
-		return erff(x);
-	case NPU_FN_LEAKY_RELU:
-		return x < 0 ? alpha * x : x;
-	case NPU_FN_HARD_SIGMOID:
-		return fmaxf(0.0f, fminf(1.0f, alpha * x + beta));
-	case NPU_FN_HARD_SWISH:
-		return x * fmaxf(0.0f, fminf(1.0f, x / 6.0f + 0.5f));
-	case NPU_FN_ELU:
-		return x < 0 ? alpha * (expf(x) - 1.0f) : x;
-	case NPU_FN_SOFTPLUS:
-		return x > 20.0f ? x : log1pf(expf(x));
-	default:
-		return NAN;
 	}
 }
 

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "errmsg.h"
+#include "util/util.h"
 #include "npu/onnx.h"
 #include "onnx.pb-c.h"
 #include "onnx_internal.h"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libnpu: graph and program internals.
+ * libnpu: the program format (internal to program/, compile/ and exec/).
  *
  * A program is a set of command buffers (one per run of device ops),
  * a weights blob, an activation arena plan and the CPU steps between
@@ -104,48 +104,5 @@ struct npu_program {
 	uint32_t device_ops;
 	uint32_t cpu_ops;
 };
-
-/* Graph internals (graph.c), read by the compiler. */
-struct npu_gtensor {
-	char name[64];
-	enum npu_elem elem;	/* UINT8 tensors are stored as INT8 here */
-	bool uint8;		/* ...and flagged, for the graph's edges */
-	uint32_t shape[4];
-	uint32_t qcount;
-	float *scales;
-	int32_t *zero_points;
-	void *data;
-	size_t bytes;
-};
-
-struct npu_gop {
-	struct npu_op_info info;
-	char name[64];
-};
-
-struct npu_graph {
-	struct npu_gtensor *tensors;
-	int ntensors;
-	struct npu_gop *ops;
-	int nops;
-	int *inputs, *outputs;
-	int ninputs, noutputs;
-	char error[256];
-};
-
-int npu_graph_fail(struct npu_graph *g, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-size_t npu_elem_size(enum npu_elem e);
-uint64_t npu_shape_count(const uint32_t shape[4]);
-
-/* CPU steps, shared by the executors (exec_cpu.c). */
-void npu_cpu_step(const struct npu_step *s, uint8_t *arena,
-		  const uint8_t *weights);
-/* enum npu_function on one value, in float (CPU steps and the float model). */
-float npu_fn_apply(uint32_t fn, float x, float alpha, float beta);
-
-/* Relocated copy of a program's command buffers (exec.c). */
-uint8_t *npu_relocate(const struct npu_program *p,
-		      const uint64_t base[NPU_REGION_COUNT]);
 
 #endif /* NPU_PROGRAM_H */

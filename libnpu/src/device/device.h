@@ -4,8 +4,8 @@
  *
  * Copyright (c) 2026 The qnpu authors
  */
-#ifndef NPU_DEVICE_INTERNAL_H
-#define NPU_DEVICE_INTERNAL_H
+#ifndef NPU_DEVICE_H
+#define NPU_DEVICE_H
 
 #include <pthread.h>
 
@@ -33,4 +33,4 @@ struct npu_fence {
 	uint32_t syncobj;
 };
 
-#endif /* NPU_DEVICE_INTERNAL_H */
+#endif /* NPU_DEVICE_H */

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: MIT
+/*
+ * libnpu compiler: the ops that run on the CPU between device segments:
+ * QUANTIZE, DEQUANTIZE, the dynamic quantization of ONNX
+ * DynamicQuantizeLinear, SOFTMAX and the element-wise FUNCTIONs (in float,
+ * int8 at the seams dequantized and quantized).
+ *
+ * Copyright (c) 2026 The qnpu authors
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "compile.h"
+
+/* A CPU step from the op's input to its output, over the output's elements. */
+static struct npu_step cpu_step(struct npu_compiler *c, const struct npu_gop *op,
+				uint32_t kind)
+{
+	return (struct npu_step){
+		.kind = kind,
+		.in_offset = c->offset[op->info.inputs[0]],
+		.out_offset = c->offset[op->info.output],
+		.count = npu_shape_count(npu_result(c, op)->shape),
+	};
+}
+
+static int check_same_size(struct npu_compiler *c, const struct npu_gop *op)
+{
+	const struct npu_gtensor *x = npu_operand(c, op, 0), *out = npu_result(c, op);
+
+	if (npu_shape_count(x->shape) != npu_shape_count(out->shape))
+		return npu_graph_fail(c->g, -EINVAL, "op %s: %s and %s differ in size",
+				      op->name, x->name, out->name);
+	return 0;
+}
+
+/* Quantized int8 per tensor, or per channel along C (QUANTIZE/DEQUANTIZE). */
+static bool quantized8_axis(const struct npu_gtensor *t)
+{
+	return t->elem == NPU_ELEM_INT8 &&
+	       (t->qcount == 1 || (t->qcount > 1 && t->qcount == t->shape[3]));
+}
+
+/* Per-channel quantization parameters of @t into the weights blob. */
+static int channel_q(struct npu_compiler *c, const struct npu_gtensor *t,
+		     struct npu_step *s)
+{
+	struct npu_channel_q *q;
+	uint32_t i;
+	int ret;
+
+	if (t->qcount == 1)
+		return 0;
+	q = calloc(t->qcount, sizeof(*q));
+	if (!q)
+		return -ENOMEM;
+	for (i = 0; i < t->qcount; i++) {
+		q[i].scale = t->scales[i];
+		q[i].zero_point = t->zero_points[i];
+	}
+	s->per_channel = 1;
+	s->inner = t->qcount;
+	ret = npu_blob_add(&c->weights, q, sizeof(*q) * t->qcount, WEIGHTS_ALIGN,
+			   &s->params_offset);
+	free(q);
+	return ret;
+}
+
+int npu_check_quantize(struct npu_compiler *c, const struct npu_gop *op)
+{
+	if (npu_operand(c, op, 0)->elem != NPU_ELEM_FLOAT32 ||
+	    !quantized8_axis(npu_result(c, op)))
+		return npu_graph_fail(c->g, -EINVAL, "op %s: quantize takes float32 to int8",
+				      op->name);
+	return check_same_size(c, op);
+}
+
+int npu_lower_quantize(struct npu_compiler *c, const struct npu_gop *op)
+{
+	const struct npu_gtensor *out = npu_result(c, op);
+	struct npu_step s = cpu_step(c, op, NPU_STEP_QUANTIZE);
+
+	s.scale = out->scales[0];
+	s.zero_point = out->zero_points[0];
+	return channel_q(c, out, &s) ?: npu_add_cpu_step(c, &s);
+}
+
+int npu_check_dequantize(struct npu_compiler *c, const struct npu_gop *op)
+{
+	if (!quantized8_axis(npu_operand(c, op, 0)) ||
+	    npu_result(c, op)->elem != NPU_ELEM_FLOAT32)
+		return npu_graph_fail(c->g, -EINVAL, "op %s: dequantize takes int8 to float32",
+				      op->name);
+	return check_same_size(c, op);
+}
+
+int npu_lower_dequantize(struct npu_compiler *c, const struct npu_gop *op)
+{
+	const struct npu_gtensor *x = npu_operand(c, op, 0);
+	struct npu_step s = cpu_step(c, op, NPU_STEP_DEQUANTIZE);
+
+	s.scale = x->scales[0];
+	s.zero_point = x->zero_points[0];
+	return channel_q(c, x, &s) ?: npu_add_cpu_step(c, &s);
+}
+
+/* DYNAMIC_QUANTIZE, DYNAMIC_SCALE and DYNAMIC_ZERO_POINT: the three outputs of one ONNX op. */
+int npu_check_dynamic(struct npu_compiler *c, const struct npu_gop *op)
+{
+	const struct npu_gtensor *x = npu_operand(c, op, 0), *out = npu_result(c, op);
+	enum npu_op_type type = op->info.type;
+	uint64_t n = npu_shape_count(out->shape);
+	bool ok = type == NPU_OP_DYNAMIC_SCALE ?
+		  out->elem == NPU_ELEM_FLOAT32 && n == 1 :
+		  out->elem == NPU_ELEM_INT8 && out->uint8 && !out->qcount &&
+		  n == (type == NPU_OP_DYNAMIC_QUANTIZE ? npu_shape_count(x->shape) : 1);
+
+	if (x->elem != NPU_ELEM_FLOAT32 || !ok)
+		return npu_graph_fail(c->g, -EINVAL,
+				      "op %s: dynamic quantization takes float32 to uint8 without static parameters, a float32 scale or a uint8 zero point",
+				      op->name);
+	return 0;
+}
+
+int npu_lower_dynamic(struct npu_compiler *c, const struct npu_gop *op)
+{
+	struct npu_step s = cpu_step(c, op, npu_op_desc(op->info.type)->cpu_step);
+
+	/* Each of the three reads the whole input to find its range. */
+	s.count = npu_shape_count(npu_operand(c, op, 0)->shape);
+	return npu_add_cpu_step(c, &s);
+}
+
+/* SOFTMAX and FUNCTION: float, or int8 with the (de)quantization on the CPU. */
+int npu_check_float_fn(struct npu_compiler *c, const struct npu_gop *op)
+{
+	const struct npu_gtensor *x = npu_operand(c, op, 0), *out = npu_result(c, op);
+
+	if ((x->elem != NPU_ELEM_FLOAT32 && !npu_quantized8(x)) ||
+	    (out->elem != NPU_ELEM_FLOAT32 && !npu_quantized8(out)))
+		return npu_graph_fail(c->g, -EINVAL, "op %s: %s takes float32 or int8 per tensor",
+				      op->name, op->info.type == NPU_OP_SOFTMAX ?
+				      "softmax" : "a CPU function");
+	if (op->info.type == NPU_OP_FUNCTION && !npu_ref_function(op->info.fn))
+		return npu_graph_fail(c->g, -EINVAL, "op %s: unknown function %d",
+				      op->name, op->info.fn);
+	return check_same_size(c, op);
+}
+
+int npu_lower_float_fn(struct npu_compiler *c, const struct npu_gop *op)
+{
+	const struct npu_gtensor *x = npu_operand(c, op, 0), *out = npu_result(c, op);
+	struct npu_step s = cpu_step(c, op, npu_op_desc(op->info.type)->cpu_step);
+
+	s.inner = x->shape[3];
+	s.fn = op->info.fn;
+	s.alpha = op->info.alpha;
+	s.beta = op->info.beta;
+	s.in_q = x->elem == NPU_ELEM_INT8;
+	s.out_q = out->elem == NPU_ELEM_INT8;
+	if (s.in_q) {
+		s.in_scale = x->scales[0];
+		s.in_zero_point = x->zero_points[0];
+	}
+	if (s.out_q) {
+		s.scale = out->scales[0];
+		s.zero_point = out->zero_points[0];
+	}
+	return npu_add_cpu_step(c, &s);
+}

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: MIT
+/*
+ * libnpu compiler: ADD and MUL of two tensors, and RESCALE (a single-input
+ * ADD) for standalone activations and requantization.
+ *
+ * Copyright (c) 2026 The qnpu authors
+ */
+#include <errno.h>
+#include <math.h>
+
+#include "compile.h"
+
+int npu_check_eltwise(struct npu_compiler *c, const struct npu_gop *op)
+{
+	const struct npu_gtensor *a = npu_operand(c, op, 0), *b = npu_operand(c, op, 1);
+	const struct npu_gtensor *out = npu_result(c, op);
+
+	if (!b || !npu_quantized8(a) || !npu_quantized8(b) || !npu_quantized8(out))
+		return npu_graph_fail(c->g, -EINVAL,
+				      "op %s: needs two int8 inputs and an int8 output, per tensor",
+				      op->name);
+	if (!npu_same_shape(a, out) || !npu_same_shape(b, out))
+		return npu_graph_fail(c->g, -EINVAL, "op %s: shapes of %s, %s and %s differ",
+				      op->name, a->name, b->name, out->name);
+	return 0;
+}
+
+/* TFLite's ADD: both inputs to a common scale 2 max(S1, S2), left-shifted 20 bits. */
+static int add_multipliers(struct npu_compiler *c, const struct npu_gop *op,
+			   struct qnpu_desc_eltwise *d)
+{
+	const struct npu_gtensor *a = npu_operand(c, op, 0), *b = npu_operand(c, op, 1);
+	const struct npu_gtensor *out = npu_result(c, op);
+	double twice_max = 2.0 * fmax(a->scales[0], b->scales[0]);
+	uint64_t unused;
+	int ret;
+
+	d->left_shift = 20;
+	ret = npu_ref_quantize_multiplier(a->scales[0] / twice_max, &d->input1_multiplier,
+					  &d->input1_shift);
+	if (!ret)
+		ret = npu_ref_quantize_multiplier(b->scales[0] / twice_max,
+						  &d->input2_multiplier, &d->input2_shift);
+	if (!ret)
+		ret = npu_requant_of(c, op->name, 0, twice_max / ((1 << 20) * (double)out->scales[0]),
+				     NULL, out, op->info.act, op->info.rounding, &d->requant,
+				     &unused);
+	return ret;
+}
+
+int npu_lower_eltwise(struct npu_compiler *c, const struct npu_gop *op)
+{
+	const struct npu_gtensor *a = npu_operand(c, op, 0), *b = npu_operand(c, op, 1);
+	const struct npu_gtensor *out = npu_result(c, op);
+	bool mul = op->info.type == NPU_OP_MUL;
+	struct qnpu_desc_eltwise d = { .hdr = { mul ? QNPU_OP_MUL : QNPU_OP_ADD, 1, 0,
+						sizeof(d) } };
+	const struct reloc_spec r[] = {
+		ARENA(struct qnpu_desc_eltwise, input1.addr),
+		ARENA(struct qnpu_desc_eltwise, input2.addr),
+		ARENA(struct qnpu_desc_eltwise, output.addr),
+	};
+	uint64_t unused;
+	int ret;
+
+	d.input1 = npu_arena_tensor(c, op->info.inputs[0], NULL);
+	d.input2 = npu_arena_tensor(c, op->info.inputs[1], NULL);
+	d.output = npu_arena_tensor(c, op->info.output, NULL);
+	d.input1_zero_point = a->zero_points[0];
+	d.input2_zero_point = b->zero_points[0];
+	if (mul)
+		ret = npu_requant_of(c, op->name, 0,
+				     (double)((a->scales[0] * b->scales[0]) / out->scales[0]),
+				     NULL, out, op->info.act, op->info.rounding, &d.requant,
+				     &unused);
+	else
+		ret = add_multipliers(c, op, &d);
+	if (ret)
+		return npu_graph_fail(c->g, ret, "op %s: multipliers", op->name);
+	return npu_emit_relocated(c, &d, sizeof(d), r, 3);
+}
+
+int npu_check_rescale(struct npu_compiler *c, const struct npu_gop *op)
+{
+	const struct npu_gtensor *x = npu_operand(c, op, 0), *out = npu_result(c, op);
+
+	if (!npu_quantized8(x) || !npu_quantized8(out))
+		return npu_graph_fail(c->g, -EINVAL,
+				      "op %s: rescale takes int8 to int8, per tensor", op->name);
+	if (!npu_same_shape(x, out))
+		return npu_graph_fail(c->g, -EINVAL, "op %s: %s and %s differ in shape",
+				      op->name, x->name, out->name);
+	return 0;
+}
+
+/*
+ * A single-input ADD requantizes x to the output's parameters exactly as
+ * docs/arithmetic.md 4.2 says; its clamp is the activation. With equal
+ * parameters it is a standalone ReLU, ReLU6 or clamp.
+ */
+int npu_lower_rescale(struct npu_compiler *c, const struct npu_gop *op)
+{
+	const struct npu_gtensor *x = npu_operand(c, op, 0), *out = npu_result(c, op);
+	struct qnpu_desc_eltwise d = { .hdr = { QNPU_OP_ADD, 1, 0, sizeof(d) } };
+	const struct reloc_spec r[] = {
+		ARENA(struct qnpu_desc_eltwise, input1.addr),
+		ARENA(struct qnpu_desc_eltwise, output.addr),
+	};
+	uint64_t unused;
+	int ret;
+
+	d.input1 = npu_arena_tensor(c, op->info.inputs[0], NULL);
+	d.output = npu_arena_tensor(c, op->info.output, NULL);
+	d.input1_zero_point = x->zero_points[0];
+	d.left_shift = 20;
+	d.input1_multiplier = 1 << 30;	/* S1 / (2 * S1) = 1/2 */
+	d.input1_shift = 0;
+	ret = npu_requant_of(c, op->name, 0, 2.0 * x->scales[0] /
+			     ((1 << 20) * (double)out->scales[0]), NULL, out, op->info.act,
+			     op->info.rounding, &d.requant, &unused);
+	if (ret)
+		return npu_graph_fail(c->g, ret, "op %s: multipliers", op->name);
+	return npu_emit_relocated(c, &d, sizeof(d), r, 2);
+}

@@ -15,6 +15,16 @@
 void npu_cpu_step(const struct npu_step *s, uint8_t *arena,
 		  const uint8_t *weights);
 
+/* The regions as the reference executor sees them: device address -> host. */
+struct npu_ref_mem {
+	uint64_t base[NPU_REGION_COUNT];
+	uint64_t size[NPU_REGION_COUNT];
+	uint8_t *host[NPU_REGION_COUNT];
+};
+
+/* Run one descriptor on the reference (ref_desc.c); its enum qnpu_status. */
+uint32_t npu_ref_run_desc(const struct npu_ref_mem *m, const uint8_t *desc);
+
 /* Relocated copy of a program's command buffers (executor.c). */
 uint8_t *npu_relocate(const struct npu_program *p,
 		      const uint64_t base[NPU_REGION_COUNT]);

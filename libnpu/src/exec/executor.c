@@ -21,9 +21,7 @@ struct npu_executor {
 	enum npu_executor_kind kind;
 	uint8_t *cmd;			/* relocated command buffers */
 	uint8_t *arena;			/* host memory, or the mapped BO */
-	uint64_t base[NPU_REGION_COUNT];
-	uint64_t size[NPU_REGION_COUNT];
-	uint8_t *host[NPU_REGION_COUNT];
+	struct npu_ref_mem mem;		/* where the regions are */
 	struct npu_device *dev;
 	struct npu_buffer *wbo, *abo, *cbo;
 	/* emu: the plugin and its simulated system */
@@ -56,136 +54,6 @@ uint8_t *npu_relocate(const struct npu_program *p,
 
 /* ---- the reference executor ---- */
 
-/* Host address of [va, va + len) in one region, or NULL (a fault). */
-static void *ref_addr(struct npu_executor *e, uint64_t va, uint64_t len)
-{
-	int r;
-
-	for (r = 0; r < NPU_REGION_COUNT; r++) {
-		if (va >= e->base[r] && va - e->base[r] <= e->size[r] &&
-		    len <= e->size[r] - (va - e->base[r]))
-			return e->host[r] + (va - e->base[r]);
-	}
-	return NULL;
-}
-
-static void *ref_tensor(struct npu_executor *e, const struct qnpu_tensor *t)
-{
-	return ref_addr(e, t->addr, npu_ref_tensor_span(t));
-}
-
-/* Run one descriptor; a qnpu status. */
-static uint32_t ref_desc(struct npu_executor *e, const uint8_t *p)
-{
-	struct qnpu_desc_header h;
-	int ret = 0;
-
-	memcpy(&h, p, sizeof(h));
-	switch (h.op) {
-	case QNPU_OP_NOP:
-	case QNPU_OP_BARRIER:
-		return QNPU_STATUS_OK;
-	case QNPU_OP_CONV2D:
-	case QNPU_OP_FULLY_CONNECTED: {
-		struct qnpu_desc_conv2d d;
-		struct qnpu_desc_fc f;
-		const struct qnpu_tensor *in, *out;
-		const struct qnpu_requant *rq;
-		uint64_t wv, bv, wbytes;
-		uint32_t cout;
-		void *x, *y, *w, *b = NULL, *cp = NULL;
-
-		if (h.op == QNPU_OP_CONV2D) {
-			memcpy(&d, p, sizeof(d));
-			in = &d.input, out = &d.output, rq = &d.requant;
-			wv = d.weights, bv = d.bias;
-			cout = d.output.dim[3];
-			wbytes = npu_ref_weight_bytes(cout, d.kernel_h, d.kernel_w,
-						      d.input.dim[3], d.groups);
-		} else {
-			memcpy(&f, p, sizeof(f));
-			in = &f.input, out = &f.output, rq = &f.requant;
-			wv = f.weights, bv = f.bias;
-			cout = f.output.dim[3];
-			wbytes = npu_ref_weight_bytes(cout, 1, 1, f.input.dim[3], 1);
-		}
-		x = ref_tensor(e, in);
-		y = ref_tensor(e, out);
-		w = ref_addr(e, wv, wbytes);
-		if (bv)
-			b = ref_addr(e, bv, 4ull * cout);
-		if (rq->channel_params)
-			cp = ref_addr(e, rq->channel_params, 8ull * cout);
-		if (!x || !y || !w || (bv && !b) || (rq->channel_params && !cp))
-			return QNPU_STATUS_MMU_FAULT;
-		ret = h.op == QNPU_OP_CONV2D ?
-		      npu_ref_conv2d(&d, x, y, w, b, cp) :
-		      npu_ref_fc(&f, x, y, w, b, cp);
-		break;
-	}
-	case QNPU_OP_MAXPOOL:
-	case QNPU_OP_AVGPOOL: {
-		struct qnpu_desc_pool d;
-		void *x, *y;
-
-		memcpy(&d, p, sizeof(d));
-		x = ref_tensor(e, &d.input);
-		y = ref_tensor(e, &d.output);
-		if (!x || !y)
-			return QNPU_STATUS_MMU_FAULT;
-		ret = h.op == QNPU_OP_MAXPOOL ? npu_ref_maxpool(&d, x, y) :
-		      npu_ref_avgpool(&d, x, y);
-		break;
-	}
-	case QNPU_OP_ADD:
-	case QNPU_OP_MUL: {
-		struct qnpu_desc_eltwise d;
-		void *a, *b = NULL, *y;
-
-		memcpy(&d, p, sizeof(d));
-		a = ref_tensor(e, &d.input1);
-		if (d.input2.addr)
-			b = ref_tensor(e, &d.input2);
-		y = ref_tensor(e, &d.output);
-		if (!a || !y || (d.input2.addr && !b))
-			return QNPU_STATUS_MMU_FAULT;
-		ret = h.op == QNPU_OP_ADD ? npu_ref_add(&d, a, b, y) :
-		      npu_ref_mul(&d, a, b, y);
-		break;
-	}
-	case QNPU_OP_MATMUL: {
-		struct qnpu_desc_matmul d;
-		void *a, *b, *y, *bias = NULL;
-
-		memcpy(&d, p, sizeof(d));
-		a = ref_tensor(e, &d.a);
-		b = ref_tensor(e, &d.b);
-		y = ref_tensor(e, &d.output);
-		if (d.bias)
-			bias = ref_addr(e, d.bias, 4ull * d.output.dim[3]);
-		if (!a || !b || !y || (d.bias && !bias))
-			return QNPU_STATUS_MMU_FAULT;
-		ret = npu_ref_matmul(&d, a, b, y, bias);
-		break;
-	}
-	case QNPU_OP_COPY: {
-		struct qnpu_desc_copy d;
-		void *x, *y;
-
-		memcpy(&d, p, sizeof(d));
-		x = ref_tensor(e, &d.src);
-		y = ref_tensor(e, &d.dst);
-		if (!x || !y)
-			return QNPU_STATUS_MMU_FAULT;
-		ret = npu_ref_copy(&d, x, y);
-		break;
-	}
-	default:
-		return QNPU_STATUS_UNKNOWN_OP;
-	}
-	return ret ? (uint32_t)npu_ref_status(ret) : QNPU_STATUS_OK;
-}
-
 static int ref_segment(struct npu_executor *e, const struct npu_step *s,
 		       struct npu_job_result *res)
 {
@@ -197,7 +65,7 @@ static int ref_segment(struct npu_executor *e, const struct npu_step *s,
 		uint32_t status;
 
 		memcpy(&h, cb + off, sizeof(h));
-		status = ref_desc(e, cb + off);
+		status = npu_ref_run_desc(&e->mem, cb + off);
 		if (status != QNPU_STATUS_OK) {
 			res->status = status;
 			res->error_offset = off;
@@ -255,7 +123,7 @@ static int emu_setup(struct npu_executor *e)
 		return NPU_E_ABI;
 
 	for (r = 0; r < NPU_REGION_COUNT; r++)
-		va[r] = e->base[r] = NPU_REF_REGION_BASE(r);
+		va[r] = e->mem.base[r] = NPU_REF_REGION_BASE(r);
 	size[NPU_REGION_WEIGHTS] = p->weights_size ? p->weights_size : 1;
 	size[NPU_REGION_ARENA] = p->arena_size;
 	va[2] = EMU_CB_BASE;
@@ -263,7 +131,7 @@ static int emu_setup(struct npu_executor *e)
 	e->emu = e->emu_open(3, va, size, host, 1);
 	if (!e->emu)
 		return -ENOMEM;
-	e->cmd = npu_relocate(p, e->base);
+	e->cmd = npu_relocate(p, e->mem.base);
 	if (!e->cmd)
 		return -ENOMEM;
 	memcpy(host[NPU_REGION_WEIGHTS], p->weights, p->weights_size);
@@ -298,9 +166,9 @@ static int npu_setup(struct npu_executor *e)
 				     NPU_BUFFER_DEVICE_READONLY, &e->cbo);
 	if (ret)
 		return ret;
-	e->base[NPU_REGION_WEIGHTS] = npu_buffer_addr(e->wbo);
-	e->base[NPU_REGION_ARENA] = npu_buffer_addr(e->abo);
-	e->cmd = npu_relocate(p, e->base);
+	e->mem.base[NPU_REGION_WEIGHTS] = npu_buffer_addr(e->wbo);
+	e->mem.base[NPU_REGION_ARENA] = npu_buffer_addr(e->abo);
+	e->cmd = npu_relocate(p, e->mem.base);
 	if (!e->cmd)
 		return -ENOMEM;
 	ret = npu_buffer_map(e->wbo, &map);
@@ -340,12 +208,12 @@ NPU_API int npu_executor_new(const struct npu_program *p,
 	} else {
 		e->arena = calloc(1, p->arena_size);
 		for (r = 0; r < NPU_REGION_COUNT; r++)
-			e->base[r] = NPU_REF_REGION_BASE(r);
-		e->size[NPU_REGION_WEIGHTS] = p->weights_size;
-		e->size[NPU_REGION_ARENA] = p->arena_size;
-		e->host[NPU_REGION_WEIGHTS] = p->weights;
-		e->host[NPU_REGION_ARENA] = e->arena;
-		e->cmd = npu_relocate(p, e->base);
+			e->mem.base[r] = NPU_REF_REGION_BASE(r);
+		e->mem.size[NPU_REGION_WEIGHTS] = p->weights_size;
+		e->mem.size[NPU_REGION_ARENA] = p->arena_size;
+		e->mem.host[NPU_REGION_WEIGHTS] = p->weights;
+		e->mem.host[NPU_REGION_ARENA] = e->arena;
+		e->cmd = npu_relocate(p, e->mem.base);
 		if (!e->arena || !e->cmd)
 			ret = -ENOMEM;
 	}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libnpu ONNX: the float network an FP32 model is lowered to (NHWC, one
+ * image), which the importer runs on calibration data and rebuilds as a
+ * quantized graph. Internal to onnx/.
+ *
+ * Copyright (c) 2026 The qnpu authors
+ */
+#ifndef NPU_ONNX_FNET_H
+#define NPU_ONNX_FNET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "npu/graph.h"
+#include "npu/quant.h"
+#include "onnx_internal.h"
+
+/* What a float node computes; one ONNX op or several map to each (fnet.c). */
+enum fkind { F_CONV, F_RELU, F_CLIP, F_MAXPOOL, F_AVGPOOL, F_GAP, F_ADD,
+	     F_FC, F_FLATTEN, F_SOFTMAX, F_MUL, F_CONCAT, F_FN, F_KIND_COUNT };
+
+struct fnode {
+	enum fkind kind;
+	const char *name, *op;
+	int in[3], out;
+	enum npu_function fn;
+	float alpha, beta;	/* F_FN parameters */
+	/* conv and fc: weights OHWI (fc: [O][1][1][K]), bias */
+	float *w, *b;
+	uint32_t cout, kh, kw, cin_g, groups;
+	uint32_t stride[2], dil[2], pad[4], kernel[2];
+	float lo, hi;		/* clip */
+};
+
+struct fvalue {
+	char name[128];
+	uint32_t shape[4];	/* NHWC */
+	float *data;		/* the float executor's buffer */
+	struct npu_observer *obs;
+	int tensor;		/* npu_graph tensor */
+	int consumers;
+	bool is_const;
+};
+
+struct fnet {
+	struct fnode *nodes;
+	int nnodes;
+	struct fvalue *vals;
+	int nvals;
+	int input, output;
+	char *err;
+	size_t errlen;
+};
+
+int ferr(struct fnet *n, int ret, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The value named @name, created when @create; -1 if absent (or no memory). */
+int value_id(struct fnet *n, const char *name, bool create);
+uint64_t vcount(const struct fvalue *v);
+
+/* fnet.c: the model lowered, shapes inferred, buffers allocated. */
+int fnet_build(struct fnet *n, const struct npu_onnx *m, char *err, size_t errlen);
+void fnet_free(struct fnet *n);
+
+/* fnet_run.c: one image through the net, in float. */
+void fnet_run(struct fnet *n, const float *in);
+
+#endif /* NPU_ONNX_FNET_H */

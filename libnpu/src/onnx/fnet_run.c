@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: MIT
+/*
+ * libnpu ONNX: the float executor of the float network, one function per
+ * node kind; plain loops in double accumulators (calibration data and the
+ * FP32 reference answers come from here).
+ *
+ * Copyright (c) 2026 The qnpu authors
+ */
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#include "fnet.h"
+#include "ref/ref.h"
+
+/* The operands of a node: its input and output buffers and shapes. */
+struct frun {
+	const float *x;
+	float *y;
+	const uint32_t *s, *o;
+	uint64_t count;		/* output elements */
+};
+
+static void run_conv(const struct fnet *n, const struct fnode *f, const struct frun *r)
+{
+	const uint32_t *s = r->s, *o = r->o;
+	uint32_t cog = f->cout / f->groups, b, oy, ox, c, ky, kx, ci;
+
+	for (b = 0; b < o[0]; b++)
+	for (oy = 0; oy < o[1]; oy++)
+	for (ox = 0; ox < o[2]; ox++)
+	for (c = 0; c < o[3]; c++) {
+		double acc = f->b ? f->b[c] : 0;
+		uint32_t g = c / cog;
+
+		for (ky = 0; ky < f->kh; ky++)
+		for (kx = 0; kx < f->kw; kx++) {
+			int64_t iy = (int64_t)oy * f->stride[0] - f->pad[0] + ky * f->dil[0];
+			int64_t ix = (int64_t)ox * f->stride[1] - f->pad[1] + kx * f->dil[1];
+
+			if (iy < 0 || iy >= s[1] || ix < 0 || ix >= s[2])
+				continue;
+			for (ci = 0; ci < f->cin_g; ci++)
+				acc += r->x[((b * s[1] + iy) * s[2] + ix) * s[3] + g * f->cin_g + ci] *
+				       f->w[((c * f->kh + ky) * f->kw + kx) * f->cin_g + ci];
+		}
+		r->y[((b * o[1] + oy) * o[2] + ox) * o[3] + c] = acc;
+	}
+}
+
+static void run_relu(const struct fnet *n, const struct fnode *f, const struct frun *r)
+{
+	uint64_t i;
+
+	for (i = 0; i < r->count; i++)
+		r->y[i] = r->x[i] > 0 ? r->x[i] : 0;
+}
+
+static void run_clip(const struct fnet *n, const struct fnode *f, const struct frun *r)
+{
+	uint64_t i;
+
+	for (i = 0; i < r->count; i++)
+		r->y[i] = r->x[i] < f->lo ? f->lo : r->x[i] > f->hi ? f->hi : r->x[i];
+}
+
+/* Max or average over the valid taps of the window at output (b, oy, ox, c). */
+static double pool_at(const struct fnode *f, const struct frun *r, uint32_t b, uint32_t oy,
+		      uint32_t ox, uint32_t c)
+{
+	const uint32_t *s = r->s;
+	double m = -DBL_MAX, sum = 0;
+	uint32_t ky, kx;
+	int count = 0;
+
+	for (ky = 0; ky < f->kernel[0]; ky++)
+	for (kx = 0; kx < f->kernel[1]; kx++) {
+		int64_t iy = (int64_t)oy * f->stride[0] - f->pad[0] + ky;
+		int64_t ix = (int64_t)ox * f->stride[1] - f->pad[1] + kx;
+		double v;
+
+		if (iy < 0 || iy >= s[1] || ix < 0 || ix >= s[2])
+			continue;
+		v = r->x[((b * s[1] + iy) * s[2] + ix) * s[3] + c];
+		m = v > m ? v : m;
+		sum += v;
+		count++;
+	}
+	return f->kind == F_MAXPOOL ? m : sum / count;
+}
+
+static void run_pool(const struct fnet *n, const struct fnode *f, const struct frun *r)
+{
+	const uint32_t *o = r->o;
+	uint32_t b, oy, ox, c;
+
+	for (b = 0; b < o[0]; b++)
+	for (oy = 0; oy < o[1]; oy++)
+	for (ox = 0; ox < o[2]; ox++)
+	for (c = 0; c < o[3]; c++)
+		r->y[((b * o[1] + oy) * o[2] + ox) * o[3] + c] = pool_at(f, r, b, oy, ox, c);
+}
+
+static void run_gap(const struct fnet *n, const struct fnode *f, const struct frun *r)
+{
+	const uint32_t *s = r->s;
+	uint64_t i;
+	uint32_t b, c;
+
+	for (b = 0; b < r->o[0]; b++) {
+		for (c = 0; c < r->o[3]; c++) {
+			double sum = 0;
+
+			for (i = 0; i < (uint64_t)s[1] * s[2]; i++)
+				sum += r->x[(b * s[1] * s[2] + i) * s[3] + c];
+			r->y[b * r->o[3] + c] = sum / (s[1] * s[2]);
+		}
+	}
+}
+
+static void run_binary(const struct fnet *n, const struct fnode *f, const struct frun *r)
+{
+	const float *z = n->vals[f->in[1]].data;
+	uint64_t i;
+
+	for (i = 0; i < r->count; i++)
+		r->y[i] = f->kind == F_ADD ? r->x[i] + z[i] : r->x[i] * z[i];
+}
+
+static void run_concat(const struct fnet *n, const struct fnode *f, const struct frun *r)
+{
+	uint32_t at = 0, C = r->o[3];
+	uint64_t i;
+	int k;
+
+	for (k = 0; k < 3 && f->in[k] >= 0; k++) {
+		const struct fvalue *v = &n->vals[f->in[k]];
+		uint32_t ck = v->shape[3];
+
+		for (i = 0; i < r->count / C; i++)
+			memcpy(r->y + i * C + at, v->data + i * ck, sizeof(float) * ck);
+		at += ck;
+	}
+}
+
+static void run_function(const struct fnet *n, const struct fnode *f, const struct frun *r)
+{
+	uint64_t i;
+
+	for (i = 0; i < r->count; i++)
+		r->y[i] = npu_fn_apply(f->fn, r->x[i], f->alpha, f->beta);
+}
+
+static void run_flatten(const struct fnet *n, const struct fnode *f, const struct frun *r)
+{
+	memcpy(r->y, r->x, sizeof(float) * r->count);
+}
+
+static void run_softmax(const struct fnet *n, const struct fnode *f, const struct frun *r)
+{
+	uint32_t C = r->o[3], c;
+	uint64_t b;
+
+	for (b = 0; b < r->count / C; b++) {
+		const float *x = r->x + b * C;
+		double m = -DBL_MAX, sum = 0;
+
+		for (c = 0; c < C; c++)
+			m = x[c] > m ? x[c] : m;
+		for (c = 0; c < C; c++)
+			sum += exp(x[c] - m);
+		for (c = 0; c < C; c++)
+			r->y[b * C + c] = exp(x[c] - m) / sum;
+	}
+}
+
+static void (*const run[F_KIND_COUNT])(const struct fnet *n, const struct fnode *f,
+				       const struct frun *r) = {
+	[F_CONV] = run_conv,		[F_FC] = run_conv,
+	[F_RELU] = run_relu,		[F_CLIP] = run_clip,
+	[F_MAXPOOL] = run_pool,		[F_AVGPOOL] = run_pool,
+	[F_GAP] = run_gap,
+	[F_ADD] = run_binary,		[F_MUL] = run_binary,
+	[F_CONCAT] = run_concat,	[F_FN] = run_function,
+	[F_FLATTEN] = run_flatten,	[F_SOFTMAX] = run_softmax,
+};
+
+void fnet_run(struct fnet *n, const float *in)
+{
+	int i;
+
+	memcpy(n->vals[n->input].data, in, sizeof(float) * vcount(&n->vals[n->input]));
+	for (i = 0; i < n->nnodes; i++) {
+		const struct fnode *f = &n->nodes[i];
+		const struct frun r = {
+			.x = n->vals[f->in[0]].data, .y = n->vals[f->out].data,
+			.s = n->vals[f->in[0]].shape, .o = n->vals[f->out].shape,
+			.count = vcount(&n->vals[f->out]),
+		};
+
+		run[f->kind](n, f, &r);
+	}
+}

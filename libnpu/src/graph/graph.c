@@ -63,37 +63,27 @@ NPU_API const char *npu_graph_error(const struct npu_graph *g)
 	return g ? g->error : "no graph";
 }
 
-NPU_API int npu_graph_tensor(struct npu_graph *g,
-			     const struct npu_tensor_info *t, int *id)
+/* @t against what the graph can hold: extents, type, quantization. */
+static int check_tensor(struct npu_graph *g, const struct npu_tensor_info *t, const char *name)
 {
-	struct npu_gtensor *n, *grown;
-	const char *name;
 	int i;
 
-	if (!g || !t || !id)
-		return -EINVAL;
-	name = t->name ? t->name : "(unnamed)";
-	g->error[0] = 0;
 	for (i = 0; i < 4; i++) {
 		if (!t->shape[i])
-			return npu_graph_fail(g, -EINVAL,
-					      "tensor %s: dimension %d is 0", name, i);
+			return npu_graph_fail(g, -EINVAL, "tensor %s: dimension %d is 0", name, i);
 		if (t->shape[i] > 65535 && !t->data)
 			return npu_graph_fail(g, -E2BIG,
 					      "tensor %s: dimension %d is %u, over the device's 65535",
 					      name, i, t->shape[i]);
 	}
 	if (t->elem > NPU_ELEM_UINT8)
-		return npu_graph_fail(g, -EINVAL, "tensor %s: unknown type %d",
-				      name, t->elem);
-	if ((t->elem == NPU_ELEM_INT8 || t->elem == NPU_ELEM_UINT8) && !t->qcount &&
-	    t->data)
+		return npu_graph_fail(g, -EINVAL, "tensor %s: unknown type %d", name, t->elem);
+	if ((t->elem == NPU_ELEM_INT8 || t->elem == NPU_ELEM_UINT8) && !t->qcount && t->data)
 		return npu_graph_fail(g, -EINVAL,
 				      "tensor %s: int8 constant without quantization parameters",
 				      name);
 	if (t->qcount && (!t->scales || !t->zero_points))
-		return npu_graph_fail(g, -EINVAL,
-				      "tensor %s: %u scales/zero points missing",
+		return npu_graph_fail(g, -EINVAL, "tensor %s: %u scales/zero points missing",
 				      name, t->qcount);
 	if (t->elem == NPU_ELEM_UINT8 && t->data)
 		return npu_graph_fail(g, -EINVAL,
@@ -102,13 +92,52 @@ NPU_API int npu_graph_tensor(struct npu_graph *g,
 	for (i = 0; i < (int)t->qcount; i++) {
 		int32_t zlo = t->elem == NPU_ELEM_UINT8 ? 0 : -128;
 
-		if (!(t->scales[i] > 0) || t->zero_points[i] < zlo ||
-		    t->zero_points[i] > zlo + 255)
+		if (!(t->scales[i] > 0) || t->zero_points[i] < zlo || t->zero_points[i] > zlo + 255)
 			return npu_graph_fail(g, -EINVAL,
 					      "tensor %s: bad quantization #%d (scale %g, zero point %d)",
 					      name, i, t->scales[i], t->zero_points[i]);
 	}
+	return 0;
+}
 
+/* Copy @t's quantization and data into @n (uint8 zero points shifted to int8). */
+static int copy_tensor(struct npu_gtensor *n, const struct npu_tensor_info *t)
+{
+	uint32_t i;
+
+	if (t->qcount) {
+		n->scales = malloc(sizeof(float) * t->qcount);
+		n->zero_points = malloc(sizeof(int32_t) * t->qcount);
+		if (!n->scales || !n->zero_points)
+			return -ENOMEM;
+		memcpy(n->scales, t->scales, sizeof(float) * t->qcount);
+		memcpy(n->zero_points, t->zero_points, sizeof(int32_t) * t->qcount);
+		for (i = 0; n->uint8 && i < t->qcount; i++)
+			n->zero_points[i] -= 128;	/* exact: arithmetic.md 1.6 */
+	}
+	if (t->data) {
+		n->data = malloc(n->bytes);
+		if (!n->data)
+			return -ENOMEM;
+		memcpy(n->data, t->data, n->bytes);
+	}
+	return 0;
+}
+
+NPU_API int npu_graph_tensor(struct npu_graph *g,
+			     const struct npu_tensor_info *t, int *id)
+{
+	struct npu_gtensor *n, *grown;
+	const char *name;
+	int ret;
+
+	if (!g || !t || !id)
+		return -EINVAL;
+	name = t->name ? t->name : "(unnamed)";
+	g->error[0] = 0;
+	ret = check_tensor(g, t, name);
+	if (ret)
+		return ret;
 	grown = realloc(g->tensors, sizeof(*grown) * (g->ntensors + 1));
 	if (!grown)
 		return -ENOMEM;
@@ -121,28 +150,14 @@ NPU_API int npu_graph_tensor(struct npu_graph *g,
 	memcpy(n->shape, t->shape, sizeof(n->shape));
 	n->qcount = t->qcount;
 	n->bytes = npu_shape_count(t->shape) * npu_elem_size(n->elem);
-	if (t->qcount) {
-		n->scales = malloc(sizeof(float) * t->qcount);
-		n->zero_points = malloc(sizeof(int32_t) * t->qcount);
-		if (!n->scales || !n->zero_points)
-			goto nomem;
-		memcpy(n->scales, t->scales, sizeof(float) * t->qcount);
-		memcpy(n->zero_points, t->zero_points, sizeof(int32_t) * t->qcount);
-		for (i = 0; n->uint8 && i < (int)t->qcount; i++)
-			n->zero_points[i] -= 128;	/* exact: arithmetic.md 1.6 */
-	}
-	if (t->data) {
-		n->data = malloc(n->bytes);
-		if (!n->data)
-			goto nomem;
-		memcpy(n->data, t->data, n->bytes);
+	ret = copy_tensor(n, t);
+	if (ret) {
+		free(n->scales);
+		free(n->zero_points);
+		return ret;
 	}
 	*id = g->ntensors++;
 	return 0;
-nomem:
-	free(n->scales);
-	free(n->zero_points);
-	return -ENOMEM;
 }
 
 NPU_API int npu_graph_op(struct npu_graph *g, const struct npu_op_info *op)

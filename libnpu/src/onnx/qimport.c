@@ -424,99 +424,121 @@ struct conv_args {
 	bool transposed;
 };
 
-static int conv(struct qimp *q, const Onnx__NodeProto *nd, const struct conv_args *a)
+/* Gemm as FULLY_CONNECTED: [N][K] x weights; *o, *ci the weights' extents. */
+static int fc_shape(struct qimp *q, const struct conv_args *a, struct npu_op_info *op,
+		    uint32_t *o, uint32_t *ci)
 {
-	struct qv *x = &q->v[a->x], *out = &q->v[a->out];
-	struct npu_op_info op = { .name = nd->name, .inputs = { -1, -1, -1 },
-				  .rounding = ROUND_SINGLE, .act = a->act };
-	struct npu_tensor_info wt = { .name = a->w->name, .qcount = a->w_count,
-				      .scales = a->w_scales };
-	uint32_t o, kh = 1, kw = 1, ci, g = 1, i;
+	struct qv *x = &q->v[a->x];
+	int64_t od[2];
+
+	if (a->w->ndims != 2 || x->ndims != 2)
+		return qerr(q, -EOPNOTSUPP, "Gemm wants 2-D input and weights");
+	*o = a->transposed ? a->w->dims[1] : a->w->dims[0];
+	*ci = a->transposed ? a->w->dims[0] : a->w->dims[1];
+	if (*ci != x->dims[1])
+		return qerr(q, -EPROTO, "Gemm: K is %u in the weights, %lld in the input",
+			    *ci, (long long)x->dims[1]);
+	op->type = NPU_OP_FULLY_CONNECTED;
+	od[0] = x->dims[0];
+	od[1] = *o;
+	set_dims(&q->v[a->out], 2, od);
+	return 0;
+}
+
+/* The output extent along spatial axis @i of a convolution with the op's window. */
+static int conv_extent(struct qimp *q, const struct npu_op_info *op, int64_t in_dim,
+		       uint32_t k, int i, int64_t *od)
+{
+	int64_t in = in_dim + op->pad[i] + op->pad[i + 2];
+	int64_t span = (int64_t)(k - 1) * op->dilation[i] + 1;
+
+	if (!op->stride[i] || !op->dilation[i] || in < span)
+		return qerr(q, -EPROTO, "the kernel does not fit the padded input");
+	*od = (in - span) / op->stride[i] + 1;
+	return 0;
+}
+
+/* Conv as CONV2D: its window attributes and output shape. */
+static int conv_shape(struct qimp *q, const Onnx__NodeProto *nd, const struct conv_args *a,
+		      struct npu_op_info *op, uint32_t *o, uint32_t *ci)
+{
+	const Onnx__AttributeProto *ap = npu_onnx_attr(nd, "auto_pad");
+	struct qv *x = &q->v[a->x];
+	uint32_t kh, kw, g;
 	int64_t od[4];
-	int32_t *zero = NULL;
+
+	if (x->ndims != 4 || a->w->ndims != 4)
+		return qerr(q, -EOPNOTSUPP, "2-D convolutions only (4-D input and weights)");
+	if (ap && ap->has_s && ap->s.len && strncmp((const char *)ap->s.data, "NOTSET", ap->s.len) &&
+	    strncmp((const char *)ap->s.data, "VALID", ap->s.len))
+		return qerr(q, -EOPNOTSUPP, "auto_pad %.*s", (int)ap->s.len, ap->s.data);
+	*o = a->w->dims[0];
+	*ci = a->w->dims[1];
+	kh = a->w->dims[2];
+	kw = a->w->dims[3];
+	g = npu_onnx_attr_i(nd, "group", 1);
+	if (!g || x->dims[1] != (int64_t)*ci * g || *o % g)
+		return qerr(q, -EPROTO, "weights %ux%ux%ux%u do not fit %lld input channels in %u groups",
+			    *o, *ci, kh, kw, (long long)x->dims[1], g);
+	op->type = NPU_OP_CONV2D;
+	op->groups = g;
+	npu_onnx_attr_ints(nd, "strides", op->stride, 2, 1);
+	npu_onnx_attr_ints(nd, "dilations", op->dilation, 2, 1);
+	npu_onnx_attr_ints(nd, "pads", op->pad, 4, 0);
+	od[0] = x->dims[0];
+	od[1] = *o;
+	if (conv_extent(q, op, x->dims[2], kh, 0, &od[2]) ||
+	    conv_extent(q, op, x->dims[3], kw, 1, &od[3]))
+		return -EPROTO;
+	set_dims(&q->v[a->out], 4, od);
+	return 0;
+}
+
+/* The weights as a graph tensor [o][kh][kw][ci] (int32 when they do not fit int8). */
+static int conv_weights(struct qimp *q, const struct conv_args *a, uint32_t o, uint32_t ci,
+			int *id)
+{
+	uint32_t kh = a->fc ? 1 : a->w->dims[2], kw = a->fc ? 1 : a->w->dims[3];
+	struct npu_tensor_info wt = { .name = a->w->name, .qcount = a->w_count,
+				      .scales = a->w_scales, .shape = { o, kh, kw, ci } };
+	int32_t *zero;
 	void *w = NULL;
 	bool wide = false;
 	int ret;
 
-	if (a->fc) {
-		if (a->w->ndims != 2 || x->ndims != 2)
-			return qerr(q, -EOPNOTSUPP, "Gemm wants 2-D input and weights");
-		o = a->transposed ? a->w->dims[1] : a->w->dims[0];
-		ci = a->transposed ? a->w->dims[0] : a->w->dims[1];
-		if (ci != x->dims[1])
-			return qerr(q, -EPROTO, "Gemm: K is %u in the weights, %lld in the input",
-				    ci, (long long)x->dims[1]);
-		op.type = NPU_OP_FULLY_CONNECTED;
-		od[0] = x->dims[0];
-		od[1] = o;
-		set_dims(out, 2, od);
-	} else {
-		const Onnx__AttributeProto *ap = npu_onnx_attr(nd, "auto_pad");
-
-		if (x->ndims != 4 || a->w->ndims != 4)
-			return qerr(q, -EOPNOTSUPP, "2-D convolutions only (4-D input and weights)");
-		if (ap && ap->has_s && ap->s.len && strncmp((const char *)ap->s.data, "NOTSET", ap->s.len) &&
-		    strncmp((const char *)ap->s.data, "VALID", ap->s.len))
-			return qerr(q, -EOPNOTSUPP, "auto_pad %.*s", (int)ap->s.len, ap->s.data);
-		o = a->w->dims[0];
-		ci = a->w->dims[1];
-		kh = a->w->dims[2];
-		kw = a->w->dims[3];
-		g = npu_onnx_attr_i(nd, "group", 1);
-		if (!g || x->dims[1] != (int64_t)ci * g || o % g)
-			return qerr(q, -EPROTO, "weights %ux%ux%ux%u do not fit %lld input channels in %u groups",
-				    o, ci, kh, kw, (long long)x->dims[1], g);
-		op.type = NPU_OP_CONV2D;
-		op.groups = g;
-		npu_onnx_attr_ints(nd, "strides", op.stride, 2, 1);
-		npu_onnx_attr_ints(nd, "dilations", op.dilation, 2, 1);
-		npu_onnx_attr_ints(nd, "pads", op.pad, 4, 0);
-		for (i = 0; i < 2; i++) {
-			int64_t in = x->dims[2 + i] + op.pad[i] + op.pad[i + 2];
-			int64_t span = (int64_t)((i ? kw : kh) - 1) * op.dilation[i] + 1;
-
-			if (!op.stride[i] || !op.dilation[i] || in < span)
-				return qerr(q, -EPROTO, "the kernel does not fit the padded input");
-			od[2 + i] = (in - span) / op.stride[i] + 1;
-		}
-		od[0] = x->dims[0];
-		od[1] = o;
-		set_dims(out, 4, od);
-	}
 	if (a->w_count != 1 && a->w_count != o)
 		return qerr(q, -EOPNOTSUPP, "%u weight scales for %u output channels",
 			    a->w_count, o);
-	ret = weights(q, a->w, a->w_zps, a->w_count, o, kh, kw, ci, a->transposed, &w,
-		      &wide);
+	ret = weights(q, a->w, a->w_zps, a->w_count, o, kh, kw, ci, a->transposed, &w, &wide);
 	if (ret)
 		return ret;
 	zero = calloc(a->w_count, sizeof(int32_t));
-	if (!zero) {
-		free(w);
-		return -ENOMEM;
-	}
 	wt.zero_points = zero;
 	wt.elem = wide ? NPU_ELEM_INT32 : NPU_ELEM_INT8;
-	wt.shape[0] = o;
-	wt.shape[1] = kh;
-	wt.shape[2] = kw;
-	wt.shape[3] = ci;
 	wt.data = w;
-	ret = npu_graph_tensor(q->graph, &wt, &op.inputs[1]);
+	ret = zero ? npu_graph_tensor(q->graph, &wt, id) : -ENOMEM;
 	free(w);
 	free(zero);
-	if (ret)
+	if (ret && ret != -ENOMEM)
 		return qerr(q, ret, "%s", npu_graph_error(q->graph));
-	if (a->bias) {
+	return ret;
+}
+
+static int conv(struct qimp *q, const Onnx__NodeProto *nd, const struct conv_args *a)
+{
+	struct npu_op_info op = { .name = nd->name, .inputs = { -1, -1, -1 },
+				  .rounding = ROUND_SINGLE, .act = a->act };
+	uint32_t o = 0, ci = 0;
+	int ret = a->fc ? fc_shape(q, a, &op, &o, &ci) : conv_shape(q, nd, a, &op, &o, &ci);
+
+	ret = ret ?: conv_weights(q, a, o, ci, &op.inputs[1]);
+	if (!ret && a->bias)
 		ret = bias_tensor(q, a->bias, o, &op.inputs[2]);
-		if (ret)
-			return ret;
-	}
-	ret = define(q, a->out, a->out_type, a->out_qcount, a->out_scales, a->out_zps);
+	ret = ret ?: define(q, a->out, a->out_type, a->out_qcount, a->out_scales, a->out_zps);
 	if (ret)
 		return ret;
-	op.inputs[0] = x->tensor;
-	op.output = out->tensor;
+	op.inputs[0] = q->v[a->x].tensor;
+	op.output = q->v[a->out].tensor;
 	return add_op(q, &op);
 }
 
@@ -1024,107 +1046,182 @@ static int dq_source(struct qimp *q, const char *name)
 	return i >= 0 && q->v[i].dq_of >= 0 ? q->v[i].dq_of : -1;
 }
 
+/* A QDQ group: a float op from DequantizeLinear inputs to one QuantizeLinear. */
+struct qdq {
+	int x, out;		/* the first input's source, the output value */
+	int otype;		/* the output's quantization */
+	uint32_t oq;
+	float *os;
+	int32_t *oz;
+	enum npu_activation act;	/* Relu/Clip between the op and its Q */
+};
+
+/* Weights and bias of a Conv/Gemm/MatMul group; the bias's scale must be S_x S_w. */
+static int qdq_conv_args(struct qimp *q, const Onnx__NodeProto *nd, const struct qdq *d,
+			 struct conv_args *a)
+{
+	int w = find(q, nd->input[1]);
+	int b = nd->n_input > 2 && nd->input[2][0] ? find(q, nd->input[2]) : -1;
+	uint32_t c;
+
+	if (w < 0 || !q->v[w].dq_const)
+		return qerr(q, -EOPNOTSUPP, "weights '%s' must be DequantizeLinear of a constant",
+			    nd->input[1]);
+	if (nd->n_input > 2 && nd->input[2][0] && (b < 0 || !q->v[b].dq_const))
+		return qerr(q, -EOPNOTSUPP, "bias '%s' must be DequantizeLinear of int32",
+			    nd->input[2]);
+	a->w = &q->v[w].c;
+	a->w_scales = q->v[w].scales;
+	a->w_zps = q->v[w].zps;
+	a->w_count = q->v[w].qcount;
+	a->bias = b >= 0 ? q->v[b].dq_input : NULL;
+	/* The int32 bias is used as is: its scale must be x_scale * w_scale. */
+	for (c = 0; b >= 0 && c < q->v[b].qcount; c++) {
+		double want = (double)q->v[d->x].scales[0] *
+			      q->v[w].scales[q->v[w].qcount > 1 ? c : 0];
+
+		if (q->v[b].zps[c] || fabs(q->v[b].scales[c] - want) > 1e-6 * want)
+			return qerr(q, -EOPNOTSUPP,
+				    "bias '%s' channel %u: scale %g and zero point %d, expected %g and 0",
+				    a->bias, c, q->v[b].scales[c], q->v[b].zps[c], want);
+	}
+	return 0;
+}
+
+/* Whether a MatMul is an FC layer: 2-D, its second operand constant. */
+static bool matmul_is_fc(struct qimp *q, const Onnx__NodeProto *nd, int x)
+{
+	int w = find(q, nd->input[1]);
+
+	return w >= 0 && q->v[w].dq_const && q->v[x].ndims == 2 && q->v[w].ndims == 2;
+}
+
+static int qdq_matmul(struct qimp *q, const Onnx__NodeProto *nd, const struct qdq *d)
+{
+	int b = dq_source(q, nd->input[1]);
+
+	if (b < 0 && find(q, nd->input[1]) >= 0 && q->v[find(q, nd->input[1])].dq_const)
+		b = find(q, nd->input[1]);	/* a constant operand */
+	if (b < 0)
+		return qerr(q, -EOPNOTSUPP, "operand '%s' must come from DequantizeLinear",
+			    nd->input[1]);
+	return matmul(q, nd, d->x, b, d->out, d->otype, d->oq, d->os, d->oz);
+}
+
+/* Conv, Gemm, and MatMul with constant 2-D weights: CONV2D or FULLY_CONNECTED. */
+static int qdq_conv(struct qimp *q, const Onnx__NodeProto *nd, const struct qdq *d)
+{
+	const char *op = nd->op_type;
+	struct conv_args a = { .x = d->x, .out = d->out, .out_type = d->otype,
+			       .out_qcount = d->oq, .out_scales = d->os,
+			       .out_zps = d->oz, .act = d->act };
+	int ret;
+
+	if (!strcmp(op, "MatMul") && !matmul_is_fc(q, nd, d->x))
+		return qdq_matmul(q, nd, d);
+	ret = qdq_conv_args(q, nd, d, &a);
+	if (ret)
+		return ret;
+	if (strcmp(op, "Conv")) {
+		a.fc = true;
+		a.transposed = !strcmp(op, "MatMul") || !npu_onnx_attr_i(nd, "transB", 0);
+		if (!strcmp(op, "Gemm") && (npu_onnx_attr_i(nd, "transA", 0) ||
+					    npu_onnx_attr_i(nd, "alpha", 1) != 1))
+			return qerr(q, -EOPNOTSUPP, "Gemm with transA");
+	}
+	return conv(q, nd, &a);
+}
+
+static int qdq_add(struct qimp *q, const Onnx__NodeProto *nd, const struct qdq *d)
+{
+	int b = dq_source(q, nd->input[1]);
+
+	if (b < 0)
+		return qerr(q, -EOPNOTSUPP, "operand '%s' must come from DequantizeLinear",
+			    nd->input[1]);
+	return add(q, nd, d->x, b, d->out, d->otype, d->oq, d->os, d->oz, d->act);
+}
+
+/* MaxPool, Flatten, Reshape: the same quantization in and out. */
+static int qdq_passthrough(struct qimp *q, const Onnx__NodeProto *nd, const struct qdq *d)
+{
+	const struct qv *x = &q->v[d->x];
+	bool same = d->oq == 1 && x->qcount == 1 && d->otype == x->type &&
+		    d->os[0] == x->scales[0] && d->oz[0] == x->zps[0];
+
+	if (!same || d->act != NPU_ACT_NONE)
+		return qerr(q, -EOPNOTSUPP, "QuantizeLinear after %s must keep the quantization",
+			    nd->op_type);
+	return passthrough(q, nd, d->x, d->out);
+}
+
+static int qdq_pool(struct qimp *q, const Onnx__NodeProto *nd, const struct qdq *d)
+{
+	if (d->act != NPU_ACT_NONE)
+		return qerr(q, -EOPNOTSUPP, "an activation after pooling");
+	return pool_avg(q, nd, d->x, d->out, nd->op_type[0] == 'G', d->otype, d->oq, d->os,
+			d->oz);
+}
+
+/* The float ops a QDQ model may quantize, and how each is imported. */
+static const struct {
+	const char *onnx;
+	int (*import)(struct qimp *q, const Onnx__NodeProto *nd, const struct qdq *d);
+} qdq_ops[] = {
+	{ "Conv", qdq_conv },
+	{ "Gemm", qdq_conv },
+	{ "MatMul", qdq_conv },
+	{ "Add", qdq_add },
+	{ "MaxPool", qdq_passthrough },
+	{ "Flatten", qdq_passthrough },
+	{ "Reshape", qdq_passthrough },
+	{ "AveragePool", qdq_pool },
+	{ "GlobalAveragePool", qdq_pool },
+};
+
+/* The qdq_ops[] index of ONNX op @op, or -1. */
+static int qdq_op(const char *op)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(qdq_ops) / sizeof(qdq_ops[0]); i++) {
+		if (!strcmp(qdq_ops[i].onnx, op))
+			return i;
+	}
+	return -1;
+}
+
+static int qdq_import(struct qimp *q, const Onnx__NodeProto *nd, const struct qdq *d)
+{
+	int i = qdq_op(nd->op_type);
+
+	if (i < 0)
+		return qerr(q, -EOPNOTSUPP, "no quantized form of %s", nd->op_type);
+	return qdq_ops[i].import(q, nd, d);
+}
+
 static int qdq_group(struct qimp *q, int at)
 {
 	const Onnx__NodeProto *nd = q->g->node[at];
-	const char *op = nd->op_type;
-	enum npu_activation act;
-	int tail = qdq_tail(q, at, &act), x, out, ret;
-	float *os = NULL;
-	int32_t *oz = NULL;
-	uint32_t oq;
-	int otype;
+	struct qdq d = { 0 };
+	int tail = qdq_tail(q, at, &d.act), ret;
 
 	if (tail < 0)
 		return qerr(q, -EOPNOTSUPP,
 			    "a float op in a quantized model must feed one QuantizeLinear (through at most Relu/Clip)");
-	x = dq_source(q, nd->input[0]);
-	if (x < 0)
+	d.x = dq_source(q, nd->input[0]);
+	if (d.x < 0)
 		return qerr(q, -EOPNOTSUPP, "input '%s' must come from DequantizeLinear",
 			    nd->input[0]);
-	ret = qparams(q, q->g->node[tail], 1, 2, 0, &oq, &os, &oz, &otype);
+	ret = qparams(q, q->g->node[tail], 1, 2, 0, &d.oq, &d.os, &d.oz, &d.otype);
 	if (!ret)
-		ret = out_value(q, q->g->node[tail], 0, &out);
-	if (ret)
-		goto out;
-	q->done[tail] = true;
-	if (!strcmp(op, "Conv") || !strcmp(op, "Gemm") ||
-	    (!strcmp(op, "MatMul") && find(q, nd->input[1]) >= 0 &&
-	     q->v[find(q, nd->input[1])].dq_const && q->v[x].ndims == 2 &&
-	     q->v[find(q, nd->input[1])].ndims == 2)) {
-		int w = find(q, nd->input[1]);
-		struct conv_args a = { .x = x, .out = out, .out_type = otype,
-				       .out_qcount = oq, .out_scales = os,
-				       .out_zps = oz, .act = act };
-		int b = nd->n_input > 2 && nd->input[2][0] ? find(q, nd->input[2]) : -1;
-
-		if (w < 0 || !q->v[w].dq_const)
-			ret = qerr(q, -EOPNOTSUPP, "weights '%s' must be DequantizeLinear of a constant",
-				   nd->input[1]);
-		else if (nd->n_input > 2 && nd->input[2][0] && (b < 0 || !q->v[b].dq_const))
-			ret = qerr(q, -EOPNOTSUPP, "bias '%s' must be DequantizeLinear of int32",
-				   nd->input[2]);
-		if (ret)
-			goto out;
-		a.w = &q->v[w].c;
-		a.w_scales = q->v[w].scales;
-		a.w_zps = q->v[w].zps;
-		a.w_count = q->v[w].qcount;
-		a.bias = b >= 0 ? q->v[b].dq_input : NULL;
-		/* The int32 bias is used as is: its scale must be x_scale * w_scale. */
-		for (uint32_t c = 0; b >= 0 && c < q->v[b].qcount && !ret; c++) {
-			double want = (double)q->v[x].scales[0] *
-				      q->v[w].scales[q->v[w].qcount > 1 ? c : 0];
-
-			if (q->v[b].zps[c] || fabs(q->v[b].scales[c] - want) > 1e-6 * want)
-				ret = qerr(q, -EOPNOTSUPP,
-					   "bias '%s' channel %u: scale %g and zero point %d, expected %g and 0",
-					   a.bias, c, q->v[b].scales[c], q->v[b].zps[c], want);
-		}
-		if (ret)
-			goto out;
-		if (strcmp(op, "Conv")) {
-			a.fc = true;
-			a.transposed = !strcmp(op, "MatMul") || !npu_onnx_attr_i(nd, "transB", 0);
-			if (!strcmp(op, "Gemm") && (npu_onnx_attr_i(nd, "transA", 0) ||
-			    npu_onnx_attr_i(nd, "alpha", 1) != 1)) {
-				ret = qerr(q, -EOPNOTSUPP, "Gemm with transA");
-				goto out;
-			}
-		}
-		ret = conv(q, nd, &a);
-	} else if (!strcmp(op, "MatMul")) {
-		int b = dq_source(q, nd->input[1]);
-
-		if (b < 0 && find(q, nd->input[1]) >= 0 && q->v[find(q, nd->input[1])].dq_const)
-			b = find(q, nd->input[1]);	/* a constant operand */
-
-		ret = b < 0 ? qerr(q, -EOPNOTSUPP, "operand '%s' must come from DequantizeLinear",
-				   nd->input[1]) :
-		      matmul(q, nd, x, b, out, otype, oq, os, oz);
-	} else if (!strcmp(op, "Add")) {
-		int b = dq_source(q, nd->input[1]);
-
-		ret = b < 0 ? qerr(q, -EOPNOTSUPP, "operand '%s' must come from DequantizeLinear",
-				   nd->input[1]) :
-		      add(q, nd, x, b, out, otype, oq, os, oz, act);
-	} else if (!strcmp(op, "MaxPool") || !strcmp(op, "Flatten") ||
-		   !strcmp(op, "Reshape")) {
-		bool same = oq == 1 && q->v[x].qcount == 1 && otype == q->v[x].type &&
-			    os[0] == q->v[x].scales[0] && oz[0] == q->v[x].zps[0];
-
-		ret = !same || act != NPU_ACT_NONE ?
-		      qerr(q, -EOPNOTSUPP, "QuantizeLinear after %s must keep the quantization", op) :
-		      passthrough(q, nd, x, out);
-	} else if (!strcmp(op, "AveragePool") || !strcmp(op, "GlobalAveragePool")) {
-		ret = act != NPU_ACT_NONE ? qerr(q, -EOPNOTSUPP, "an activation after pooling") :
-		      pool_avg(q, nd, x, out, op[0] == 'G', otype, oq, os, oz);
-	} else {
-		ret = qerr(q, -EOPNOTSUPP, "no quantized form of %s", op);
+		ret = out_value(q, q->g->node[tail], 0, &d.out);
+	if (!ret) {
+		q->done[tail] = true;
+		ret = qdq_import(q, nd, &d);
 	}
-out:
-	free(os);
-	free(oz);
+	free(d.os);
+	free(d.oz);
 	return ret;
 }
 
@@ -1167,13 +1264,7 @@ static int dequantize(struct qimp *q, int at)
 		for (k = 0; k < c->n_input; k++) {
 			if (strcmp(c->input[k], nd->output[0]))
 				continue;
-			folded &= !strcmp(c->op_type, "Conv") || !strcmp(c->op_type, "Gemm") ||
-				  !strcmp(c->op_type, "MatMul") || !strcmp(c->op_type, "Add") ||
-				  !strcmp(c->op_type, "AveragePool") ||
-				  !strcmp(c->op_type, "GlobalAveragePool") ||
-				  !strcmp(c->op_type, "MaxPool") ||
-				  !strcmp(c->op_type, "Flatten") ||
-				  !strcmp(c->op_type, "Reshape");
+			folded &= qdq_op(c->op_type) >= 0;
 		}
 	}
 	if (!folded || graph_output(q, nd->output[0]))
@@ -1271,9 +1362,7 @@ static int node(struct qimp *q, int at)
 			ret = out_value(q, nd, 0, &out);
 		return ret ? ret : passthrough(q, nd, x, out);
 	}
-	if (!strcmp(op, "Conv") || !strcmp(op, "Gemm") || !strcmp(op, "MatMul") ||
-	    !strcmp(op, "Add") || !strcmp(op, "AveragePool") ||
-	    !strcmp(op, "GlobalAveragePool"))
+	if (qdq_op(op) >= 0)
 		return qdq_group(q, at);
 	return qerr(q, -EOPNOTSUPP,
 		    "%s has no quantized form in libnpu (a quantized model's ops must be QOperator ops or QDQ groups)",

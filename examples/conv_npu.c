@@ -62,110 +62,142 @@ static int tensor(struct npu_graph *g, enum npu_elem e, const uint32_t *shape,
 	return id;
 }
 
-int main(int argc, char **argv)
-{
-	static float w[COUT * K], b[COUT], x[H * W * CIN], y[H * W * COUT];
-	static float got[H * W * COUT];
-	struct npu_qparams wq[COUT], xq, yq;
-	float mins[COUT], maxs[COUT], ws[COUT];
-	int32_t wz[COUT] = { 0 }, b32[COUT];
+/* The float layer and what quantizing it gives. */
+struct layer {
+	float w[COUT * K], b[COUT];		/* float weights and bias */
+	float x[H * W * CIN], y[H * W * COUT];	/* the last calibration image */
+	struct npu_qparams xq, yq;		/* activations */
+	float ws[COUT];				/* weight scale per channel */
 	int8_t w8[COUT * K];
-	struct npu_observer *in_obs, *out_obs;
-	enum npu_executor_kind kind = NPU_EXEC_NPU;
-	struct npu_device *dev = NULL;
-	struct npu_executor *exe;
-	struct npu_program *prog;
-	struct npu_graph *g;
-	unsigned int seed = 1;
-	double sqnr;
-	int i, batch, ret;
+	int32_t b32[COUT];
+};
 
-	if (argc > 1)
-		kind = !strcmp(argv[1], "ref") ? NPU_EXEC_REF :
-		       !strcmp(argv[1], "emu") ? NPU_EXEC_EMU : NPU_EXEC_NPU;
-	for (i = 0; i < COUT * K; i++)
-		w[i] = 0.2f * frand(&seed);
-	for (i = 0; i < COUT; i++)
-		b[i] = 0.1f * frand(&seed);
+/* Weights: symmetric int8, one scale per output channel. */
+static void quantize_weights(struct layer *l)
+{
+	struct npu_qparams wq[COUT];
+	float mins[COUT], maxs[COUT];
+	int i;
 
-	/* Weights: symmetric int8, one scale per output channel. */
-	npu_channel_ranges(w, COUT, K, mins, maxs);
+	npu_channel_ranges(l->w, COUT, K, mins, maxs);
 	npu_qparams_per_channel(mins, maxs, COUT, NPU_INT8, true, wq);
-	npu_quantize_weights(w, COUT, K, wq, w8);
+	npu_quantize_weights(l->w, COUT, K, wq, l->w8);
 	for (i = 0; i < COUT; i++)
-		ws[i] = wq[i].scale;
+		l->ws[i] = wq[i].scale;
+}
 
-	/* Activations: calibrate input and output ranges on sample data. */
+/* Activations: input and output ranges calibrated on sample data; then the bias. */
+static void calibrate(struct layer *l, unsigned int *seed)
+{
+	struct npu_observer *in_obs, *out_obs;
+	int i, batch;
+
 	npu_observer_new(NPU_CALIB_MINMAX, NULL, &in_obs);
 	npu_observer_new(NPU_CALIB_MINMAX, NULL, &out_obs);
 	for (batch = 0; batch < 8; batch++) {
 		for (i = 0; i < H * W * CIN; i++)
-			x[i] = frand(&seed) + 0.3f;
-		conv_f32(x, w, b, y);
-		npu_observer_update(in_obs, x, H * W * CIN);
-		npu_observer_update(out_obs, y, H * W * COUT);
+			l->x[i] = frand(seed) + 0.3f;
+		conv_f32(l->x, l->w, l->b, l->y);
+		npu_observer_update(in_obs, l->x, H * W * CIN);
+		npu_observer_update(out_obs, l->y, H * W * COUT);
 	}
-	npu_observer_qparams(in_obs, NPU_INT8, false, &xq);
-	npu_observer_qparams(out_obs, NPU_INT8, false, &yq);
-	npu_quantize_bias(b, COUT, xq.scale, ws, b32);
+	npu_observer_qparams(in_obs, NPU_INT8, false, &l->xq);
+	npu_observer_qparams(out_obs, NPU_INT8, false, &l->yq);
+	npu_quantize_bias(l->b, COUT, l->xq.scale, l->ws, l->b32);
+	npu_observer_free(in_obs);
+	npu_observer_free(out_obs);
+}
 
-	/* The graph: float in, quantize, conv + ReLU, dequantize, float out. */
-	{
-		const uint32_t sx[4] = { 1, H, W, CIN }, sy[4] = { 1, H, W, COUT };
-		const uint32_t sw[4] = { COUT, 3, 3, CIN }, sb[4] = { 1, 1, 1, COUT };
-		struct npu_op_info op = { .inputs = { -1, -1, -1 } };
-		int xf, xi, wt, bt, yi, yf;
+/* The graph: float in, quantize, conv + ReLU, dequantize, float out. */
+static struct npu_graph *build_graph(const struct layer *l)
+{
+	const uint32_t sx[4] = { 1, H, W, CIN }, sy[4] = { 1, H, W, COUT };
+	const uint32_t sw[4] = { COUT, 3, 3, CIN }, sb[4] = { 1, 1, 1, COUT };
+	static const int32_t wz[COUT];
+	struct npu_op_info op = { .inputs = { -1, -1, -1 } };
+	struct npu_graph *g;
+	int xf, xi, wt, bt, yi, yf;
 
-		npu_graph_new(&g);
-		xf = tensor(g, NPU_ELEM_FLOAT32, sx, 0, NULL, NULL, NULL);
-		xi = tensor(g, NPU_ELEM_INT8, sx, 1, &xq.scale, &xq.zero_point, NULL);
-		wt = tensor(g, NPU_ELEM_INT8, sw, COUT, ws, wz, w8);
-		bt = tensor(g, NPU_ELEM_INT32, sb, 0, NULL, NULL, b32);
-		yi = tensor(g, NPU_ELEM_INT8, sy, 1, &yq.scale, &yq.zero_point, NULL);
-		yf = tensor(g, NPU_ELEM_FLOAT32, sy, 0, NULL, NULL, NULL);
-		op.type = NPU_OP_QUANTIZE;
-		op.inputs[0] = xf;
-		op.output = xi;
-		npu_graph_op(g, &op);
-		op = (struct npu_op_info){ .type = NPU_OP_CONV2D, .name = "conv",
-					   .inputs = { xi, wt, bt }, .output = yi,
-					   .pad = { 1, 1, 1, 1 }, .act = NPU_ACT_RELU };
-		npu_graph_op(g, &op);
-		op = (struct npu_op_info){ .type = NPU_OP_DEQUANTIZE,
-					   .inputs = { yi, -1, -1 }, .output = yf };
-		npu_graph_op(g, &op);
-		npu_graph_io(g, &xf, 1, &yf, 1);
-	}
+	if (npu_graph_new(&g))
+		return NULL;
+	xf = tensor(g, NPU_ELEM_FLOAT32, sx, 0, NULL, NULL, NULL);
+	xi = tensor(g, NPU_ELEM_INT8, sx, 1, &l->xq.scale, &l->xq.zero_point, NULL);
+	wt = tensor(g, NPU_ELEM_INT8, sw, COUT, l->ws, wz, l->w8);
+	bt = tensor(g, NPU_ELEM_INT32, sb, 0, NULL, NULL, l->b32);
+	yi = tensor(g, NPU_ELEM_INT8, sy, 1, &l->yq.scale, &l->yq.zero_point, NULL);
+	yf = tensor(g, NPU_ELEM_FLOAT32, sy, 0, NULL, NULL, NULL);
+	op.type = NPU_OP_QUANTIZE;
+	op.inputs[0] = xf;
+	op.output = xi;
+	npu_graph_op(g, &op);
+	op = (struct npu_op_info){ .type = NPU_OP_CONV2D, .name = "conv",
+				   .inputs = { xi, wt, bt }, .output = yi,
+				   .pad = { 1, 1, 1, 1 }, .act = NPU_ACT_RELU };
+	npu_graph_op(g, &op);
+	op = (struct npu_op_info){ .type = NPU_OP_DEQUANTIZE, .inputs = { yi, -1, -1 },
+				   .output = yf };
+	npu_graph_op(g, &op);
+	npu_graph_io(g, &xf, 1, &yf, 1);
+	return g;
+}
 
-	ret = npu_compile(g, &prog);
+/* Compile and run on @kind; 0, or the exit status. */
+static int run(struct npu_graph *g, enum npu_executor_kind kind, const float *x, float *got)
+{
+	const void *in[1] = { x };
+	void *out[1] = { got };
+	struct npu_device *dev = NULL;
+	struct npu_executor *exe = NULL;
+	struct npu_program *prog;
+	int ret = npu_compile(g, &prog);
+
 	if (ret) {
 		fprintf(stderr, "conv_npu: %s\n", npu_graph_error(g));
 		return 1;
 	}
 	if (kind == NPU_EXEC_NPU && (ret = npu_device_open(0, &dev))) {
 		fprintf(stderr, "conv_npu: %s\n", npu_strerror(ret));
+		npu_program_free(prog);
 		return 2;
 	}
 	ret = npu_executor_new(prog, kind, dev, &exe);
-	if (!ret) {
-		const void *in[1] = { x };
-		void *out[1] = { got };
-
+	if (!ret)
 		ret = npu_executor_run(exe, in, out, NULL);
-	}
-	if (ret) {
+	if (ret)
 		fprintf(stderr, "conv_npu: %s\n", npu_strerror(ret));
-		return 1;
-	}
-	npu_sqnr_db(y, got, H * W * COUT, &sqnr);	/* y: the last float batch */
+	npu_executor_free(exe);
+	npu_program_free(prog);
+	npu_device_close(dev);
+	return ret ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct layer l;
+	static float got[H * W * COUT];
+	enum npu_executor_kind kind = NPU_EXEC_NPU;
+	unsigned int seed = 1;
+	struct npu_graph *g;
+	double sqnr;
+	int i, ret;
+
+	if (argc > 1)
+		kind = !strcmp(argv[1], "ref") ? NPU_EXEC_REF :
+		       !strcmp(argv[1], "emu") ? NPU_EXEC_EMU : NPU_EXEC_NPU;
+	for (i = 0; i < COUT * K; i++)
+		l.w[i] = 0.2f * frand(&seed);
+	for (i = 0; i < COUT; i++)
+		l.b[i] = 0.1f * frand(&seed);
+	quantize_weights(&l);
+	calibrate(&l, &seed);
+	g = build_graph(&l);
+	ret = g ? run(g, kind, l.x, got) : 1;
+	npu_graph_free(g);
+	if (ret)
+		return ret;
+	npu_sqnr_db(l.y, got, H * W * COUT, &sqnr);	/* y: the last float image */
 	printf("conv 3x3 %dx%dx%d -> %d on %s: SQNR %.1f dB, weights %d bytes int8 "
 	       "(float: %d)\n", H, W, CIN, COUT, argc > 1 ? argv[1] : "npu", sqnr,
 	       COUT * K, COUT * K * 4);
-	npu_executor_free(exe);
-	npu_program_free(prog);
-	npu_graph_free(g);
-	npu_observer_free(in_obs);
-	npu_observer_free(out_obs);
-	npu_device_close(dev);
 	return sqnr > 30 ? 0 : 1;
 }

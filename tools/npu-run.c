@@ -148,152 +148,208 @@ static int open_executor(const struct npu_program *p, const struct run_opts *ro,
 	return ret;
 }
 
-/* Tensor mode: .npy in, .npy out, in the model's layout. */
-static int run_tensors(const char *model, const struct run_opts *ro)
-{
-	struct npu_onnx_tensor in[MAX_FILES] = { 0 };
-	struct npu_onnx_signature *sig = calloc(1, sizeof(*sig));
-	struct npu_onnx_import_opts o = { .method = ro->method, .sig = sig,
-					  .granularity = ro->granularity };
-	void *gin[MAX_FILES] = { 0 }, *gout[MAX_FILES] = { 0 };
-	struct npu_program *prog = NULL;
-	struct npu_executor *e = NULL;
-	struct npu_device *dev = NULL;
-	struct npu_graph *g = NULL;
-	struct npu_onnx *m = NULL;
-	struct npu_job_result r;
-	char err[512] = "";
-	int i, ret = 1;
+/* Tensor mode: what one run of .npy files through a model holds. */
+struct tensor_run {
+	const struct run_opts *ro;
+	struct npu_onnx_tensor in[MAX_FILES];
+	struct npu_onnx_signature *sig;
+	void *gin[MAX_FILES], *gout[MAX_FILES];	/* in the graph's layout */
+	struct npu_onnx *m;
+	struct npu_graph *g;
+	struct npu_program *prog;
+	char err[512];
+};
 
-	if (!sig)
-		return 1;
-	for (i = 0; i < ro->ninputs; i++) {
-		if (npu_npy_load(ro->inputs[i], &in[i], err, sizeof(err))) {
-			fprintf(stderr, "npu-run: %s\n", err);
-			goto out;
-		}
+/* The input files, each named after the model's input in its position. */
+static int load_inputs(struct tensor_run *t, const char *model)
+{
+	int i;
+
+	for (i = 0; i < t->ro->ninputs; i++) {
+		if (npu_npy_load(t->ro->inputs[i], &t->in[i], t->err, sizeof(t->err)))
+			return -EINVAL;
 	}
-	if (npu_onnx_load(model, &m, err, sizeof(err)))
-		goto fail;
-	/*
-	 * The files are the model's inputs in order. Those the importer needs
-	 * constant (weights, scales or zero points given as inputs, as in
-	 * ONNX's node tests) are taken as such; the others are run.
-	 */
-	for (i = 0; i < ro->ninputs; i++) {
-		const char *name = npu_onnx_input_name(m, i);
+	if (npu_onnx_load(model, &t->m, t->err, sizeof(t->err)))
+		return -EINVAL;
+	for (i = 0; i < t->ro->ninputs; i++) {
+		const char *name = npu_onnx_input_name(t->m, i);
 
 		if (!name) {
-			snprintf(err, sizeof(err), "%s: the model has %d inputs", ro->inputs[i], i);
-			goto fail;
+			snprintf(t->err, sizeof(t->err), "%s: the model has %d inputs",
+				 t->ro->inputs[i], i);
+			return -EINVAL;
 		}
-		snprintf(in[i].name, sizeof(in[i].name), "%s", name);
+		snprintf(t->in[i].name, sizeof(t->in[i].name), "%s", name);
 	}
-	o.values = in;
-	o.nvalues = ro->ninputs;
-	if (!npu_onnx_is_quantized(m)) {
-		/* Calibrate on the input itself, in the graph's layout. */
-		struct npu_onnx_io io = { .type = NPU_ONNX_FLOAT };
+	return 0;
+}
 
-		if (ro->ninputs != 1 || in[0].type != NPU_ONNX_FLOAT) {
-			snprintf(err, sizeof(err), "%s: an FP32 model takes one float32 input",
-				 model);
-			goto fail;
-		}
-		io.ndims = in[0].ndims;
-		memcpy(io.dims, in[0].dims, sizeof(io.dims));
-		io.count = in[0].count;
-		io.nchw = io.ndims == 4;
-		gin[0] = malloc(sizeof(float) * in[0].count + 1);
-		if (!gin[0])
-			goto out;
-		npu_onnx_to_graph(&io, in[0].data, gin[0]);
-		o.calib_data = gin[0];
-		o.calib_count = 1;
-	}
-	if (npu_onnx_import(m, &o, &g, err, sizeof(err)))
-		goto fail;
-	if (npu_compile(g, &prog)) {
-		snprintf(err, sizeof(err), "%s", npu_graph_error(g));
-		goto fail;
-	}
-	if ((size_t)ro->noutputs > sig->noutputs) {
-		snprintf(err, sizeof(err), "the model gives %zu outputs; %d files given",
-			 sig->noutputs, ro->noutputs);
-		goto fail;
-	}
-	free(gin[0]);
-	gin[0] = NULL;
-	for (i = 0; i < (int)sig->ninputs; i++) {
-		const struct npu_onnx_io *io = &sig->inputs[i];
-		int k;
+/* An FP32 model is calibrated on its one input itself, in the graph's layout. */
+static int self_calibration(struct tensor_run *t, const char *model,
+			    struct npu_onnx_import_opts *o)
+{
+	struct npu_onnx_io io = { .type = NPU_ONNX_FLOAT };
 
-		for (k = 0; k < ro->ninputs && strcmp(in[k].name, io->name); k++)
+	if (t->ro->ninputs != 1 || t->in[0].type != NPU_ONNX_FLOAT) {
+		snprintf(t->err, sizeof(t->err), "%s: an FP32 model takes one float32 input",
+			 model);
+		return -EINVAL;
+	}
+	io.ndims = t->in[0].ndims;
+	memcpy(io.dims, t->in[0].dims, sizeof(io.dims));
+	io.count = t->in[0].count;
+	io.nchw = io.ndims == 4;
+	t->gin[0] = malloc(sizeof(float) * t->in[0].count + 1);
+	if (!t->gin[0])
+		return -ENOMEM;
+	npu_onnx_to_graph(&io, t->in[0].data, t->gin[0]);
+	o->calib_data = t->gin[0];
+	o->calib_count = 1;
+	return 0;
+}
+
+/*
+ * Import and compile. The files are the model's inputs in order; those the
+ * importer needs constant (weights, scales or zero points given as inputs,
+ * as in ONNX's node tests) are taken as such, the others are run.
+ */
+static int import_and_compile(struct tensor_run *t, const char *model)
+{
+	struct npu_onnx_import_opts o = { .method = t->ro->method, .sig = t->sig,
+					  .granularity = t->ro->granularity,
+					  .values = t->in, .nvalues = t->ro->ninputs };
+	int ret = 0;
+
+	if (!npu_onnx_is_quantized(t->m))
+		ret = self_calibration(t, model, &o);
+	if (!ret && npu_onnx_import(t->m, &o, &t->g, t->err, sizeof(t->err)))
+		ret = -EINVAL;
+	if (!ret && npu_compile(t->g, &t->prog)) {
+		snprintf(t->err, sizeof(t->err), "%s", npu_graph_error(t->g));
+		ret = -EINVAL;
+	}
+	if (!ret && (size_t)t->ro->noutputs > t->sig->noutputs) {
+		snprintf(t->err, sizeof(t->err), "the model gives %zu outputs; %d files given",
+			 t->sig->noutputs, t->ro->noutputs);
+		ret = -EINVAL;
+	}
+	free(t->gin[0]);
+	t->gin[0] = NULL;
+	return ret;
+}
+
+/* The program's inputs from the files, by name; its outputs allocated. */
+static int bind_io(struct tensor_run *t)
+{
+	const struct run_opts *ro = t->ro;
+	int i, k;
+
+	for (i = 0; i < (int)t->sig->ninputs; i++) {
+		const struct npu_onnx_io *io = &t->sig->inputs[i];
+
+		for (k = 0; k < ro->ninputs && strcmp(t->in[k].name, io->name); k++)
 			;
 		if (k == ro->ninputs) {
-			snprintf(err, sizeof(err), "no file for input '%s'", io->name);
-			goto fail;
+			snprintf(t->err, sizeof(t->err), "no file for input '%s'", io->name);
+			return -EINVAL;
 		}
-		if (in[k].count != io->count || in[k].type != io->type) {
-			snprintf(err, sizeof(err),
+		if (t->in[k].count != io->count || t->in[k].type != io->type) {
+			snprintf(t->err, sizeof(t->err),
 				 "%s: %zu values of type %d; input '%s' takes %zu of type %d",
-				 ro->inputs[k], in[k].count, in[k].type, io->name, io->count,
-				 io->type);
-			goto fail;
+				 ro->inputs[k], t->in[k].count, t->in[k].type, io->name,
+				 io->count, io->type);
+			return -EINVAL;
 		}
-		gin[i] = malloc(in[k].count * npu_onnx_elem_size(io->type) + 1);
-		if (!gin[i])
-			goto out;
-		npu_onnx_to_graph(io, in[k].data, gin[i]);
+		t->gin[i] = malloc(t->in[k].count * npu_onnx_elem_size(io->type) + 1);
+		if (!t->gin[i])
+			return -ENOMEM;
+		npu_onnx_to_graph(io, t->in[k].data, t->gin[i]);
 	}
-	for (i = 0; i < (int)sig->noutputs; i++) {
-		gout[i] = calloc(1, sig->outputs[i].count * npu_onnx_elem_size(sig->outputs[i].type) + 1);
-		if (!gout[i])
-			goto out;
-	}
-	if (open_executor(prog, ro, &dev, &e))
-		goto out;
-	ret = npu_executor_run(e, (const void *const *)gin, gout, &r);
-	if (ret) {
-		fprintf(stderr, "npu-run: %s (%s)\n", npu_strerror(ret), npu_status_str(r.status));
-		ret = 1;
-		goto out;
-	}
-	ret = 1;
-	for (i = 0; i < ro->noutputs; i++) {
-		const struct npu_onnx_io *io = &sig->outputs[i];
-		struct npu_onnx_tensor t = { .type = io->type, .ndims = io->ndims,
-					     .count = io->count };
+	for (i = 0; i < (int)t->sig->noutputs; i++) {
+		const struct npu_onnx_io *io = &t->sig->outputs[i];
 
-		memcpy(t.dims, io->dims, sizeof(t.dims));
-		t.data = malloc(io->count * npu_onnx_elem_size(io->type) + 1);
-		if (!t.data)
-			goto out;
-		npu_onnx_from_graph(io, gout[i], t.data);
-		if (npu_npy_save(ro->outputs[i], &t, err, sizeof(err))) {
-			free(t.data);
-			goto fail;
-		}
-		free(t.data);
+		t->gout[i] = calloc(1, io->count * npu_onnx_elem_size(io->type) + 1);
+		if (!t->gout[i])
+			return -ENOMEM;
 	}
-	ret = 0;
-	goto out;
-fail:
-	fprintf(stderr, "npu-run: %s\n", err);
-	ret = 1;
-out:
-	for (i = 0; i < MAX_FILES; i++) {
-		npu_onnx_tensor_release(&in[i]);
-		free(gin[i]);
-		free(gout[i]);
+	return 0;
+}
+
+static int execute(struct tensor_run *t)
+{
+	struct npu_executor *e = NULL;
+	struct npu_device *dev = NULL;
+	struct npu_job_result r;
+	int ret = open_executor(t->prog, t->ro, &dev, &e);
+
+	if (!ret) {
+		ret = npu_executor_run(e, (const void *const *)t->gin, t->gout, &r);
+		if (ret)
+			fprintf(stderr, "npu-run: %s (%s)\n", npu_strerror(ret),
+				npu_status_str(r.status));
 	}
 	npu_executor_free(e);
 	npu_device_close(dev);
-	npu_program_free(prog);
-	npu_graph_free(g);
-	npu_onnx_free(m);
-	free(sig);
 	return ret;
+}
+
+/* The outputs the command line names, in the model's layout. */
+static int save_outputs(struct tensor_run *t)
+{
+	int i, ret = 0;
+
+	for (i = 0; i < t->ro->noutputs && !ret; i++) {
+		const struct npu_onnx_io *io = &t->sig->outputs[i];
+		struct npu_onnx_tensor y = { .type = io->type, .ndims = io->ndims,
+					     .count = io->count };
+
+		memcpy(y.dims, io->dims, sizeof(y.dims));
+		y.data = malloc(io->count * npu_onnx_elem_size(io->type) + 1);
+		if (!y.data)
+			return -ENOMEM;
+		npu_onnx_from_graph(io, t->gout[i], y.data);
+		if (npu_npy_save(t->ro->outputs[i], &y, t->err, sizeof(t->err)))
+			ret = -EINVAL;
+		free(y.data);
+	}
+	return ret;
+}
+
+static void tensor_run_free(struct tensor_run *t)
+{
+	int i;
+
+	for (i = 0; i < MAX_FILES; i++) {
+		npu_onnx_tensor_release(&t->in[i]);
+		free(t->gin[i]);
+		free(t->gout[i]);
+	}
+	npu_program_free(t->prog);
+	npu_graph_free(t->g);
+	npu_onnx_free(t->m);
+	free(t->sig);
+}
+
+/* Tensor mode: .npy in, .npy out, in the model's layout. */
+static int run_tensors(const char *model, const struct run_opts *ro)
+{
+	struct tensor_run t = { .ro = ro, .sig = calloc(1, sizeof(*t.sig)) };
+	int ret = t.sig ? 0 : -ENOMEM;
+
+	ret = ret ?: load_inputs(&t, model);
+	ret = ret ?: import_and_compile(&t, model);
+	ret = ret ?: bind_io(&t);
+	if (!ret) {
+		ret = execute(&t);
+		if (!ret)
+			ret = save_outputs(&t);
+		else
+			t.err[0] = 0;	/* execute() said why */
+	}
+	if (ret && t.err[0])
+		fprintf(stderr, "npu-run: %s\n", t.err);
+	tensor_run_free(&t);
+	return ret ? 1 : 0;
 }
 
 struct layer_sqnr {
@@ -301,6 +357,46 @@ struct layer_sqnr {
 	double signal, noise;	/* sums of squares over the images */
 	size_t elems;		/* per image */
 };
+
+/* Buffers for every output (int8 layers, their float references) and the layers' names. */
+static int sqnr_buffers(const struct npu_onnx_signature *sig, void **gout, float **ref,
+			const char **names, struct layer_sqnr *ls)
+{
+	size_t i;
+
+	for (i = 0; i < sig->noutputs; i++) {
+		gout[i] = malloc(sig->outputs[i].count * 4);
+		ref[i] = malloc(sig->outputs[i].count * 4);
+		names[i] = sig->outputs[i].name;
+		if (!gout[i] || !ref[i])
+			return -ENOMEM;
+		if (i) {
+			snprintf(ls[i - 1].name, sizeof(ls->name), "%s", names[i]);
+			ls[i - 1].elems = sig->outputs[i].count;
+		}
+	}
+	return 0;
+}
+
+/* One image's signal and noise, layer by layer (output 0 is the model's own). */
+static void add_sqnr(const struct npu_onnx_signature *sig, void *const *gout,
+		     float *const *ref, struct layer_sqnr *ls)
+{
+	size_t i, j;
+
+	for (i = 1; i < sig->noutputs; i++) {
+		const struct npu_onnx_io *io = &sig->outputs[i];
+		const int8_t *q = gout[i];
+
+		for (j = 0; j < io->count; j++) {
+			double r = ref[i][j];
+			double d = (double)(q[j] - io->zero_point) * io->scale - r;
+
+			ls[i - 1].signal += r * r;
+			ls[i - 1].noise += d * d;
+		}
+	}
+}
 
 /*
  * Per-layer SQNR against FP32: the same calibration, with every quantized
@@ -321,7 +417,7 @@ static int layer_sqnr(struct npu_onnx *m, struct npu_onnx_import_opts o,
 	float *ref[NPU_ONNX_MAX_IO] = { 0 };
 	const char *names[NPU_ONNX_MAX_IO];
 	char err[512] = "";
-	size_t i, k, j, nl = 0;
+	size_t i, k, nl = 0;
 	int ret = -ENOMEM;
 
 	o.sig = sig;
@@ -339,18 +435,7 @@ static int layer_sqnr(struct npu_onnx *m, struct npu_onnx_import_opts o,
 	}
 	nl = sig->noutputs - 1;
 	ls = calloc(nl + 1, sizeof(*ls));
-	ret = ls ? 0 : -ENOMEM;
-	for (i = 0; !ret && i < sig->noutputs; i++) {
-		gout[i] = malloc(sig->outputs[i].count * 4);
-		ref[i] = malloc(sig->outputs[i].count * 4);
-		names[i] = sig->outputs[i].name;
-		if (!gout[i] || !ref[i])
-			ret = -ENOMEM;
-		if (i) {
-			snprintf(ls[i - 1].name, sizeof(ls->name), "%s", names[i]);
-			ls[i - 1].elems = sig->outputs[i].count;
-		}
-	}
+	ret = ls ? sqnr_buffers(sig, gout, ref, names, ls) : -ENOMEM;
 	if (!ret)
 		ret = open_executor(prog, ro, &dev, &e);
 	for (k = 0; !ret && k < images; k++) {
@@ -360,18 +445,8 @@ static int layer_sqnr(struct npu_onnx *m, struct npu_onnx_import_opts o,
 		if (!ret)
 			ret = npu_onnx_run_float_values(m, x + k * PIX, names + 1, nl,
 							ref + 1, err, sizeof(err));
-		for (i = 1; !ret && i < sig->noutputs; i++) {
-			const struct npu_onnx_io *io = &sig->outputs[i];
-			const int8_t *q = gout[i];
-
-			for (j = 0; j < io->count; j++) {
-				double r = ref[i][j];
-				double d = (double)(q[j] - io->zero_point) * io->scale - r;
-
-				ls[i - 1].signal += r * r;
-				ls[i - 1].noise += d * d;
-			}
-		}
+		if (!ret)
+			add_sqnr(sig, gout, ref, ls);
 	}
 	if (ret)
 		fprintf(stderr, "npu-run: SQNR: %s\n", err[0] ? err : npu_strerror(ret));

@@ -74,45 +74,89 @@ static uint32_t check_framing(const uint8_t *buf, uint32_t size,
     return off == size ? QNPU_STATUS_OK : QNPU_STATUS_INVALID_HEADER;
 }
 
+/*
+ * The ring slot's checks of section 9.3, in order, and the binding of its
+ * context: false when the job ends here (with @res filled).
+ */
+static bool job_slot_ok(struct qnpu_engine *eng, const struct qnpu_ring_slot *slot,
+                        uint64_t ctxtbl, struct qnpu_vm *vm, struct qnpu_job_result *res)
+{
+    uint64_t va = le64toh(slot->cmdbuf_va);
+    uint32_t size = le32toh(slot->cmdbuf_size), status, i;
+
+    for (i = 0; i < 5; i++) {
+        if (slot->reserved0[i]) {
+            return !end(res, QNPU_STATUS_INVALID_HEADER, 0);
+        }
+    }
+    if (le16toh(slot->flags) & ~QNPU_JOB_IRQ) {
+        return !end(res, QNPU_STATUS_INVALID_HEADER, 0);
+    }
+    status = qnpu_mmu_bind(vm, eng->mmu, ctxtbl, eng->cfg->contexts,
+                           le16toh(slot->ctx), va);
+    if (status != QNPU_STATUS_OK) {
+        return !end_fault(res, vm, status, 0);
+    }
+    if (va % 8 || size % 8 || size < sizeof(struct qnpu_cmdbuf_header)) {
+        return !end(res, QNPU_STATUS_INVALID_HEADER, 0);
+    }
+    if (size > QNPU_MAX_CMDBUF) {
+        return !end(res, QNPU_STATUS_LIMIT_EXCEEDED, 0);
+    }
+    if (va + size > (1ull << QNPU_VA_BITS)) {
+        vm->fault = (struct qnpu_fault) {
+            .addr = va > (1ull << QNPU_VA_BITS) ? va : 1ull << QNPU_VA_BITS,
+            .ctx = vm->ctx, .reason = QNPU_FAULT_VA_RANGE,
+        };
+        return !end_fault(res, vm, QNPU_STATUS_MMU_FAULT, 0);
+    }
+    return true;
+}
+
+/* Run the descriptors of a framed command buffer; false when aborted. */
+static bool job_descriptors(struct qnpu_engine *eng, struct qnpu_vm *vm, const uint8_t *buf,
+                            struct qnpu_job_result *res)
+{
+    uint32_t count = le32toh(((const struct qnpu_cmdbuf_header *)buf)->count);
+    uint32_t off = sizeof(struct qnpu_cmdbuf_header), i, status;
+
+    for (i = 0; i < count; i++) {
+        const struct qnpu_desc_header *d = (const void *)(buf + off);
+        uint32_t dsize = le32toh(d->size);
+        struct qnpu_stats s = { 0 };
+
+        if (atomic_load(&eng->abort)) {
+            return false;
+        }
+        status = qnpu_exec_desc(eng, vm, buf + off, dsize, &s);
+        if (status == QNPU_STATUS_ABORTED) {
+            return false;
+        }
+        if (status == QNPU_STATUS_MMU_FAULT) {
+            return end_fault(res, vm, status, off);
+        }
+        if (status != QNPU_STATUS_OK) {
+            return end(res, status, off);
+        }
+        stats_add(&res->stats, &s);
+        off += dsize;
+    }
+    return end(res, QNPU_STATUS_OK, 0);
+}
+
 bool qnpu_job_run(struct qnpu_engine *eng, const struct qnpu_ring_slot *slot,
                   uint64_t ctxtbl, struct qnpu_job_result *res)
 {
     uint64_t va = le64toh(slot->cmdbuf_va);
-    uint32_t size = le32toh(slot->cmdbuf_size), status, off, i, count;
-    uint16_t flags = le16toh(slot->flags);
+    uint32_t size = le32toh(slot->cmdbuf_size), status, off;
     struct qnpu_vm vm;
     uint8_t *buf;
+    bool done;
 
     memset(res, 0, sizeof(*res));
-
-    /* Section 9.3, in order. */
-    for (i = 0; i < 5; i++) {
-        if (slot->reserved0[i]) {
-            return end(res, QNPU_STATUS_INVALID_HEADER, 0);
-        }
+    if (!job_slot_ok(eng, slot, ctxtbl, &vm, res)) {
+        return true;
     }
-    if (flags & ~QNPU_JOB_IRQ) {
-        return end(res, QNPU_STATUS_INVALID_HEADER, 0);
-    }
-    status = qnpu_mmu_bind(&vm, eng->mmu, ctxtbl, eng->cfg->contexts,
-                           le16toh(slot->ctx), va);
-    if (status != QNPU_STATUS_OK) {
-        return end_fault(res, &vm, status, 0);
-    }
-    if (va % 8 || size % 8 || size < sizeof(struct qnpu_cmdbuf_header)) {
-        return end(res, QNPU_STATUS_INVALID_HEADER, 0);
-    }
-    if (size > QNPU_MAX_CMDBUF) {
-        return end(res, QNPU_STATUS_LIMIT_EXCEEDED, 0);
-    }
-    if (va + size > (1ull << QNPU_VA_BITS)) {
-        vm.fault = (struct qnpu_fault) {
-            .addr = va > (1ull << QNPU_VA_BITS) ? va : 1ull << QNPU_VA_BITS,
-            .ctx = vm.ctx, .reason = QNPU_FAULT_VA_RANGE,
-        };
-        return end_fault(res, &vm, QNPU_STATUS_MMU_FAULT, 0);
-    }
-
     /* The device works from its own copy of the command buffer. */
     buf = malloc(size);
     if (!buf) {
@@ -123,37 +167,8 @@ bool qnpu_job_run(struct qnpu_engine *eng, const struct qnpu_ring_slot *slot,
         return end_fault(res, &vm, QNPU_STATUS_MMU_FAULT, 0);
     }
     status = check_framing(buf, size, &off);
-    if (status != QNPU_STATUS_OK) {
-        free(buf);
-        return end(res, status, off);
-    }
-
-    count = le32toh(((struct qnpu_cmdbuf_header *)buf)->count);
-    off = sizeof(struct qnpu_cmdbuf_header);
-    for (i = 0; i < count; i++) {
-        const struct qnpu_desc_header *d = (const void *)(buf + off);
-        uint32_t dsize = le32toh(d->size);
-        struct qnpu_stats s = { 0 };
-
-        if (atomic_load(&eng->abort)) {
-            free(buf);
-            return false;
-        }
-        status = qnpu_exec_desc(eng, &vm, buf + off, dsize, &s);
-        if (status == QNPU_STATUS_ABORTED) {
-            free(buf);
-            return false;
-        }
-        if (status != QNPU_STATUS_OK) {
-            free(buf);
-            if (status == QNPU_STATUS_MMU_FAULT) {
-                return end_fault(res, &vm, status, off);
-            }
-            return end(res, status, off);
-        }
-        stats_add(&res->stats, &s);
-        off += dsize;
-    }
+    done = status == QNPU_STATUS_OK ? job_descriptors(eng, &vm, buf, res) :
+           end(res, status, off);
     free(buf);
-    return end(res, QNPU_STATUS_OK, 0);
+    return done;
 }

@@ -593,107 +593,132 @@ static uint32_t conv_packed(struct qnpu_engine *eng,
     return status;
 }
 
-uint32_t qnpu_exec_conv2d(struct qnpu_engine *eng, struct qnpu_vm *vm,
-                          const struct qnpu_desc_conv2d *d,
-                          struct qnpu_stats *st)
-{
-    const struct qnpu_config *cfg = eng->cfg;
+/* A convolution's operands, decoded and checked. */
+struct conv_operands {
     struct qnpu_tens in, out;
     struct conv_shape cs;
     struct requant rq;
-    uint64_t wbytes, bias_va = le64toh(d->bias), weights_va, npix;
-    uint32_t status;
+    uint64_t wbytes, weights_va, bias_va;
+};
+
+/* Decode and check the descriptor: shapes, limits, then addresses. */
+static uint32_t conv_decode(struct qnpu_vm *vm, const struct qnpu_desc_conv2d *d,
+                            struct conv_operands *c)
+{
+    uint32_t status = qnpu_tensor_decode(&d->input, false, false, &c->in);
+
+    if (status == QNPU_STATUS_OK) {
+        status = qnpu_tensor_decode(&d->output, true, true, &c->out);
+    }
+    if (status == QNPU_STATUS_OK) {
+        status = conv_check(d, &c->in, &c->out, &c->cs);
+    }
+    if (status == QNPU_STATUS_OK) {
+        status = qnpu_op_requant_decode(&d->requant, c->out.esize == 4, true, &c->rq);
+    }
+    if (status != QNPU_STATUS_OK) {
+        return status;
+    }
+    c->wbytes = conv_weight_bytes(&c->cs);
+    c->weights_va = le64toh(d->weights);
+    c->bias_va = le64toh(d->bias);
+    if (c->in.over_limit || c->out.over_limit || c->wbytes > QNPU_MAX_TENSOR_BYTES) {
+        return QNPU_STATUS_LIMIT_EXCEEDED;
+    }
+    if (c->cs.k > QNPU_MAX_K) {
+        return QNPU_STATUS_ACC_OVERFLOW;
+    }
+    if (!qnpu_tensor_in_range(vm, &c->in, false) ||
+        !qnpu_tensor_in_range(vm, &c->out, true) ||
+        !qnpu_range_ok(vm, c->weights_va, c->wbytes, false) ||
+        (c->bias_va && !qnpu_range_ok(vm, c->bias_va, 4ull * c->cs.cout, false)) ||
+        (c->rq.params_va &&
+         !qnpu_range_ok(vm, c->rq.params_va, 8ull * c->cs.cout, false))) {
+        return QNPU_STATUS_MMU_FAULT;
+    }
+    return QNPU_STATUS_OK;
+}
+
+/* Fetch the operands, run the array, write the output back. */
+static uint32_t conv_run(struct qnpu_engine *eng, struct qnpu_vm *vm, struct conv_operands *c)
+{
+    uint32_t status = qnpu_op_requant_fetch(vm, &c->rq, c->cs.cout);
     uint8_t *ib = NULL, *ob = NULL;
     int8_t *wb = NULL;
     int32_t *bb = NULL;
 
-    status = qnpu_tensor_decode(&d->input, false, false, &in);
     if (status == QNPU_STATUS_OK) {
-        status = qnpu_tensor_decode(&d->output, true, true, &out);
+        wb = qnpu_op_fetch_s(eng, QNPU_SCRATCH_WEIGHTS, vm, c->weights_va, c->wbytes,
+                             &status);
     }
-    if (status == QNPU_STATUS_OK) {
-        status = conv_check(d, &in, &out, &cs);
-    }
-    if (status == QNPU_STATUS_OK) {
-        status = qnpu_op_requant_decode(&d->requant, out.esize == 4, true, &rq);
-    }
-    if (status != QNPU_STATUS_OK) {
-        return status;
-    }
-    wbytes = conv_weight_bytes(&cs);
-    if (in.over_limit || out.over_limit || wbytes > QNPU_MAX_TENSOR_BYTES) {
-        return QNPU_STATUS_LIMIT_EXCEEDED;
-    }
-    if (cs.k > QNPU_MAX_K) {
-        return QNPU_STATUS_ACC_OVERFLOW;
-    }
-    weights_va = le64toh(d->weights);
-    if (!qnpu_tensor_in_range(vm, &in, false) ||
-        !qnpu_tensor_in_range(vm, &out, true) ||
-        !qnpu_range_ok(vm, weights_va, wbytes, false) ||
-        (bias_va && !qnpu_range_ok(vm, bias_va, 4ull * cs.cout, false)) ||
-        (rq.params_va &&
-         !qnpu_range_ok(vm, rq.params_va, 8ull * cs.cout, false))) {
-        return QNPU_STATUS_MMU_FAULT;
-    }
-
-    status = qnpu_op_requant_fetch(vm, &rq, cs.cout);
-    if (status == QNPU_STATUS_OK) {
-        wb = qnpu_op_fetch_s(eng, QNPU_SCRATCH_WEIGHTS, vm, weights_va, wbytes, &status);
-    }
-    if (wb && bias_va) {
-        bb = qnpu_op_fetch(vm, bias_va, 4ull * cs.cout, &status);
+    if (wb && c->bias_va) {
+        bb = qnpu_op_fetch(vm, c->bias_va, 4ull * c->cs.cout, &status);
     }
     if (status == QNPU_STATUS_OK) {
-        ib = qnpu_op_fetch_tensor_s(eng, QNPU_SCRATCH_INPUT, vm, &in, &status);
+        ib = qnpu_op_fetch_tensor_s(eng, QNPU_SCRATCH_INPUT, vm, &c->in, &status);
     }
     if (status == QNPU_STATUS_OK) {
-        ob = qnpu_engine_scratch(eng, QNPU_SCRATCH_OUTPUT, tbytes(&out));
+        ob = qnpu_engine_scratch(eng, QNPU_SCRATCH_OUTPUT, tbytes(&c->out));
         status = ob ? QNPU_STATUS_OK : QNPU_STATUS_LIMIT_EXCEEDED;
     }
     if (status == QNPU_STATUS_OK) {
-        if (cs.depthwise) {
-            conv_depthwise(eng, &cs, ib, wb, bb, &rq, ob);
+        if (c->cs.depthwise) {
+            conv_depthwise(eng, &c->cs, ib, wb, bb, &c->rq, ob);
         } else {
-            status = conv_packed(eng, &cs, ib, wb, bb, &rq, ob);
+            status = conv_packed(eng, &c->cs, ib, wb, bb, &c->rq, ob);
         }
     }
-    if (status == QNPU_STATUS_OK && qnpu_tensor_move(vm, &out, ob, true)) {
+    if (status == QNPU_STATUS_OK && qnpu_tensor_move(vm, &c->out, ob, true)) {
         status = QNPU_STATUS_MMU_FAULT;
     }
     free(bb);
-    qnpu_op_requant_free(&rq);
+    return status;
+}
+
+/* The timing model's account of a convolution (docs/hardware.md 15). */
+static void conv_stats(const struct qnpu_config *cfg, const struct conv_operands *c,
+                       struct qnpu_stats *st)
+{
+    const struct conv_shape *cs = &c->cs;
+    uint64_t npix = (uint64_t)cs->n * cs->oh * cs->ow;
+    uint64_t params = (c->bias_va ? 4ull * cs->cout : 0) +
+                      (c->rq.params_va ? 8ull * cs->cout : 0);
+    uint64_t row_passes = qnpu_div_up(npix, cfg->array_rows);
+
+    if (cs->depthwise) {
+        uint64_t taps = (uint64_t)cs->kh * cs->kw;
+
+        qnpu_op_gemm_stats(cfg, st,
+                           row_passes * qnpu_div_up(cs->cout, cfg->array_cols) * taps,
+                           npix * cs->cout * taps,
+                           npix * taps * cs->cout + c->wbytes * row_passes,
+                           c->wbytes, params, tbytes(&c->in), tbytes(&c->out));
+    } else {
+        uint64_t col_passes = qnpu_div_up(cs->cg_out, cfg->array_cols);
+
+        qnpu_op_gemm_stats(cfg, st, cs->groups * row_passes * col_passes * cs->k,
+                           npix * cs->cout * cs->k,
+                           cs->groups * npix * cs->k * col_passes + c->wbytes * row_passes,
+                           c->wbytes, params, tbytes(&c->in), tbytes(&c->out));
+    }
+}
+
+uint32_t qnpu_exec_conv2d(struct qnpu_engine *eng, struct qnpu_vm *vm,
+                          const struct qnpu_desc_conv2d *d,
+                          struct qnpu_stats *st)
+{
+    struct conv_operands c;
+    uint32_t status = conv_decode(vm, d, &c);
+
     if (status != QNPU_STATUS_OK) {
         return status;
     }
-
-    npix = (uint64_t)cs.n * cs.oh * cs.ow;
-    if (cs.depthwise) {
-        uint64_t taps = (uint64_t)cs.kh * cs.kw;
-
-        qnpu_op_gemm_stats(cfg, st,
-                           qnpu_div_up(npix, cfg->array_rows) *
-                           qnpu_div_up(cs.cout, cfg->array_cols) * taps,
-                           npix * cs.cout * taps,
-                           npix * taps * cs.cout +
-                           wbytes * qnpu_div_up(npix, cfg->array_rows),
-                           wbytes, (bias_va ? 4ull * cs.cout : 0) +
-                           (rq.params_va ? 8ull * cs.cout : 0),
-                           tbytes(&in), tbytes(&out));
-    } else {
-        uint64_t col_passes = qnpu_div_up(cs.cg_out, cfg->array_cols);
-
-        qnpu_op_gemm_stats(cfg, st,
-                           cs.groups * qnpu_div_up(npix, cfg->array_rows) *
-                           col_passes * cs.k,
-                           npix * cs.cout * cs.k,
-                           cs.groups * npix * cs.k * col_passes +
-                           wbytes * qnpu_div_up(npix, cfg->array_rows),
-                           wbytes, (bias_va ? 4ull * cs.cout : 0) +
-                           (rq.params_va ? 8ull * cs.cout : 0),
-                           tbytes(&in), tbytes(&out));
+    status = conv_run(eng, vm, &c);
+    qnpu_op_requant_free(&c.rq);
+    if (status == QNPU_STATUS_OK) {
+        conv_stats(eng->cfg, &c, st);
     }
-    return QNPU_STATUS_OK;
+    return status;
 }
 
 /* ---- FULLY_CONNECTED: a 1x1 convolution over rows ---- */
@@ -732,154 +757,195 @@ uint32_t qnpu_exec_fc(struct qnpu_engine *eng, struct qnpu_vm *vm,
 
 /* ---- MATMUL ---- */
 
+/* A matmul's operands, decoded and checked, and its working buffers. */
+struct matmul_op {
+    struct qnpu_tens ta, tb, to;
+    struct requant rq;
+    uint64_t bias_va, batches, m, k, p, kb, ob, ldc;
+    int32_t za, zb;
+    uint8_t *a, *b, *o, *au;    /* scratch: operands, output, staged A */
+    int8_t *w;                  /* B packed as GEMM weights */
+    int32_t *bias, *badj, *c;
+    uint32_t *colsum;
+};
+
+static uint32_t matmul_decode(struct qnpu_vm *vm, const struct qnpu_desc_matmul *d,
+                              struct matmul_op *mm)
+{
+    uint32_t status = qnpu_tensor_decode(&d->a, false, false, &mm->ta);
+
+    if (status == QNPU_STATUS_OK) {
+        status = qnpu_tensor_decode(&d->b, false, false, &mm->tb);
+    }
+    if (status == QNPU_STATUS_OK) {
+        status = qnpu_tensor_decode(&d->output, true, true, &mm->to);
+    }
+    if (status == QNPU_STATUS_OK) {
+        status = qnpu_op_requant_decode(&d->requant, mm->to.esize == 4, false, &mm->rq);
+    }
+    if (status != QNPU_STATUS_OK) {
+        return status;
+    }
+    mm->bias_va = le64toh(d->bias);
+    mm->za = (int32_t)le32toh(d->a_zero_point);
+    mm->zb = (int32_t)le32toh(d->b_zero_point);
+    if (!in_range(mm->za, -128, 127) || !in_range(mm->zb, -128, 127) ||
+        mm->tb.dim[0] != mm->ta.dim[0] || mm->tb.dim[1] != mm->ta.dim[1] ||
+        mm->to.dim[0] != mm->ta.dim[0] || mm->to.dim[1] != mm->ta.dim[1] ||
+        mm->tb.dim[2] != mm->ta.dim[3] || mm->to.dim[2] != mm->ta.dim[2] ||
+        mm->to.dim[3] != mm->tb.dim[3]) {
+        return INVALID;
+    }
+    if (mm->ta.over_limit || mm->tb.over_limit || mm->to.over_limit) {
+        return QNPU_STATUS_LIMIT_EXCEEDED;
+    }
+    mm->batches = (uint64_t)mm->ta.dim[0] * mm->ta.dim[1];
+    mm->m = mm->ta.dim[2];
+    mm->k = mm->ta.dim[3];
+    mm->p = mm->tb.dim[3];
+    if (mm->k > QNPU_MAX_K) {
+        return QNPU_STATUS_ACC_OVERFLOW;
+    }
+    if (!qnpu_tensor_in_range(vm, &mm->ta, false) ||
+        !qnpu_tensor_in_range(vm, &mm->tb, false) ||
+        !qnpu_tensor_in_range(vm, &mm->to, true) ||
+        (mm->bias_va && !qnpu_range_ok(vm, mm->bias_va, 4 * mm->p, false))) {
+        return QNPU_STATUS_MMU_FAULT;
+    }
+    return QNPU_STATUS_OK;
+}
+
+/* Fetch the operands and get the working buffers. */
+static uint32_t matmul_fetch(struct qnpu_engine *eng, struct qnpu_vm *vm, struct matmul_op *mm)
+{
+    uint32_t status = QNPU_STATUS_OK;
+
+    mm->kb = qnpu_div_up(mm->k, 4);
+    mm->ob = qnpu_div_up(mm->p, 16);
+    mm->ldc = mm->ob * 16;
+    if (mm->bias_va) {
+        mm->bias = qnpu_op_fetch(vm, mm->bias_va, 4 * mm->p, &status);
+    }
+    if (status == QNPU_STATUS_OK) {
+        mm->a = qnpu_op_fetch_tensor_s(eng, QNPU_SCRATCH_INPUT, vm, &mm->ta, &status);
+    }
+    if (status == QNPU_STATUS_OK) {
+        mm->b = qnpu_op_fetch_tensor_s(eng, QNPU_SCRATCH_INPUT2, vm, &mm->tb, &status);
+    }
+    if (status != QNPU_STATUS_OK) {
+        return status;
+    }
+    mm->o = qnpu_engine_scratch(eng, QNPU_SCRATCH_OUTPUT, tbytes(&mm->to));
+    mm->au = qnpu_engine_scratch(eng, QNPU_SCRATCH_STAGE, mm->m * mm->kb * 4);
+    mm->w = calloc(mm->ob * mm->kb, 64);
+    mm->badj = malloc(sizeof(int32_t) * mm->ldc);
+    mm->c = qnpu_engine_scratch(eng, QNPU_SCRATCH_ACC, sizeof(int32_t) * mm->m * mm->ldc);
+    mm->colsum = malloc(sizeof(uint32_t) * mm->p);
+    if (!mm->o || !mm->au || !mm->w || !mm->badj || !mm->c || !mm->colsum) {
+        return QNPU_STATUS_LIMIT_EXCEEDED;
+    }
+    return QNPU_STATUS_OK;
+}
+
+/* B of one batch packed as GEMM weights, with its column sums. */
+static void matmul_pack_b(struct matmul_op *mm, const int8_t *bb)
+{
+    uint64_t j, kk;
+
+    for (j = 0; j < mm->p; j++) {
+        mm->colsum[j] = 0;
+        for (kk = 0; kk < mm->k; kk++) {
+            int8_t v = bb[kk * mm->p + j];
+
+            mm->w[((j / 16) * mm->kb + kk / 4) * 64 + (j % 16) * 4 + kk % 4] = v;
+            mm->colsum[j] += (uint32_t)(int32_t)v;
+        }
+    }
+}
+
+/*
+ * One batch. sum (a - za)(b - zb) = sum a*b - zb*sum(a) - za*sum(b) +
+ * K*za*zb. B goes into the packed layout as the weights, so the product
+ * runs on the same GEMM as convolutions; all of it modulo 2^32.
+ */
+static uint32_t matmul_batch(struct qnpu_engine *eng, struct matmul_op *mm, uint64_t bt)
+{
+    const int8_t *ab = (const int8_t *)mm->a + bt * mm->m * mm->k;
+    struct gemm_job job = {
+        .k = eng->kernels, .a = mm->au, .kb = mm->kb, .ob = mm->ob,
+        .bias = mm->badj, .c = mm->c, .ldc = mm->ldc,
+    };
+    uint64_t i, j, kk;
+
+    matmul_pack_b(mm, (const int8_t *)mm->b + bt * mm->k * mm->p);
+    fold_bias(eng, mm->w, mm->ob, mm->kb, NULL, 0, mm->badj);
+    job.w = gemm_weights(eng, mm->w, mm->kb, mm->ob);
+    if (!job.w) {
+        return QNPU_STATUS_LIMIT_EXCEEDED;
+    }
+    for (j = 0; j < mm->p; j++) {
+        mm->badj[j] = (int32_t)((uint32_t)mm->badj[j] +
+                                (mm->bias ? (uint32_t)mm->bias[j] : 0) -
+                                (uint32_t)mm->za * mm->colsum[j] +
+                                (uint32_t)mm->k * (uint32_t)(mm->za * mm->zb));
+    }
+    for (i = 0; i < mm->m; i++) {
+        for (kk = 0; kk < mm->kb * 4; kk++) {
+            mm->au[i * mm->kb * 4 + kk] = kk < mm->k ?
+                (uint8_t)(ab[i * mm->k + kk] ^ 0x80) : 0x80;
+        }
+    }
+    qnpu_parallel_rows(eng, gemm_range, &job, mm->m);
+    for (i = 0; i < mm->m; i++) {
+        uint32_t rowsum = 0;
+
+        for (kk = 0; kk < mm->k; kk++) {
+            rowsum += (uint32_t)(int32_t)ab[i * mm->k + kk];
+        }
+        for (j = 0; j < mm->p; j++) {
+            mm->c[i * mm->ldc + j] = (int32_t)((uint32_t)mm->c[i * mm->ldc + j] -
+                                               (uint32_t)mm->zb * rowsum);
+        }
+    }
+    qnpu_op_store_rows(eng->kernels, &mm->rq, mm->c, mm->m, mm->p, mm->ldc,
+                       mm->o + bt * mm->m * mm->p * mm->to.esize, mm->p, 0);
+    return QNPU_STATUS_OK;
+}
+
 uint32_t qnpu_exec_matmul(struct qnpu_engine *eng, struct qnpu_vm *vm,
                           const struct qnpu_desc_matmul *d,
                           struct qnpu_stats *st)
 {
     const struct qnpu_config *cfg = eng->cfg;
-    struct qnpu_tens ta, tb, to;
-    struct requant rq;
-    uint64_t bias_va = le64toh(d->bias), batches, m, k, p, kb, ob, ldc;
-    int32_t za = (int32_t)le32toh(d->a_zero_point);
-    int32_t zb = (int32_t)le32toh(d->b_zero_point);
-    uint8_t *a = NULL, *b = NULL, *o = NULL, *au = NULL;
-    int8_t *w = NULL;
-    int32_t *bias = NULL, *badj = NULL, *c = NULL;
-    uint32_t status, *colsum = NULL;
-    uint64_t bt, i, j, kk;
+    struct matmul_op mm = { 0 };
+    uint32_t status = matmul_decode(vm, d, &mm);
+    uint64_t bt;
 
-    status = qnpu_tensor_decode(&d->a, false, false, &ta);
-    if (status == QNPU_STATUS_OK) {
-        status = qnpu_tensor_decode(&d->b, false, false, &tb);
-    }
-    if (status == QNPU_STATUS_OK) {
-        status = qnpu_tensor_decode(&d->output, true, true, &to);
-    }
-    if (status == QNPU_STATUS_OK) {
-        status = qnpu_op_requant_decode(&d->requant, to.esize == 4, false, &rq);
-    }
     if (status != QNPU_STATUS_OK) {
         return status;
     }
-    if (!in_range(za, -128, 127) || !in_range(zb, -128, 127) ||
-        tb.dim[0] != ta.dim[0] || tb.dim[1] != ta.dim[1] ||
-        to.dim[0] != ta.dim[0] || to.dim[1] != ta.dim[1] ||
-        tb.dim[2] != ta.dim[3] || to.dim[2] != ta.dim[2] ||
-        to.dim[3] != tb.dim[3]) {
-        return INVALID;
+    status = matmul_fetch(eng, vm, &mm);
+    for (bt = 0; status == QNPU_STATUS_OK && bt < mm.batches; bt++) {
+        status = matmul_batch(eng, &mm, bt);
     }
-    if (ta.over_limit || tb.over_limit || to.over_limit) {
-        return QNPU_STATUS_LIMIT_EXCEEDED;
-    }
-    batches = (uint64_t)ta.dim[0] * ta.dim[1];
-    m = ta.dim[2];
-    k = ta.dim[3];
-    p = tb.dim[3];
-    if (k > QNPU_MAX_K) {
-        return QNPU_STATUS_ACC_OVERFLOW;
-    }
-    if (!qnpu_tensor_in_range(vm, &ta, false) ||
-        !qnpu_tensor_in_range(vm, &tb, false) ||
-        !qnpu_tensor_in_range(vm, &to, true) ||
-        (bias_va && !qnpu_range_ok(vm, bias_va, 4 * p, false))) {
-        return QNPU_STATUS_MMU_FAULT;
-    }
-
-    kb = qnpu_div_up(k, 4);
-    ob = qnpu_div_up(p, 16);
-    ldc = ob * 16;
-    if (bias_va) {
-        bias = qnpu_op_fetch(vm, bias_va, 4 * p, &status);
-    }
-    if (status == QNPU_STATUS_OK) {
-        a = qnpu_op_fetch_tensor_s(eng, QNPU_SCRATCH_INPUT, vm, &ta, &status);
-    }
-    if (status == QNPU_STATUS_OK) {
-        b = qnpu_op_fetch_tensor_s(eng, QNPU_SCRATCH_INPUT2, vm, &tb, &status);
-    }
-    if (status == QNPU_STATUS_OK) {
-        o = qnpu_engine_scratch(eng, QNPU_SCRATCH_OUTPUT, tbytes(&to));
-        au = qnpu_engine_scratch(eng, QNPU_SCRATCH_STAGE, m * kb * 4);
-        w = calloc(ob * kb, 64);
-        badj = malloc(sizeof(int32_t) * ldc);
-        c = qnpu_engine_scratch(eng, QNPU_SCRATCH_ACC, sizeof(int32_t) * m * ldc);
-        colsum = malloc(sizeof(uint32_t) * p);
-        if (!o || !au || !w || !badj || !c || !colsum) {
-            status = QNPU_STATUS_LIMIT_EXCEEDED;
-        }
-    }
-
-    /*
-     * sum (a - za)(b - zb) = sum a*b - zb*sum(a) - za*sum(b) + K*za*zb.
-     * B goes into the packed layout as the weights, so the product runs
-     * on the same GEMM as convolutions; all of it modulo 2^32.
-     */
-    for (bt = 0; status == QNPU_STATUS_OK && bt < batches; bt++) {
-        const int8_t *ab = (const int8_t *)a + bt * m * k;
-        const int8_t *bb = (const int8_t *)b + bt * k * p;
-        struct gemm_job job = {
-            .k = eng->kernels, .a = au, .kb = kb, .ob = ob, .w = w,
-            .bias = badj, .c = c, .ldc = ldc,
-        };
-
-        for (j = 0; j < p; j++) {
-            colsum[j] = 0;
-            for (kk = 0; kk < k; kk++) {
-                int8_t v = bb[kk * p + j];
-
-                w[((j / 16) * kb + kk / 4) * 64 + (j % 16) * 4 + kk % 4] = v;
-                colsum[j] += (uint32_t)(int32_t)v;
-            }
-        }
-        fold_bias(eng, w, ob, kb, NULL, 0, badj);
-        job.w = gemm_weights(eng, w, kb, ob);
-        if (!job.w) {
-            status = QNPU_STATUS_LIMIT_EXCEEDED;
-            break;
-        }
-        for (j = 0; j < p; j++) {
-            badj[j] = (int32_t)((uint32_t)badj[j] +
-                                (bias ? (uint32_t)bias[j] : 0) -
-                                (uint32_t)za * colsum[j] +
-                                (uint32_t)k * (uint32_t)(za * zb));
-        }
-        for (i = 0; i < m; i++) {
-            for (kk = 0; kk < kb * 4; kk++) {
-                au[i * kb * 4 + kk] = kk < k ? (uint8_t)(ab[i * k + kk] ^ 0x80)
-                                             : 0x80;
-            }
-        }
-        qnpu_parallel_rows(eng, gemm_range, &job, m);
-        for (i = 0; i < m; i++) {
-            uint32_t rowsum = 0;
-
-            for (kk = 0; kk < k; kk++) {
-                rowsum += (uint32_t)(int32_t)ab[i * k + kk];
-            }
-            for (j = 0; j < p; j++) {
-                c[i * ldc + j] = (int32_t)((uint32_t)c[i * ldc + j] -
-                                           (uint32_t)zb * rowsum);
-            }
-        }
-        qnpu_op_store_rows(eng->kernels, &rq, c, m, p, ldc, o + bt * m * p * to.esize, p, 0);
-    }
-    if (status == QNPU_STATUS_OK && qnpu_tensor_move(vm, &to, o, true)) {
+    if (status == QNPU_STATUS_OK && qnpu_tensor_move(vm, &mm.to, mm.o, true)) {
         status = QNPU_STATUS_MMU_FAULT;
     }
-    free(w);
-    free(bias);
-    free(badj);
-    free(colsum);
-    qnpu_op_requant_free(&rq);
+    free(mm.w);
+    free(mm.bias);
+    free(mm.badj);
+    free(mm.colsum);
+    qnpu_op_requant_free(&mm.rq);
     if (status != QNPU_STATUS_OK) {
         return status;
     }
     qnpu_op_gemm_stats(cfg, st,
-                       batches * qnpu_div_up(m, cfg->array_rows) *
-                       qnpu_div_up(p, cfg->array_cols) * k,
-                       batches * m * p * k,
-                       batches * m * k * qnpu_div_up(p, cfg->array_cols) +
-                       tbytes(&tb) * qnpu_div_up(m, cfg->array_rows),
-                       tbytes(&tb), bias_va ? 4 * p : 0, tbytes(&ta), tbytes(&to));
+                       mm.batches * qnpu_div_up(mm.m, cfg->array_rows) *
+                       qnpu_div_up(mm.p, cfg->array_cols) * mm.k,
+                       mm.batches * mm.m * mm.p * mm.k,
+                       mm.batches * mm.m * mm.k * qnpu_div_up(mm.p, cfg->array_cols) +
+                       tbytes(&mm.tb) * qnpu_div_up(mm.m, cfg->array_rows),
+                       tbytes(&mm.tb), mm.bias_va ? 4 * mm.p : 0, tbytes(&mm.ta),
+                       tbytes(&mm.to));
     return QNPU_STATUS_OK;
 }

@@ -62,11 +62,11 @@ static void eltwise_run(const struct qnpu_kernels *k, const int8_t *x1, const in
     }
 }
 
-uint32_t qnpu_exec_eltwise(struct qnpu_engine *eng, struct qnpu_vm *vm,
-                           const struct qnpu_desc_eltwise *d, bool mul,
-                           struct qnpu_stats *st)
+/* Decode and check an ADD/MUL descriptor: parameters, shapes, limits, addresses. */
+static uint32_t eltwise_decode(struct qnpu_vm *vm, const struct qnpu_desc_eltwise *d, bool mul,
+                               bool single, struct qnpu_tens *t1, struct qnpu_tens *t2,
+                               struct qnpu_tens *to, struct requant *rq)
 {
-    const struct qnpu_config *cfg = eng->cfg;
     int32_t z1 = (int32_t)le32toh(d->input1_zero_point);
     int32_t z2 = (int32_t)le32toh(d->input2_zero_point);
     int32_t m1 = (int32_t)le32toh(d->input1_multiplier);
@@ -74,22 +74,17 @@ uint32_t qnpu_exec_eltwise(struct qnpu_engine *eng, struct qnpu_vm *vm,
     int32_t m2 = (int32_t)le32toh(d->input2_multiplier);
     int32_t s2 = (int32_t)le32toh(d->input2_shift);
     int32_t ls = (int32_t)le32toh(d->left_shift);
-    bool single = !mul && d->input2.addr == 0;
-    struct qnpu_tens t1, t2, to;
-    struct requant rq;
-    int8_t *x1 = NULL, *x2 = NULL, *o = NULL;
-    uint32_t status;
+    uint32_t status = qnpu_tensor_decode(&d->input1, false, false, t1);
     int dd;
 
-    status = qnpu_tensor_decode(&d->input1, false, false, &t1);
     if (status == QNPU_STATUS_OK && !single) {
-        status = qnpu_tensor_decode(&d->input2, false, false, &t2);
+        status = qnpu_tensor_decode(&d->input2, false, false, t2);
     }
     if (status == QNPU_STATUS_OK) {
-        status = qnpu_tensor_decode(&d->output, true, false, &to);
+        status = qnpu_tensor_decode(&d->output, true, false, to);
     }
     if (status == QNPU_STATUS_OK) {
-        status = qnpu_op_requant_decode(&d->requant, false, false, &rq);
+        status = qnpu_op_requant_decode(&d->requant, false, false, rq);
     }
     if (status != QNPU_STATUS_OK) {
         return status;
@@ -110,17 +105,34 @@ uint32_t qnpu_exec_eltwise(struct qnpu_engine *eng, struct qnpu_vm *vm,
         return INVALID;
     }
     for (dd = 0; dd < 4; dd++) {
-        if (to.dim[dd] != t1.dim[dd] || (!single && t2.dim[dd] != t1.dim[dd])) {
+        if (to->dim[dd] != t1->dim[dd] || (!single && t2->dim[dd] != t1->dim[dd])) {
             return INVALID;
         }
     }
-    if (t1.over_limit || to.over_limit || (!single && t2.over_limit)) {
+    if (t1->over_limit || to->over_limit || (!single && t2->over_limit)) {
         return QNPU_STATUS_LIMIT_EXCEEDED;
     }
-    if (!qnpu_tensor_in_range(vm, &t1, false) ||
-        (!single && !qnpu_tensor_in_range(vm, &t2, false)) ||
-        !qnpu_tensor_in_range(vm, &to, true)) {
+    if (!qnpu_tensor_in_range(vm, t1, false) ||
+        (!single && !qnpu_tensor_in_range(vm, t2, false)) ||
+        !qnpu_tensor_in_range(vm, to, true)) {
         return QNPU_STATUS_MMU_FAULT;
+    }
+    return QNPU_STATUS_OK;
+}
+
+uint32_t qnpu_exec_eltwise(struct qnpu_engine *eng, struct qnpu_vm *vm,
+                           const struct qnpu_desc_eltwise *d, bool mul,
+                           struct qnpu_stats *st)
+{
+    const struct qnpu_config *cfg = eng->cfg;
+    bool single = !mul && d->input2.addr == 0;
+    struct qnpu_tens t1, t2, to;
+    struct requant rq;
+    int8_t *x1 = NULL, *x2 = NULL, *o = NULL;
+    uint32_t status = eltwise_decode(vm, d, mul, single, &t1, &t2, &to, &rq);
+
+    if (status != QNPU_STATUS_OK) {
+        return status;
     }
     x1 = qnpu_op_fetch_tensor(vm, &t1, &status);
     if (x1 && !single) {
@@ -131,8 +143,14 @@ uint32_t qnpu_exec_eltwise(struct qnpu_engine *eng, struct qnpu_vm *vm,
         status = o ? QNPU_STATUS_OK : QNPU_STATUS_LIMIT_EXCEEDED;
     }
     if (status == QNPU_STATUS_OK) {
-        eltwise_run(eng->kernels, x1, x2, o, to.elems, mul, single, z1, z2, m1, s1, m2,
-                    s2, ls, &rq);
+        eltwise_run(eng->kernels, x1, x2, o, to.elems, mul, single,
+                    (int32_t)le32toh(d->input1_zero_point),
+                    (int32_t)le32toh(d->input2_zero_point),
+                    (int32_t)le32toh(d->input1_multiplier),
+                    (int32_t)le32toh(d->input1_shift),
+                    (int32_t)le32toh(d->input2_multiplier),
+                    (int32_t)le32toh(d->input2_shift),
+                    (int32_t)le32toh(d->left_shift), &rq);
     }
     if (status == QNPU_STATUS_OK &&
         qnpu_tensor_move(vm, &to, (uint8_t *)o, true)) {

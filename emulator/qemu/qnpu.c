@@ -315,6 +315,10 @@ static uint64_t qnpu_perf_read(QnpuState *s, hwaddr addr, unsigned size)
     return (uint32_t)v;
 }
 
+/*
+ * (long: one case per register of docs/hardware.md 4, in the order of the
+ * register map, so that the function reads like the datasheet)
+ */
 static uint64_t qnpu_mmio_read(void *opaque, hwaddr addr, unsigned size)
 {
     QnpuState *s = opaque;
@@ -420,6 +424,7 @@ static void qnpu_write64(uint64_t *reg, hwaddr addr, uint64_t val,
     }
 }
 
+/* (long: one case per writable register, as qnpu_mmio_read()) */
 static void qnpu_mmio_write(void *opaque, hwaddr addr, uint64_t val,
                             unsigned size)
 {

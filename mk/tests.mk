@@ -59,6 +59,13 @@ $(B)/tests/test_onnx_ops: tests/host/test_onnx_ops.c $(B)/lib/libnpu.a \
 		-DTEST_MODELS='"$(TEST_MODELS)"' $< -o $@ $(B)/lib/libnpu.a $(NPU_LIBS) \
 		$(CMOCKA_LIBS) -lm
 
+$(B)/tests/test_onnx_attrs: tests/host/test_onnx_attrs.c $(B)/lib/libnpu.a \
+		$(B)/lib/libnpu-emu.so.0 $(TEST_MODELS)/.done $(NPU_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(TOOL_CFLAGS) -DEMU_PLUGIN_PATH='"$(B)/lib/libnpu-emu.so.0"' \
+		-DTEST_MODELS='"$(TEST_MODELS)"' $< -o $@ $(B)/lib/libnpu.a $(NPU_LIBS) \
+		$(CMOCKA_LIBS) -lm
+
 $(B)/tests/test_quant: tests/host/test_quant.c $(B)/lib/libnpu.a $(NPU_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(TOOL_CFLAGS) $< -o $@ $(B)/lib/libnpu.a $(NPU_LIBS) $(CMOCKA_LIBS) -lm

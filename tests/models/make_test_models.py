@@ -9,6 +9,11 @@
                       fp32_ops_input.npy and the numpy float answer
                       fp32_ops_output.npy (an independent float reference)
 
+  attrs/*.onnx        one model per attribute class the importers must honour
+                      (h_*: with NAME_input.npy and numpy's NAME_output.npy,
+                      NCHW), refuse by name (r_*) or apply in a QDQ model (q_*);
+                      tests/host/test_onnx_attrs.c says what each must give
+
     /usr/bin/python3 tests/models/make_test_models.py OUTDIR
 
 Needs Debian's python3-onnx and python3-numpy. Deterministic (seeded).
@@ -83,10 +88,186 @@ def fp32_ops(out):
     np.save(os.path.join(out, 'fp32_ops_output.npy'), y.astype(np.float32))
 
 
+def save(out, name, nodes, inputs, outputs, init, opset=13, check=True):
+    graph = helper.make_graph(nodes, name, inputs, outputs, init)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', opset)])
+    model.ir_version = 7
+    if check:
+        onnx.checker.check_model(model)
+    onnx.save(model, os.path.join(out, name + '.onnx'))
+
+
+def vinfo(name, shape, t=TensorProto.FLOAT):
+    return helper.make_tensor_value_info(name, t, shape)
+
+
+def conv_general(x, w, b, stride, pads):
+    """NCHW convolution with strides and (top, left, bottom, right) pads, float64."""
+    xp = np.pad(x, ((0, 0), (0, 0), (pads[0], pads[2]), (pads[1], pads[3])))
+    o, ci, kh, kw = w.shape
+    oh = (xp.shape[2] - kh) // stride + 1
+    ow = (xp.shape[3] - kw) // stride + 1
+    y = np.zeros((x.shape[0], o, oh, ow))
+    for i in range(kh):
+        for j in range(kw):
+            patch = xp[:, :, i:i + stride * oh:stride, j:j + stride * ow:stride]
+            y += np.einsum('nchw,oc->nohw', patch, w[:, :, i, j])
+    return y + b[None, :, None, None]
+
+
+def honoured(out, rng):
+    """FP32 models whose attributes the importer must honour, with numpy's answers."""
+    def conv_case(name, h, k, stride, auto_pad, pads):
+        w = (rng.standard_normal((3, 2, k, k)) * 0.4).astype(np.float32)
+        b = (rng.standard_normal(3) * 0.1).astype(np.float32)
+        x = rng.random((1, 2, h, h)).astype(np.float32) - 0.3
+        y = conv_general(x.astype(np.float64), w, b, stride, pads)
+        save(out, name, [helper.make_node('Conv', ['x', 'w', 'b'], ['y'], kernel_shape=[k, k],
+                                          strides=[stride, stride], auto_pad=auto_pad)],
+             [vinfo('x', list(x.shape))], [vinfo('y', list(y.shape))],
+             [numpy_helper.from_array(w, 'w'), numpy_helper.from_array(b, 'b')])
+        np.save(os.path.join(out, name + '_input.npy'), x)
+        np.save(os.path.join(out, name + '_output.npy'), y.astype(np.float32))
+
+    # SAME_UPPER, 8 by stride 2: out 4, total pad 1 (3x3), at the end.
+    conv_case('h_conv_same_upper', 8, 3, 2, 'SAME_UPPER', [0, 0, 1, 1])
+    # SAME_LOWER with an even kernel: total pad 3, 2 before and 1 after.
+    conv_case('h_conv_same_lower', 7, 4, 1, 'SAME_LOWER', [2, 2, 1, 1])
+    conv_case('h_conv_valid', 7, 3, 1, 'VALID', [0, 0, 0, 0])
+
+    w = (rng.standard_normal((3, 4)) * 0.5).astype(np.float32)
+    b = (rng.standard_normal(3) * 0.5).astype(np.float32)
+    x = rng.random((1, 4, 1, 1)).astype(np.float32)
+    y = 0.5 * x.reshape(1, 4).astype(np.float64) @ w.T + 2.0 * b
+    save(out, 'h_gemm_alpha_beta',
+         [helper.make_node('Flatten', ['x'], ['f']),
+          helper.make_node('Gemm', ['f', 'w', 'b'], ['y'], alpha=0.5, beta=2.0, transB=1)],
+         [vinfo('x', [1, 4, 1, 1])], [vinfo('y', [1, 3])],
+         [numpy_helper.from_array(w, 'w'), numpy_helper.from_array(b, 'b')])
+    np.save(os.path.join(out, 'h_gemm_alpha_beta_input.npy'), x)
+    np.save(os.path.join(out, 'h_gemm_alpha_beta_output.npy'), y.astype(np.float32))
+
+    # Clip's bounds as attributes (opset 6), folded into the convolution.
+    w = (rng.standard_normal((3, 2, 3, 3)) * 0.5).astype(np.float32)
+    b = np.zeros(3, np.float32)
+    x = rng.random((1, 2, 6, 6)).astype(np.float32) - 0.5
+    y = np.clip(conv_general(x.astype(np.float64), w, b, 1, [1, 1, 1, 1]), -0.25, 0.5)
+    save(out, 'h_clip_attrs',
+         [helper.make_node('Conv', ['x', 'w', 'b'], ['c'], pads=[1, 1, 1, 1]),
+          helper.make_node('Clip', ['c'], ['y'], min=-0.25, max=0.5)],
+         [vinfo('x', [1, 2, 6, 6])], [vinfo('y', [1, 3, 6, 6])],
+         [numpy_helper.from_array(w, 'w'), numpy_helper.from_array(b, 'b')], opset=6)
+    np.save(os.path.join(out, 'h_clip_attrs_input.npy'), x)
+    np.save(os.path.join(out, 'h_clip_attrs_output.npy'), y.astype(np.float32))
+
+    # MaxPool SAME_UPPER after a convolution: 7 by stride 2 -> 4, padding at the end.
+    w = (rng.standard_normal((3, 2, 1, 1)) * 0.5).astype(np.float32)
+    b = np.zeros(3, np.float32)
+    x = rng.random((1, 2, 7, 7)).astype(np.float32)
+    c = conv_general(x.astype(np.float64), w, b, 1, [0, 0, 0, 0])
+    cp = np.pad(c, ((0, 0), (0, 0), (0, 1), (0, 1)), constant_values=-np.inf)
+    y = np.max([cp[:, :, i:i + 8:2, j:j + 8:2] for i in range(2) for j in range(2)], axis=0)
+    save(out, 'h_maxpool_same_upper',
+         [helper.make_node('Conv', ['x', 'w', 'b'], ['c']),
+          helper.make_node('MaxPool', ['c'], ['y'], kernel_shape=[2, 2], strides=[2, 2],
+                           auto_pad='SAME_UPPER')],
+         [vinfo('x', [1, 2, 7, 7])], [vinfo('y', [1, 3, 4, 4])],
+         [numpy_helper.from_array(w, 'w'), numpy_helper.from_array(b, 'b')])
+    np.save(os.path.join(out, 'h_maxpool_same_upper_input.npy'), x)
+    np.save(os.path.join(out, 'h_maxpool_same_upper_output.npy'), y.astype(np.float32))
+
+
+def refused(out, rng):
+    """Models whose attributes the importer cannot honour: each must be refused by name."""
+    w = numpy_helper.from_array((rng.standard_normal((3, 2, 1, 1))).astype(np.float32), 'w')
+    wf = numpy_helper.from_array((rng.standard_normal((3, 3))).astype(np.float32), 'wf')
+    conv = helper.make_node('Conv', ['x', 'w'], ['c'])
+    x = [vinfo('x', [1, 2, 4, 4])]
+
+    def case(name, tail, shape, init=(), opset=13, check=True):
+        save(out, name, [conv] + tail, x, [vinfo('y', shape)], [w] + list(init), opset, check)
+
+    case('r_maxpool_dilations', [helper.make_node('MaxPool', ['c'], ['y'], kernel_shape=[2, 2],
+                                                  dilations=[2, 2])], [1, 3, 2, 2])
+    case('r_unknown_attr', [helper.make_node('Relu', ['c'], ['y'], bogus=1)], [1, 3, 4, 4],
+         check=False)
+    case('r_softmax_axis', [helper.make_node('Softmax', ['c'], ['y'], axis=-1)], [1, 3, 4, 4])
+    case('r_flatten_axis', [helper.make_node('Flatten', ['c'], ['y'], axis=2)], [3, 16])
+    case('r_reshape_shape', [helper.make_node('Reshape', ['c', 'shape'], ['y'])], [1, 3, 16],
+         [numpy_helper.from_array(np.array([1, 3, -1], np.int64), 'shape')])
+    gemm = helper.make_node('Gemm', ['f', 'wf'], ['y'], transB=1)
+    gemm.attribute.append(helper.make_attribute('alpha', 2))   # an int: ONNX says float
+    case('r_gemm_alpha_int', [helper.make_node('GlobalAveragePool', ['c'], ['g']),
+                              helper.make_node('Flatten', ['g'], ['f']), gemm], [1, 3],
+         [wf], check=False)
+
+
+def qdq(out, rng):
+    """QDQ models: a per-channel weight axis and Gemm scaling refused; activations applied."""
+    def q(name, x, s, z, axis=None):
+        kw = {} if axis is None else {'axis': axis}
+        return [helper.make_node('QuantizeLinear', [x, s, z], [name + '_q'], **kw),
+                helper.make_node('DequantizeLinear', [name + '_q', s, z], [name], **kw)]
+
+    def scalar(n, v, t=np.float32):
+        return numpy_helper.from_array(np.array(v, t), n)
+
+    # Weights quantized per channel along axis 1 of OIHW (the input channels).
+    wq = rng.integers(-100, 100, (3, 2, 1, 1)).astype(np.int8)
+    init = [scalar('s', 0.05), scalar('z', 0, np.int8), numpy_helper.from_array(wq, 'wq'),
+            numpy_helper.from_array(np.array([0.01, 0.02], np.float32), 'ws'),
+            numpy_helper.from_array(np.zeros(2, np.int8), 'wz')]
+    nodes = q('xd', 'x', 's', 'z') + [
+        helper.make_node('DequantizeLinear', ['wq', 'ws', 'wz'], ['w'], axis=1),
+        helper.make_node('Conv', ['xd', 'w'], ['c'])] + q('y', 'c', 's', 'z')
+    save(out, 'r_qdq_weight_axis', nodes, [vinfo('x', [1, 2, 4, 4])], [vinfo('y', [1, 3, 4, 4])],
+         init)
+
+    wq = rng.integers(-100, 100, (3, 4)).astype(np.int8)
+    init = [scalar('s', 0.05), scalar('z', 0, np.int8), numpy_helper.from_array(wq, 'wq'),
+            scalar('ws', 0.01), scalar('wz', 0, np.int8)]
+    nodes = q('xd', 'x', 's', 'z') + [
+        helper.make_node('DequantizeLinear', ['wq', 'ws', 'wz'], ['w']),
+        helper.make_node('Gemm', ['xd', 'w'], ['c'], alpha=2.0, transB=1)] + q('y', 'c', 's', 'z')
+    save(out, 'r_qdq_gemm_alpha', nodes, [vinfo('x', [1, 4])], [vinfo('y', [1, 3])], init)
+
+    # MatMul of two activations, then Relu: the Relu must not be dropped.
+    init = [scalar('s', 0.05), scalar('z', 0, np.int8)]
+    nodes = q('ad', 'a', 's', 'z') + q('bd', 'b', 's', 'z') + [
+        helper.make_node('MatMul', ['ad', 'bd'], ['m']),
+        helper.make_node('Relu', ['m'], ['r'])] + q('y', 'r', 's', 'z')
+    save(out, 'q_matmul_relu', nodes, [vinfo('a', [4, 8]), vinfo('b', [8, 5])],
+         [vinfo('y', [4, 5])], init)
+
+    # Conv + Clip(0, 6) with y_scale S where 6.0f / S is exactly 100.5: ONNX quantizes
+    # the bound half to even, 100 (ReLU6's TFLite formula would give 101).
+    s_out = np.float32(0.05970149)
+    assert np.float32(6) / s_out == np.float32(100.5)
+    init = [scalar('s', 0.05), scalar('z', 0, np.int8), scalar('so', s_out),
+            numpy_helper.from_array(np.full((2, 1, 1, 1), 100, np.int8), 'wq'),
+            scalar('ws', 0.01), scalar('wz', 0, np.int8),
+            scalar('lo', 0.0), scalar('hi', 6.0)]
+    nodes = q('xd', 'x', 's', 'z') + [
+        helper.make_node('DequantizeLinear', ['wq', 'ws', 'wz'], ['w']),
+        helper.make_node('Conv', ['xd', 'w'], ['c']),
+        helper.make_node('Clip', ['c', 'lo', 'hi'], ['r'])] + q('y', 'r', 'so', 'z')
+    save(out, 'q_clip_tie', nodes, [vinfo('x', [1, 1, 2, 2])], [vinfo('y', [1, 2, 2, 2])], init)
+
+
+def attr_models(out):
+    out = os.path.join(out, 'attrs')
+    os.makedirs(out, exist_ok=True)
+    rng = np.random.default_rng(11)
+    honoured(out, rng)
+    refused(out, rng)
+    qdq(out, rng)
+
+
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
     fp32_ops(out)
+    attr_models(out)
 
 
 if __name__ == '__main__':

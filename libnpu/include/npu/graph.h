@@ -122,6 +122,7 @@ enum npu_function {
  * @pad: top, left, bottom, right
  * @groups: convolution groups, 0 means 1
  * @act: fused activation
+ * @clip: %NPU_ACT_CLIP's real bounds (lo, hi); lo may be -FLT_MAX, hi FLT_MAX
  * @rounding: enum qnpu_rounding of the requantization (0: TFLite double)
  * @fn: %NPU_OP_FUNCTION: which function
  * @alpha: its first parameter, where it has one
@@ -138,6 +139,7 @@ struct npu_op_info {
 	uint32_t pad[4];
 	uint32_t groups;
 	enum npu_activation act;
+	float clip[2];
 	int rounding;
 	enum npu_function fn;
 	float alpha, beta;

@@ -308,12 +308,15 @@ NPU_API int npu_requantize_params(float s_in, const float *s_w, size_t channels,
  * enum npu_activation - activation fused into a requantization
  * @NPU_ACT_NONE: no activation
  * @NPU_ACT_RELU: max(x, 0)
- * @NPU_ACT_RELU6: min(max(x, 0), 6)
+ * @NPU_ACT_RELU6: min(max(x, 0), 6), upper bound rounded half away (TFLite)
+ * @NPU_ACT_CLIP: min(max(x, lo), hi) for the op's real bounds, each quantized
+ *	half to even (ONNX Clip); graph ops only (npu_op_info.clip)
  */
 enum npu_activation {
 	NPU_ACT_NONE,
 	NPU_ACT_RELU,
 	NPU_ACT_RELU6,
+	NPU_ACT_CLIP,
 };
 
 /**

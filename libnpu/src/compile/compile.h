@@ -119,10 +119,9 @@ int npu_emit_relocated(struct npu_compiler *c, const void *desc, size_t size,
 /* A tensor descriptor for graph tensor @t (@shape: its own when NULL). */
 struct qnpu_tensor npu_arena_tensor(struct npu_compiler *c, int t,
 				    const uint32_t *shape);
-int npu_requant_of(struct npu_compiler *c, const char *op, double real_in,
-		   double total, const struct npu_gtensor *w,
-		   const struct npu_gtensor *out, enum npu_activation act,
-		   int rounding, struct qnpu_requant *rq, uint64_t *params_off);
+int npu_requant_of(struct npu_compiler *c, const struct npu_gop *op, double real_in,
+		   double total, const struct npu_gtensor *w, const struct npu_gtensor *out,
+		   struct qnpu_requant *rq, uint64_t *params_off);
 int npu_output_bounds(struct npu_compiler *c, const struct npu_gop *op,
 		   const struct npu_gtensor *out, int32_t *lo, int32_t *hi);
 /* int8, one scale and zero point. */

@@ -168,8 +168,7 @@ static int lower_cpu_conv(struct npu_compiler *c, const struct npu_gop *op)
 		d.bias = off;
 	}
 	if (!ret && !npu_raw_out(out))
-		ret = npu_requant_of(c, op->name, x->scales[0], 0, w, out, o->act,
-				     o->rounding, &d.requant, &p_off);
+		ret = npu_requant_of(c, op, x->scales[0], 0, w, out, &d.requant, &p_off);
 	if (ret)
 		return ret;
 	d.requant.channel_params = p_off;
@@ -285,8 +284,7 @@ int npu_lower_conv(struct npu_compiler *c, const struct npu_gop *op)
 			    x->zero_points[0], &w_off, &b_off, &wbytes);
 	/* Raw accumulators: the requantization stays 0. */
 	if (!ret && !npu_raw_out(out))
-		ret = npu_requant_of(c, op->name, x->scales[0], 0, w, out, o->act,
-				     o->rounding, &rq, &p_off);
+		ret = npu_requant_of(c, op, x->scales[0], 0, w, out, &rq, &p_off);
 	if (ret)
 		return ret;
 	if (o->type == NPU_OP_FULLY_CONNECTED)

@@ -42,8 +42,8 @@ static int add_multipliers(struct npu_compiler *c, const struct npu_gop *op,
 		ret = npu_ref_quantize_multiplier(b->scales[0] / twice_max,
 						  &d->input2_multiplier, &d->input2_shift);
 	if (!ret)
-		ret = npu_requant_of(c, op->name, 0, twice_max / ((1 << 20) * (double)out->scales[0]),
-				     NULL, out, op->info.act, op->info.rounding, &d->requant,
+		ret = npu_requant_of(c, op, 0, twice_max / ((1 << 20) * (double)out->scales[0]),
+				     NULL, out, &d->requant,
 				     &unused);
 	return ret;
 }
@@ -69,9 +69,9 @@ int npu_lower_eltwise(struct npu_compiler *c, const struct npu_gop *op)
 	d.input1_zero_point = a->zero_points[0];
 	d.input2_zero_point = b->zero_points[0];
 	if (mul)
-		ret = npu_requant_of(c, op->name, 0,
+		ret = npu_requant_of(c, op, 0,
 				     (double)((a->scales[0] * b->scales[0]) / out->scales[0]),
-				     NULL, out, op->info.act, op->info.rounding, &d.requant,
+				     NULL, out, &d.requant,
 				     &unused);
 	else
 		ret = add_multipliers(c, op, &d);
@@ -115,9 +115,8 @@ int npu_lower_rescale(struct npu_compiler *c, const struct npu_gop *op)
 	d.left_shift = 20;
 	d.input1_multiplier = 1 << 30;	/* S1 / (2 * S1) = 1/2 */
 	d.input1_shift = 0;
-	ret = npu_requant_of(c, op->name, 0, 2.0 * x->scales[0] /
-			     ((1 << 20) * (double)out->scales[0]), NULL, out, op->info.act,
-			     op->info.rounding, &d.requant, &unused);
+	ret = npu_requant_of(c, op, 0, 2.0 * x->scales[0] /
+			     ((1 << 20) * (double)out->scales[0]), NULL, out, &d.requant, &unused);
 	if (ret)
 		return npu_graph_fail(c->g, ret, "op %s: multipliers", op->name);
 	return npu_emit_relocated(c, &d, sizeof(d), r, 2);

@@ -165,6 +165,8 @@ struct qnpu_tensor npu_arena_tensor(struct npu_compiler *c, int t,
 	return q;
 }
 
+
+
 static enum npu_ref_act ref_act(enum npu_activation a)
 {
 	return a == NPU_ACT_RELU ? NPU_REF_ACT_RELU :
@@ -172,29 +174,51 @@ static enum npu_ref_act ref_act(enum npu_activation a)
 }
 
 /*
- * The output stage of an op: activation bounds, output zero point, and
- * the multiplier: @real_in * S_w[c] / S_out per channel of @w, or
- * @real_in / S_out without weights, or exactly @total when it is > 0
- * (element-wise ops compute theirs as their TFLite formulas say).
+ * The clamp of @op's fused activation on output @out: TFLite's formulas
+ * for ReLU and ReLU6, ONNX's for a Clip (bounds quantized half to even,
+ * docs/arithmetic.md 3.7).
  */
-int npu_requant_of(struct npu_compiler *c, const char *op, double real_in,
-		      double total, const struct npu_gtensor *w,
-		      const struct npu_gtensor *out, enum npu_activation act,
-		      int rounding, struct qnpu_requant *rq, uint64_t *params_off)
+int npu_output_bounds(struct npu_compiler *c, const struct npu_gop *op,
+		      const struct npu_gtensor *out, int32_t *lo, int32_t *hi)
+{
+	const struct npu_op_info *o = &op->info;
+	int ret;
+
+	if (o->act != NPU_ACT_CLIP) {
+		ret = npu_ref_act_bounds(ref_act(o->act), out->scales[0], out->zero_points[0],
+					 lo, hi);
+		return ret ? npu_graph_fail(c->g, ret, "op %s: activation bounds", op->name) : 0;
+	}
+	if (!(o->clip[0] <= o->clip[1]))
+		return npu_graph_fail(c->g, -EINVAL, "op %s: clip bounds %g > %g", op->name,
+				      o->clip[0], o->clip[1]);
+	*lo = npu_ref_quantize(o->clip[0], out->scales[0], out->zero_points[0]);
+	*hi = npu_ref_quantize(o->clip[1], out->scales[0], out->zero_points[0]);
+	return 0;
+}
+
+/*
+ * The output stage of @op: activation bounds, output zero point, and the
+ * multiplier: @real_in * S_w[c] / S_out per channel of @w, or @real_in /
+ * S_out without weights, or exactly @total when it is > 0 (element-wise
+ * ops compute theirs as their TFLite formulas say).
+ */
+int npu_requant_of(struct npu_compiler *c, const struct npu_gop *op, double real_in,
+		   double total, const struct npu_gtensor *w, const struct npu_gtensor *out,
+		   struct qnpu_requant *rq, uint64_t *params_off)
 {
 	int32_t lo, hi, m, s;
 	uint32_t i;
 	int ret;
 
 	memset(rq, 0, sizeof(*rq));
-	ret = npu_ref_act_bounds(ref_act(act), out->scales[0],
-				 out->zero_points[0], &lo, &hi);
+	ret = npu_output_bounds(c, op, out, &lo, &hi);
 	if (ret)
-		return npu_graph_fail(c->g, ret, "op %s: activation bounds", op);
+		return ret;
 	rq->output_zero_point = out->zero_points[0];
 	rq->act_min = lo;
 	rq->act_max = hi;
-	rq->rounding = rounding;
+	rq->rounding = op->info.rounding;
 	if (w && w->qcount > 1) {
 		struct qnpu_channel_requant *p = calloc(w->qcount, sizeof(*p));
 
@@ -205,36 +229,26 @@ int npu_requant_of(struct npu_compiler *c, const char *op, double real_in,
 							  out->scales[0], &m, &s);
 			if (ret) {
 				free(p);
-				return npu_graph_fail(c->g, ret,
-						      "op %s: channel %u multiplier", op, i);
+				return npu_graph_fail(c->g, ret, "op %s: channel %u multiplier",
+						      op->name, i);
 			}
 			p[i].multiplier = m;
 			p[i].shift = s;
 		}
-		ret = npu_blob_add(&c->weights, p, sizeof(*p) * w->qcount,
-			       WEIGHTS_ALIGN, params_off);
+		ret = npu_blob_add(&c->weights, p, sizeof(*p) * w->qcount, WEIGHTS_ALIGN,
+				   params_off);
 		free(p);
 		return ret;
 	}
 	ret = npu_ref_quantize_multiplier(total > 0 ? total :
-					  real_in * (w ? w->scales[0] : 1.0) /
-					  out->scales[0], &m, &s);
+					  real_in * (w ? w->scales[0] : 1.0) / out->scales[0],
+					  &m, &s);
 	if (ret)
-		return npu_graph_fail(c->g, ret, "op %s: output multiplier", op);
+		return npu_graph_fail(c->g, ret, "op %s: output multiplier", op->name);
 	rq->multiplier = m;
 	rq->shift = s;
 	*params_off = UINT64_MAX;
 	return 0;
-}
-
-
-int npu_output_bounds(struct npu_compiler *c, const struct npu_gop *op,
-		   const struct npu_gtensor *out, int32_t *lo, int32_t *hi)
-{
-	int ret = npu_ref_act_bounds(ref_act(op->info.act), out->scales[0],
-				     out->zero_points[0], lo, hi);
-
-	return ret ? npu_graph_fail(c->g, ret, "op %s: activation bounds", op->name) : 0;
 }
 
 bool npu_quantized8(const struct npu_gtensor *t)

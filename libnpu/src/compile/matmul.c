@@ -93,7 +93,7 @@ int npu_lower_matmul(struct npu_compiler *c, const struct npu_gop *op)
 	d.a_zero_point = a->zero_points[0];
 	d.b_zero_point = b->zero_points[0];
 	if (!ret && !npu_raw_out(out))
-		ret = npu_requant_of(c, op->name, (double)a->scales[0] * b->scales[0], 0, NULL,
-				     out, op->info.act, op->info.rounding, &d.requant, &unused);
+		ret = npu_requant_of(c, op, (double)a->scales[0] * b->scales[0], 0, NULL,
+				     out, &d.requant, &unused);
 	return ret ? ret : npu_emit_relocated(c, &d, sizeof(d), r, 4);
 }

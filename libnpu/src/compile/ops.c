@@ -113,6 +113,8 @@ static const char *unhonoured_attr(const struct npu_op_info *o, uint32_t attrs)
 		return "groups";
 	if (!(attrs & NPU_ATTR_ACT) && o->act != NPU_ACT_NONE)
 		return "act";
+	if (o->act != NPU_ACT_CLIP && (o->clip[0] != 0 || o->clip[1] != 0))
+		return "clip";
 	if (!(attrs & NPU_ATTR_FN) && (o->fn || o->alpha != 0 || o->beta != 0))
 		return "fn";
 	return NULL;
@@ -134,6 +136,9 @@ int npu_op_check(struct npu_compiler *c, const struct npu_gop *op)
 					      "op %s: %s takes %u to %u inputs (absent ones -1)",
 					      op->name, d->name, d->min_inputs, d->max_inputs);
 	}
+	if ((unsigned int)o->act > NPU_ACT_CLIP)
+		return npu_graph_fail(c->g, -EINVAL, "op %s: unknown activation %d", op->name,
+				      o->act);
 	attr = unhonoured_attr(o, d->attrs);
 	if (attr)
 		return npu_graph_fail(c->g, -EINVAL, "op %s: %s has no '%s' attribute",

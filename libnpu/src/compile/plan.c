@@ -7,6 +7,7 @@
  * Copyright (c) 2026 The qnpu authors
  */
 #include <errno.h>
+#include <float.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +17,33 @@ static bool same_q(const struct npu_gtensor *a, const struct npu_gtensor *b)
 {
 	return a->qcount == 1 && b->qcount == 1 && a->scales[0] == b->scales[0] &&
 	       a->zero_points[0] == b->zero_points[0];
+}
+
+/* The real interval an activation keeps: NONE everything, RELU [0, inf), ... */
+static void act_interval(const struct npu_op_info *o, float *lo, float *hi)
+{
+	*lo = o->act == NPU_ACT_NONE ? -FLT_MAX : o->act == NPU_ACT_CLIP ? o->clip[0] : 0.0f;
+	*hi = o->act == NPU_ACT_RELU6 ? 6.0f : o->act == NPU_ACT_CLIP ? o->clip[1] : FLT_MAX;
+}
+
+/*
+ * @prod then @act as one clamp: ReLU6 within ReLU within none (TFLite's
+ * bounds kept); with a Clip on either side, the intersection as a Clip.
+ */
+static void combine_act(struct npu_op_info *prod, const struct npu_op_info *act)
+{
+	float lo[2], hi[2];
+
+	if (prod->act != NPU_ACT_CLIP && act->act != NPU_ACT_CLIP) {
+		if (act->act > prod->act)
+			prod->act = act->act;
+		return;
+	}
+	act_interval(prod, &lo[0], &hi[0]);
+	act_interval(act, &lo[1], &hi[1]);
+	prod->act = NPU_ACT_CLIP;
+	prod->clip[0] = lo[0] > lo[1] ? lo[0] : lo[1];
+	prod->clip[1] = hi[0] < hi[1] ? hi[0] : hi[1];
 }
 
 /*
@@ -53,8 +81,7 @@ int npu_fuse_activations(struct npu_graph *g, struct npu_gop *ops, int nops)
 		if (uses != 1)
 			continue;
 		prod->output = act->output;
-		if (act->act > prod->act)
-			prod->act = act->act;	/* RELU6 within RELU within NONE */
+		combine_act(prod, act);
 		act->type = NPU_OP_RESHAPE;	/* now a no-op alias... */
 		act->inputs[0] = act->output;	/* ...of nothing: dropped below */
 		fused++;

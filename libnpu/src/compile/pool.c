@@ -98,9 +98,8 @@ static int lower_avgpool_conv(struct npu_compiler *c, const struct npu_gop *op,
 	}
 	free(ones);
 	if (!ret)
-		ret = npu_requant_of(c, op->name, 0, (double)x->scales[0] /
-				     ((double)taps * out->scales[0]), NULL, out, op->info.act,
-				     op->info.rounding, &d.requant, &p_off);
+		ret = npu_requant_of(c, op, 0, (double)x->scales[0] /
+				     ((double)taps * out->scales[0]), NULL, out, &d.requant, &p_off);
 	if (ret)
 		return ret;
 	d.input = pd->input;

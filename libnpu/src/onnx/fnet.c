@@ -98,6 +98,13 @@ static int infer(struct fnet *n, struct fnode *f, const char *where)
 	int64_t eh, ew;
 
 	memcpy(o, s, 4 * sizeof(uint32_t));
+	n->vals[f->out].rank = f->kind == F_FLATTEN || f->kind == F_FC ? 2 :
+			       f->kind == F_CONV || f->kind == F_MAXPOOL || f->kind == F_AVGPOOL ||
+			       f->kind == F_GAP ? 4 : n->vals[f->in[0]].rank;
+	if ((f->kind == F_CONV || f->kind == F_MAXPOOL || f->kind == F_AVGPOOL ||
+	     f->kind == F_GAP) && n->vals[f->in[0]].rank != 4)
+		return ferr(n, -EOPNOTSUPP, "%s: a 2-D window over a %u-D input", where,
+			    n->vals[f->in[0]].rank);
 	switch (f->kind) {
 	case F_CONV:
 		if (s[3] != f->cin_g * f->groups)
@@ -195,24 +202,44 @@ static int conv_weights(struct fnet *n, struct fnode *f, const Onnx__GraphProto 
 	return 0;
 }
 
+/* The window of a conv or pool over @f's input into @f (auto_pad honoured). */
+static int parse_window(struct fnet *n, struct fnode *f, const Onnx__NodeProto *nd,
+			const uint32_t *kernel, const char *where)
+{
+	const uint32_t *s = n->vals[f->in[0]].shape;
+	const uint32_t in[2] = { s[1], s[2] };
+	struct npu_onnx_window w;
+	char why[160];
+
+	if (npu_onnx_window(nd, in, kernel, &w, why, sizeof(why)))
+		return ferr(n, -EOPNOTSUPP, "%s: %s", where, why);
+	memcpy(f->kernel, w.kernel, sizeof(f->kernel));
+	memcpy(f->stride, w.stride, sizeof(f->stride));
+	memcpy(f->dil, w.dil, sizeof(f->dil));
+	/* ONNX pads are (top, left, bottom, right), as the graph's. */
+	memcpy(f->pad, w.pad, sizeof(f->pad));
+	return 0;
+}
+
 static int parse_conv(struct fnet *n, struct fnode *f, const Onnx__GraphProto *g,
 		      const Onnx__NodeProto *nd, const char *where)
 {
 	const Onnx__TensorProto *w = nd->n_input > 1 ? npu_onnx_constant(g, nd->input[1]) : NULL;
+	uint32_t k[2];
 	int ret;
 
 	if (!w || w->n_dims != 4)
 		return ferr(n, -EOPNOTSUPP, "%s: weights must be a constant 4-D tensor", where);
 	f->cout = w->dims[0];
 	f->cin_g = w->dims[1];
-	f->kh = w->dims[2];
-	f->kw = w->dims[3];
+	f->kh = k[0] = w->dims[2];
+	f->kw = k[1] = w->dims[3];
 	f->groups = npu_onnx_attr_i(nd, "group", 1);
-	npu_onnx_attr_ints(nd, "strides", f->stride, 2, 1);
-	npu_onnx_attr_ints(nd, "dilations", f->dil, 2, 1);
-	/* ONNX pads are (top, left, bottom, right), as the graph's. */
-	npu_onnx_attr_ints(nd, "pads", f->pad, 4, 0);
-	ret = conv_weights(n, f, g, nd->input[1], where);
+	if (!f->groups)
+		return ferr(n, -EPROTO, "%s: group 0", where);
+	ret = parse_window(n, f, nd, k, where);
+	if (!ret)
+		ret = conv_weights(n, f, g, nd->input[1], where);
 	if (!ret && nd->n_input > 2 && nd->input[2][0]) {
 		f->b = const_floats(n, g, nd->input[2], f->cout, where);
 		if (!f->b)
@@ -247,10 +274,15 @@ static int parse_fc(struct fnet *n, struct fnode *f, const Onnx__GraphProto *g,
 		for (k = 0; k < f->cin_g; k++)
 			f->w[o * f->cin_g + k] = tb ? raw[o * f->cin_g + k] : raw[k * f->cout + o];
 	free(raw);
+	/* Y = alpha A B + beta C: alpha goes into the weights, beta into the bias. */
+	for (k = 0; gemm && k < f->cout * f->cin_g; k++)
+		f->w[k] *= npu_onnx_attr_f(nd, "alpha", 1.0f);
 	if (gemm && nd->n_input > 2 && nd->input[2][0]) {
 		f->b = const_floats(n, g, nd->input[2], f->cout, where);
 		if (!f->b)
 			return -EPROTO;
+		for (o = 0; o < f->cout; o++)
+			f->b[o] *= npu_onnx_attr_f(nd, "beta", 1.0f);
 	}
 	f->kh = f->kw = 1;
 	f->groups = 1;
@@ -276,23 +308,80 @@ static int clip_bound(struct fnet *n, const Onnx__GraphProto *g, const Onnx__Nod
 static int parse_clip(struct fnet *n, struct fnode *f, const Onnx__GraphProto *g,
 		      const Onnx__NodeProto *nd, const char *where)
 {
-	f->lo = -FLT_MAX;
-	f->hi = FLT_MAX;
+	/* Before opset 11 the bounds are attributes. */
+	f->lo = npu_onnx_attr_f(nd, "min", -FLT_MAX);
+	f->hi = npu_onnx_attr_f(nd, "max", FLT_MAX);
 	return clip_bound(n, g, nd, 1, &f->lo, where) ?: clip_bound(n, g, nd, 2, &f->hi, where);
 }
 
 static int parse_pool(struct fnet *n, struct fnode *f, const Onnx__GraphProto *g,
 		      const Onnx__NodeProto *nd, const char *where)
 {
-	npu_onnx_attr_ints(nd, "kernel_shape", f->kernel, 2, 1);
-	npu_onnx_attr_ints(nd, "strides", f->stride, 2, 1);
-	npu_onnx_attr_ints(nd, "pads", f->pad, 4, 0);
-	if (npu_onnx_attr_i(nd, "ceil_mode", 0) ||
-	    (f->kind == F_AVGPOOL && npu_onnx_attr_i(nd, "count_include_pad", 0) &&
-	     (f->pad[0] | f->pad[1] | f->pad[2] | f->pad[3])))
-		return ferr(n, -EOPNOTSUPP, "%s: ceil_mode or count_include_pad with padding",
+	int ret = parse_window(n, f, nd, NULL, where);
+
+	if (ret)
+		return ret;
+	if (f->dil[0] != 1 || f->dil[1] != 1)
+		return ferr(n, -EOPNOTSUPP, "%s: dilated pooling", where);
+	if (npu_onnx_attr_i(nd, "ceil_mode", 0))
+		return ferr(n, -EOPNOTSUPP, "%s: ceil_mode", where);
+	if (f->kind == F_AVGPOOL && npu_onnx_attr_i(nd, "count_include_pad", 0) &&
+	    (f->pad[0] | f->pad[1] | f->pad[2] | f->pad[3]))
+		return ferr(n, -EOPNOTSUPP, "%s: count_include_pad with padding", where);
+	if (nd->n_output > 1)
+		return ferr(n, -EOPNOTSUPP, "%s: the Indices output", where);
+	return 0;
+}
+
+/* Flatten at axis 1 and Reshape to [N, -1]: the same bytes, [N][C*H*W]. */
+static int parse_flatten(struct fnet *n, struct fnode *f, const Onnx__GraphProto *g,
+			 const Onnx__NodeProto *nd, const char *where)
+{
+	const uint32_t *s = n->vals[f->in[0]].shape;
+	const Onnx__TensorProto *t;
+	struct npu_onnx_tensor shape;
+	int64_t rest = (int64_t)s[1] * s[2] * s[3], d0, d1;
+	bool ok;
+
+	if (!strcmp(nd->op_type, "Flatten")) {
+		if (npu_onnx_attr_i(nd, "axis", 1) != 1)
+			return ferr(n, -EOPNOTSUPP, "%s: Flatten at axis %lld (1 only)", where,
+				    (long long)npu_onnx_attr_i(nd, "axis", 1));
+		return 0;
+	}
+	t = nd->n_input > 1 ? npu_onnx_constant(g, nd->input[1]) : NULL;
+	if (!t || npu_onnx_decode(t, &shape, where, NULL, 0))
+		return ferr(n, -EOPNOTSUPP, "%s: a Reshape to a shape computed at run time", where);
+	ok = shape.type == NPU_ONNX_INT64 && shape.count == 2;
+	d0 = ok ? ((int64_t *)shape.data)[0] : 0;
+	d1 = ok ? ((int64_t *)shape.data)[1] : 0;
+	npu_onnx_tensor_release(&shape);
+	if (npu_onnx_attr_i(nd, "allowzero", 0) && (!d0 || !d1))
+		ok = false;
+	if (!ok || (d0 != 1 && d0 != 0 && d0 != -1) || (d1 != rest && d1 != -1) ||
+	    (d0 == -1 && d1 == -1))
+		return ferr(n, -EOPNOTSUPP, "%s: Reshape to [N, -1] only (the graph keeps NHWC)",
 			    where);
 	return 0;
+}
+
+/*
+ * Softmax over the channels: a 2-D input's axis 1, or a 4-D one's channel
+ * axis (before opset 13 the axis flattens all that follows it, the same
+ * only when H = W = 1).
+ */
+static int parse_softmax(struct fnet *n, struct fnode *f, const Onnx__GraphProto *g,
+			 const Onnx__NodeProto *nd, const char *where)
+{
+	const struct fvalue *x = &n->vals[f->in[0]];
+	int64_t axis = npu_onnx_attr_i(nd, "axis", n->opset >= 13 ? -1 : 1);
+
+	if (axis < 0)
+		axis += x->rank;
+	if (axis == 1 && (x->rank == 2 || n->opset >= 13 || x->shape[1] * x->shape[2] == 1))
+		return 0;
+	return ferr(n, -EOPNOTSUPP, "%s: Softmax over axis %lld of a %u-D tensor (channels only)",
+		    where, (long long)axis, x->rank);
 }
 
 static int parse_binary(struct fnet *n, struct fnode *f, const Onnx__GraphProto *g,
@@ -338,44 +427,75 @@ static int parse_function(struct fnet *n, struct fnode *f, const Onnx__GraphProt
 	return 0;
 }
 
-/* The ONNX ops the FP32 importer takes, and what each becomes. */
-static const struct {
+static const struct npu_onnx_attr_spec conv_attrs[] = {
+	NPU_ATTR_WINDOW, NPU_ATTR_I("group"), { NULL }
+};
+static const struct npu_onnx_attr_spec gemm_attrs[] = {
+	NPU_ATTR_F("alpha"), NPU_ATTR_F("beta"), NPU_ATTR_I("transA"), NPU_ATTR_I("transB"),
+	{ NULL }
+};
+static const struct npu_onnx_attr_spec clip_attrs[] = {
+	NPU_ATTR_F("min"), NPU_ATTR_F("max"), { NULL }
+};
+static const struct npu_onnx_attr_spec maxpool_attrs[] = {
+	NPU_ATTR_WINDOW, NPU_ATTR_I("ceil_mode"), NPU_ATTR_I("storage_order"), { NULL }
+};
+static const struct npu_onnx_attr_spec avgpool_attrs[] = {
+	NPU_ATTR_WINDOW, NPU_ATTR_I("ceil_mode"), NPU_ATTR_I("count_include_pad"), { NULL }
+};
+static const struct npu_onnx_attr_spec axis_attrs[] = { NPU_ATTR_I("axis"), { NULL } };
+static const struct npu_onnx_attr_spec reshape_attrs[] = { NPU_ATTR_I("allowzero"), { NULL } };
+static const struct npu_onnx_attr_spec alpha_attrs[] = { NPU_ATTR_F("alpha"), { NULL } };
+static const struct npu_onnx_attr_spec alpha_beta_attrs[] = {
+	NPU_ATTR_F("alpha"), NPU_ATTR_F("beta"), { NULL }
+};
+
+/* The ONNX ops the FP32 importer takes, what each becomes, the attributes it honours. */
+static const struct fop {
 	const char *onnx;
 	enum fkind kind;
 	parse_fn *parse;	/* NULL: nothing beyond the first input */
+	const struct npu_onnx_attr_spec *attrs;	/* NULL: none */
 } fops[] = {
-	{ "Conv", F_CONV, parse_conv },
-	{ "Gemm", F_FC, parse_fc },
-	{ "MatMul", F_FC, parse_fc },
-	{ "Relu", F_RELU, NULL },
-	{ "Clip", F_CLIP, parse_clip },
-	{ "MaxPool", F_MAXPOOL, parse_pool },
-	{ "AveragePool", F_AVGPOOL, parse_pool },
-	{ "GlobalAveragePool", F_GAP, NULL },
-	{ "Add", F_ADD, parse_binary },
-	{ "Mul", F_MUL, parse_binary },
-	{ "Concat", F_CONCAT, parse_concat },
-	{ "Flatten", F_FLATTEN, NULL },
-	{ "Reshape", F_FLATTEN, NULL },
-	{ "Softmax", F_SOFTMAX, NULL },
+	{ "Conv", F_CONV, parse_conv, conv_attrs },
+	{ "Gemm", F_FC, parse_fc, gemm_attrs },
+	{ "MatMul", F_FC, parse_fc, NULL },
+	{ "Relu", F_RELU, NULL, NULL },
+	{ "Clip", F_CLIP, parse_clip, clip_attrs },
+	{ "MaxPool", F_MAXPOOL, parse_pool, maxpool_attrs },
+	{ "AveragePool", F_AVGPOOL, parse_pool, avgpool_attrs },
+	{ "GlobalAveragePool", F_GAP, NULL, NULL },
+	{ "Add", F_ADD, parse_binary, NULL },
+	{ "Mul", F_MUL, parse_binary, NULL },
+	{ "Concat", F_CONCAT, parse_concat, axis_attrs },
+	{ "Flatten", F_FLATTEN, parse_flatten, axis_attrs },
+	{ "Reshape", F_FLATTEN, parse_flatten, reshape_attrs },
+	{ "Softmax", F_SOFTMAX, parse_softmax, axis_attrs },
 };
 
+/* The element-wise functions' attributes (enum npu_function): their parameters. */
+static const struct npu_onnx_attr_spec *function_attrs(enum npu_function fn)
+{
+	return fn == NPU_FN_LEAKY_RELU || fn == NPU_FN_ELU ? alpha_attrs :
+	       fn == NPU_FN_HARD_SIGMOID ? alpha_beta_attrs : NULL;
+}
+
 /* The table entry of ONNX op @op; element-wise functions share one. */
-static int fop_of(const char *op, enum fkind *kind, parse_fn **parse)
+static int fop_of(const char *op, struct fop *out)
 {
 	size_t i;
+	int fn;
 
 	for (i = 0; i < sizeof(fops) / sizeof(fops[0]); i++) {
 		if (!strcmp(fops[i].onnx, op)) {
-			*kind = fops[i].kind;
-			*parse = fops[i].parse;
+			*out = fops[i];
 			return 0;
 		}
 	}
-	if (npu_ref_function_by_onnx(op) < 0)
+	fn = npu_ref_function_by_onnx(op);
+	if (fn < 0)
 		return -EOPNOTSUPP;
-	*kind = F_FN;
-	*parse = parse_function;
+	*out = (struct fop){ op, F_FN, parse_function, function_attrs(fn) };
 	return 0;
 }
 
@@ -383,19 +503,21 @@ static int fop_of(const char *op, enum fkind *kind, parse_fn **parse)
 static int lower_node(struct fnet *n, const Onnx__GraphProto *g, size_t i)
 {
 	const Onnx__NodeProto *nd = g->node[i];
-	char where[256];
+	char where[256], why[160];
 	struct fnode *f;
-	parse_fn *parse;
-	enum fkind kind;
+	struct fop fop;
 	int ret;
 
 	snprintf(where, sizeof(where), "node %zu (%s, %s)", i, nd->name ? nd->name : "",
 		 nd->op_type);
-	if (fop_of(nd->op_type, &kind, &parse))
+	if (fop_of(nd->op_type, &fop))
 		return ferr(n, -EOPNOTSUPP,
 			    "%s: op not supported by the importer (neither on the device nor by the CPU fallback)",
 			    where);
-	f = add_node(n, kind, nd);
+	ret = npu_onnx_check_attrs(nd, fop.attrs, why, sizeof(why));
+	if (ret)
+		return ferr(n, ret, "%s: %s", where, why);
+	f = add_node(n, fop.kind, nd);
 	if (!f)
 		return -ENOMEM;
 	if (!nd->n_input || (f->in[0] = value_id(n, nd->input[0], false)) < 0)
@@ -405,7 +527,7 @@ static int lower_node(struct fnet *n, const Onnx__GraphProto *g, size_t i)
 	if (f->out < 0)
 		return -ENOMEM;
 	f->stride[0] = f->stride[1] = f->dil[0] = f->dil[1] = 1;
-	ret = parse ? parse(n, f, g, nd, where) : 0;
+	ret = fop.parse ? fop.parse(n, f, g, nd, where) : 0;
 	return ret ?: infer(n, f, where);
 }
 
@@ -447,6 +569,7 @@ int fnet_build(struct fnet *n, const struct npu_onnx *m, char *err,
 	memset(n, 0, sizeof(*n));
 	n->err = err;
 	n->errlen = errlen;
+	n->opset = npu_onnx_opset(m);
 	for (i = 0; i < g->n_input && !in; i++) {
 		if (!npu_onnx_constant(g, g->input[i]->name))
 			in = g->input[i];
@@ -465,6 +588,7 @@ int fnet_build(struct fnet *n, const struct npu_onnx *m, char *err,
 			       ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE ?
 			       sh->dim[i]->dim_value : 1;
 		/* NCHW -> NHWC, one image */
+		n->vals[n->input].rank = 4;
 		n->vals[n->input].shape[0] = 1;
 		n->vals[n->input].shape[1] = d[2];
 		n->vals[n->input].shape[2] = d[3];

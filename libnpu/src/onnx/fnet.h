@@ -39,6 +39,7 @@ struct fvalue {
 	uint32_t shape[4];	/* NHWC */
 	float *data;		/* the float executor's buffer */
 	struct npu_observer *obs;
+	uint8_t rank;		/* in the model: 4 (NCHW) or 2 ([N][C]) */
 	int tensor;		/* npu_graph tensor */
 	int consumers;
 	bool is_const;
@@ -50,6 +51,7 @@ struct fnet {
 	struct fvalue *vals;
 	int nvals;
 	int input, output;
+	int64_t opset;		/* of the default domain */
 	char *err;
 	size_t errlen;
 };

@@ -189,25 +189,26 @@ static int graph_input(struct npu_graph *g, struct fnet *n, const struct npu_qpa
 }
 
 /*
- * Fold the ReLU / Clip(0, 6) chain after @f into @op's activation, marking
- * the folded nodes in @skip; the value the chain ends in.
+ * Fold the Relu / Clip chain after @f into @op's activation, marking the
+ * folded nodes in @skip; the value the chain ends in.
  */
 static int fold_activations(struct fnet *n, const struct fnode *f, bool *skip,
 			    struct npu_op_info *op)
 {
+	struct npu_onnx_act act;
 	struct fnode *next;
 	int outv = f->out;
 
-	while ((next = only_consumer(n, outv)) &&
-	       (next->kind == F_RELU ||
-		(next->kind == F_CLIP && next->lo == 0 && (next->hi == 6 || next->hi >= FLT_MAX)))) {
-		if (next->kind == F_RELU || next->hi >= FLT_MAX)
-			op->act = op->act == NPU_ACT_RELU6 ? NPU_ACT_RELU6 : NPU_ACT_RELU;
+	npu_onnx_act_init(&act);
+	while ((next = only_consumer(n, outv)) && (next->kind == F_RELU || next->kind == F_CLIP)) {
+		if (next->kind == F_RELU)
+			npu_onnx_act_clip(&act, 0, FLT_MAX);
 		else
-			op->act = NPU_ACT_RELU6;
+			npu_onnx_act_clip(&act, next->lo, next->hi);
 		skip[next - n->nodes] = true;
 		outv = next->out;
 	}
+	npu_onnx_act_apply(&act, op);
 	return outv;
 }
 
@@ -392,7 +393,8 @@ static int graph_outputs(struct npu_graph *g, struct fnet *n, const struct npu_q
 		sig->ninputs = 1;
 		sig->noutputs = 1;
 		fp_io(&sig->inputs[0], &n->vals[in_value], NPU_ONNX_FLOAT, 4, NULL);
-		fp_io(&sig->outputs[0], &n->vals[n->output], NPU_ONNX_FLOAT, 2, NULL);
+		fp_io(&sig->outputs[0], &n->vals[n->output], NPU_ONNX_FLOAT,
+		      n->vals[n->output].rank, NULL);
 	}
 	for (i = 0; !ret && o->layer_outputs && i < n->nvals; i++) {
 		if (n->vals[i].tensor < 0 || n->vals[i].is_const || i == in_value)
@@ -401,7 +403,8 @@ static int graph_outputs(struct npu_graph *g, struct fnet *n, const struct npu_q
 			return ferr(n, -E2BIG, "more than %d layer outputs", NPU_ONNX_MAX_IO);
 		outs[nout] = n->vals[i].tensor;
 		if (sig) {
-			fp_io(&sig->outputs[nout], &n->vals[i], NPU_ONNX_INT8, 4, &qp[i]);
+			fp_io(&sig->outputs[nout], &n->vals[i], NPU_ONNX_INT8, n->vals[i].rank,
+			      &qp[i]);
 			sig->noutputs = nout + 1;
 		}
 		nout++;

@@ -286,6 +286,11 @@ NPU_API void npu_onnx_free(struct npu_onnx *m)
 	free(m);
 }
 
+int64_t npu_onnx_opset(const struct npu_onnx *m)
+{
+	return m->opset;
+}
+
 const Onnx__GraphProto *npu_onnx_graph(const struct npu_onnx *m)
 {
 	return m->model->graph;

@@ -16,6 +16,7 @@
  * Copyright (c) 2026 The qnpu authors
  */
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -46,6 +47,7 @@ struct qv {
 	bool runtime_input;
 	int dq_of;		/* DequantizeLinear of activation value @dq_of */
 	bool dq_const;		/* DequantizeLinear of a constant: @c, @scales, @zps */
+	int dq_axis;		/* ...quantized per channel along this axis */
 	const char *dq_input;	/* ...whose name this is */
 	int consumers;
 };
@@ -419,7 +421,7 @@ struct conv_args {
 	uint32_t out_qcount;
 	const float *out_scales;
 	const int32_t *out_zps;
-	enum npu_activation act;
+	const struct npu_onnx_act *act;	/* NULL: none */
 	bool fc;		/* Gemm: w is [O][K] or, transposed, [K][O] */
 	bool transposed;
 };
@@ -445,16 +447,26 @@ static int fc_shape(struct qimp *q, const struct conv_args *a, struct npu_op_inf
 	return 0;
 }
 
-/* The output extent along spatial axis @i of a convolution with the op's window. */
-static int conv_extent(struct qimp *q, const struct npu_op_info *op, int64_t in_dim,
-		       uint32_t k, int i, int64_t *od)
+/* The window of a Conv or pool over @x into @op (auto_pad honoured), and its output H, W. */
+static int window(struct qimp *q, const Onnx__NodeProto *nd, const struct qv *x,
+		  const uint32_t *kernel, struct npu_op_info *op, int64_t *od)
 {
-	int64_t in = in_dim + op->pad[i] + op->pad[i + 2];
-	int64_t span = (int64_t)(k - 1) * op->dilation[i] + 1;
+	const uint32_t in[2] = { x->dims[2], x->dims[3] };
+	struct npu_onnx_window w;
+	uint32_t out[2];
+	char why[160];
+	int ret = npu_onnx_window(nd, in, kernel, &w, why, sizeof(why));
 
-	if (!op->stride[i] || !op->dilation[i] || in < span)
-		return qerr(q, -EPROTO, "the kernel does not fit the padded input");
-	*od = (in - span) / op->stride[i] + 1;
+	if (!ret)
+		ret = npu_onnx_window_out(&w, in, out, why, sizeof(why));
+	if (ret)
+		return qerr(q, ret, "%s", why);
+	memcpy(op->kernel, w.kernel, sizeof(op->kernel));
+	memcpy(op->stride, w.stride, sizeof(op->stride));
+	memcpy(op->dilation, w.dil, sizeof(op->dilation));
+	memcpy(op->pad, w.pad, sizeof(op->pad));
+	od[2] = out[0];
+	od[3] = out[1];
 	return 0;
 }
 
@@ -462,34 +474,29 @@ static int conv_extent(struct qimp *q, const struct npu_op_info *op, int64_t in_
 static int conv_shape(struct qimp *q, const Onnx__NodeProto *nd, const struct conv_args *a,
 		      struct npu_op_info *op, uint32_t *o, uint32_t *ci)
 {
-	const Onnx__AttributeProto *ap = npu_onnx_attr(nd, "auto_pad");
 	struct qv *x = &q->v[a->x];
-	uint32_t kh, kw, g;
+	uint32_t k[2], g;
 	int64_t od[4];
+	int ret;
 
 	if (x->ndims != 4 || a->w->ndims != 4)
 		return qerr(q, -EOPNOTSUPP, "2-D convolutions only (4-D input and weights)");
-	if (ap && ap->has_s && ap->s.len && strncmp((const char *)ap->s.data, "NOTSET", ap->s.len) &&
-	    strncmp((const char *)ap->s.data, "VALID", ap->s.len))
-		return qerr(q, -EOPNOTSUPP, "auto_pad %.*s", (int)ap->s.len, ap->s.data);
 	*o = a->w->dims[0];
 	*ci = a->w->dims[1];
-	kh = a->w->dims[2];
-	kw = a->w->dims[3];
+	k[0] = a->w->dims[2];
+	k[1] = a->w->dims[3];
 	g = npu_onnx_attr_i(nd, "group", 1);
 	if (!g || x->dims[1] != (int64_t)*ci * g || *o % g)
 		return qerr(q, -EPROTO, "weights %ux%ux%ux%u do not fit %lld input channels in %u groups",
-			    *o, *ci, kh, kw, (long long)x->dims[1], g);
+			    *o, *ci, k[0], k[1], (long long)x->dims[1], g);
 	op->type = NPU_OP_CONV2D;
 	op->groups = g;
-	npu_onnx_attr_ints(nd, "strides", op->stride, 2, 1);
-	npu_onnx_attr_ints(nd, "dilations", op->dilation, 2, 1);
-	npu_onnx_attr_ints(nd, "pads", op->pad, 4, 0);
+	ret = window(q, nd, x, k, op, od);
+	if (ret)
+		return ret;
+	memset(op->kernel, 0, sizeof(op->kernel));	/* the weights give it */
 	od[0] = x->dims[0];
 	od[1] = *o;
-	if (conv_extent(q, op, x->dims[2], kh, 0, &od[2]) ||
-	    conv_extent(q, op, x->dims[3], kw, 1, &od[3]))
-		return -EPROTO;
 	set_dims(&q->v[a->out], 4, od);
 	return 0;
 }
@@ -527,10 +534,12 @@ static int conv_weights(struct qimp *q, const struct conv_args *a, uint32_t o, u
 static int conv(struct qimp *q, const Onnx__NodeProto *nd, const struct conv_args *a)
 {
 	struct npu_op_info op = { .name = nd->name, .inputs = { -1, -1, -1 },
-				  .rounding = ROUND_SINGLE, .act = a->act };
+				  .rounding = ROUND_SINGLE };
 	uint32_t o = 0, ci = 0;
 	int ret = a->fc ? fc_shape(q, a, &op, &o, &ci) : conv_shape(q, nd, a, &op, &o, &ci);
 
+	if (a->act)
+		npu_onnx_act_apply(a->act, &op);
 	ret = ret ?: conv_weights(q, a, o, ci, &op.inputs[1]);
 	if (!ret && a->bias)
 		ret = bias_tensor(q, a->bias, o, &op.inputs[2]);
@@ -544,7 +553,8 @@ static int conv(struct qimp *q, const Onnx__NodeProto *nd, const struct conv_arg
 
 /* a [.., M, K] x b [.., K, N], rank 2 or 3; b may be constant. */
 static int matmul(struct qimp *q, const Onnx__NodeProto *nd, int a, int b, int out,
-		  int out_type, uint32_t oq, const float *os, const int32_t *oz)
+		  int out_type, uint32_t oq, const float *os, const int32_t *oz,
+		  const struct npu_onnx_act *act)
 {
 	struct qv *A = &q->v[a], *B = &q->v[b];
 	struct npu_op_info op = { .type = NPU_OP_MATMUL, .name = nd->name,
@@ -587,6 +597,8 @@ static int matmul(struct qimp *q, const Onnx__NodeProto *nd, int a, int b, int o
 	} else {
 		op.inputs[1] = B->tensor;
 	}
+	if (act)
+		npu_onnx_act_apply(act, &op);
 	od[0] = ab > bb ? ab : bb;
 	od[r - 2] = A->dims[A->ndims - 2];
 	od[r - 1] = B->dims[B->ndims - 1];
@@ -724,7 +736,7 @@ static int qlinear_matmul(struct qimp *q, const Onnx__NodeProto *nd, bool intege
 	if (!ret)
 		ret = out_value(q, nd, 0, &out);
 	if (!ret)
-		ret = matmul(q, nd, a, b, out, otype, oq, os, oz);
+		ret = matmul(q, nd, a, b, out, otype, oq, os, oz, NULL);
 	free(os);
 	free(oz);
 	return ret;
@@ -846,25 +858,17 @@ static int passthrough(struct qimp *q, const Onnx__NodeProto *nd, int x, int out
 
 	if (!strcmp(nd->op_type, "MaxPool")) {
 		op.type = NPU_OP_MAXPOOL;
-		uint32_t dil[2];
-
-		npu_onnx_attr_ints(nd, "dilations", dil, 2, 1);
-		if (v->ndims != 4 || npu_onnx_attr_i(nd, "ceil_mode", 0) ||
-		    npu_onnx_attr_i(nd, "storage_order", 0) || dil[0] != 1 || dil[1] != 1)
+		if (v->ndims != 4 || npu_onnx_attr_i(nd, "ceil_mode", 0) || nd->n_output > 1)
 			return qerr(q, -EOPNOTSUPP,
-				    "2-D max pooling without ceil_mode, dilation or column-major indices only");
-		npu_onnx_attr_ints(nd, "kernel_shape", op.kernel, 2, 1);
-		npu_onnx_attr_ints(nd, "strides", op.stride, 2, 1);
-		npu_onnx_attr_ints(nd, "pads", op.pad, 4, 0);
+				    "2-D max pooling without ceil_mode or the Indices output only");
+		ret = window(q, nd, v, NULL, &op, od);
+		if (ret)
+			return ret;
+		if (op.dilation[0] != 1 || op.dilation[1] != 1)
+			return qerr(q, -EOPNOTSUPP, "dilated max pooling");
+		memset(op.dilation, 0, sizeof(op.dilation));
 		od[0] = v->dims[0];
 		od[1] = v->dims[1];
-		for (int i = 0; i < 2; i++) {
-			int64_t in = v->dims[2 + i] + op.pad[i] + op.pad[i + 2];
-
-			if (!op.stride[i] || in < op.kernel[i])
-				return qerr(q, -EPROTO, "the window does not fit the input");
-			od[2 + i] = (in - op.kernel[i]) / op.stride[i] + 1;
-		}
 		nd_out = 4;
 	} else {
 		/* Flatten / Reshape to [N, rest]: NHWC and NCHW agree only
@@ -904,16 +908,18 @@ static int passthrough(struct qimp *q, const Onnx__NodeProto *nd, int x, int out
 /* com.microsoft QLinearAdd(a, as, az, b, bs, bz, cs, cz) and QDQ Add. */
 static int add(struct qimp *q, const Onnx__NodeProto *nd, int a, int b, int out,
 	       int type, uint32_t oq, const float *os, const int32_t *oz,
-	       enum npu_activation act)
+	       const struct npu_onnx_act *act)
 {
 	struct npu_op_info op = { .type = NPU_OP_ADD, .name = nd->name,
 				  .inputs = { q->v[a].tensor, q->v[b].tensor, -1 },
-				  .rounding = ROUND_SINGLE, .act = act };
+				  .rounding = ROUND_SINGLE };
 	int ret;
 
 	if (q->v[a].ndims != q->v[b].ndims ||
 	    memcmp(q->v[a].dims, q->v[b].dims, sizeof(int64_t) * q->v[a].ndims))
 		return qerr(q, -EOPNOTSUPP, "add without broadcasting only");
+	if (act)
+		npu_onnx_act_apply(act, &op);
 	set_dims(&q->v[out], q->v[a].ndims, q->v[a].dims);
 	ret = define(q, out, type, oq, os, oz);
 	if (ret)
@@ -931,25 +937,22 @@ static int pool_avg(struct qimp *q, const Onnx__NodeProto *nd, int x, int out,
 				  .name = nd->name, .inputs = { v->tensor, -1, -1 },
 				  .rounding = ROUND_SINGLE };
 	int64_t od[4] = { v->dims[0], v->dims[1], 1, 1 };
-	int ret, i;
+	int ret;
 
 	if (v->ndims != 4)
 		return qerr(q, -EOPNOTSUPP, "2-D pooling only");
 	if (!global) {
-		npu_onnx_attr_ints(nd, "kernel_shape", op.kernel, 2, 1);
-		npu_onnx_attr_ints(nd, "strides", op.stride, 2, 1);
-		npu_onnx_attr_ints(nd, "pads", op.pad, 4, 0);
-		if (npu_onnx_attr_i(nd, "ceil_mode", 0) ||
-		    (npu_onnx_attr_i(nd, "count_include_pad", 0) &&
-		     (op.pad[0] | op.pad[1] | op.pad[2] | op.pad[3])))
-			return qerr(q, -EOPNOTSUPP, "ceil_mode, or count_include_pad with padding");
-		for (i = 0; i < 2; i++) {
-			int64_t in = v->dims[2 + i] + op.pad[i] + op.pad[i + 2];
-
-			if (!op.stride[i] || in < op.kernel[i])
-				return qerr(q, -EPROTO, "the window does not fit the input");
-			od[2 + i] = (in - op.kernel[i]) / op.stride[i] + 1;
-		}
+		if (npu_onnx_attr_i(nd, "ceil_mode", 0))
+			return qerr(q, -EOPNOTSUPP, "ceil_mode");
+		ret = window(q, nd, v, NULL, &op, od);
+		if (ret)
+			return ret;
+		if (op.dilation[0] != 1 || op.dilation[1] != 1)
+			return qerr(q, -EOPNOTSUPP, "dilated average pooling");
+		memset(op.dilation, 0, sizeof(op.dilation));
+		if (npu_onnx_attr_i(nd, "count_include_pad", 0) &&
+		    (op.pad[0] | op.pad[1] | op.pad[2] | op.pad[3]))
+			return qerr(q, -EOPNOTSUPP, "count_include_pad with padding");
 	}
 	set_dims(&q->v[out], 4, od);
 	ret = define(q, out, type, oq, os, oz);
@@ -993,12 +996,46 @@ static bool graph_output(struct qimp *q, const char *name)
  * Follow @nd's output through an optional Relu / Clip(0, 6) to the one
  * QuantizeLinear: its node index, or -1.
  */
-static int qdq_tail(struct qimp *q, int at, enum npu_activation *act)
+/* A Clip's optional constant float bound @k into *v; false if it is not one. */
+static bool clip_bound(struct qimp *q, const Onnx__NodeProto *n, size_t k, float *v)
+{
+	const Onnx__TensorProto *t;
+	struct npu_onnx_tensor c;
+	bool ok;
+
+	if (n->n_input <= k || !n->input[k][0])
+		return true;
+	t = npu_onnx_constant(q->g, n->input[k]);
+	if (!t || npu_onnx_decode(t, &c, "", NULL, 0))
+		return false;
+	ok = c.type == NPU_ONNX_FLOAT && c.count == 1;
+	if (ok)
+		*v = ((float *)c.data)[0];
+	npu_onnx_tensor_release(&c);
+	return ok;
+}
+
+/* Relu or Clip node @n folded into @act; false if it cannot be. */
+static bool fold_act(struct qimp *q, const Onnx__NodeProto *n, struct npu_onnx_act *act)
+{
+	float lo = npu_onnx_attr_f(n, "min", -FLT_MAX), hi = npu_onnx_attr_f(n, "max", FLT_MAX);
+
+	if (!strcmp(n->op_type, "Relu")) {
+		npu_onnx_act_clip(act, 0, FLT_MAX);
+		return true;
+	}
+	if (strcmp(n->op_type, "Clip") || !clip_bound(q, n, 1, &lo) || !clip_bound(q, n, 2, &hi))
+		return false;
+	npu_onnx_act_clip(act, lo, hi);
+	return true;
+}
+
+static int qdq_tail(struct qimp *q, int at, struct npu_onnx_act *act)
 {
 	const char *name = q->g->node[at]->output[0];
 	int next;
 
-	*act = NPU_ACT_NONE;
+	npu_onnx_act_init(act);
 	for (;;) {
 		const Onnx__NodeProto *n;
 
@@ -1010,28 +1047,8 @@ static int qdq_tail(struct qimp *q, int at, enum npu_activation *act)
 		n = q->g->node[next];
 		if (!strcmp(n->op_type, "QuantizeLinear"))
 			return next;
-		if (!strcmp(n->op_type, "Relu")) {
-			*act = *act == NPU_ACT_RELU6 ? NPU_ACT_RELU6 : NPU_ACT_RELU;
-		} else if (!strcmp(n->op_type, "Clip") && n->n_input >= 3) {
-			const Onnx__TensorProto *lo = npu_onnx_constant(q->g, n->input[1]);
-			const Onnx__TensorProto *hi = npu_onnx_constant(q->g, n->input[2]);
-			struct npu_onnx_tensor l, h;
-			bool relu6 = false;
-
-			if (lo && hi && !npu_onnx_decode(lo, &l, "", NULL, 0)) {
-				if (!npu_onnx_decode(hi, &h, "", NULL, 0)) {
-					relu6 = l.type == NPU_ONNX_FLOAT && h.type == NPU_ONNX_FLOAT &&
-						((float *)l.data)[0] == 0 && ((float *)h.data)[0] == 6;
-					npu_onnx_tensor_release(&h);
-				}
-				npu_onnx_tensor_release(&l);
-			}
-			if (!relu6)
-				return -1;
-			*act = NPU_ACT_RELU6;
-		} else {
+		if (!fold_act(q, n, act))
 			return -1;
-		}
 		q->done[next] = true;
 		at = next;
 		name = n->output[0];
@@ -1053,7 +1070,7 @@ struct qdq {
 	uint32_t oq;
 	float *os;
 	int32_t *oz;
-	enum npu_activation act;	/* Relu/Clip between the op and its Q */
+	struct npu_onnx_act act;	/* Relu/Clip between the op and its Q */
 };
 
 /* Weights and bias of a Conv/Gemm/MatMul group; the bias's scale must be S_x S_w. */
@@ -1088,6 +1105,22 @@ static int qdq_conv_args(struct qimp *q, const Onnx__NodeProto *nd, const struct
 	return 0;
 }
 
+/*
+ * Weights quantized per channel must be so along the output channels: axis
+ * 0 of a Conv's OIHW or a transB Gemm's [O][K], axis 1 of a [K][O] matrix.
+ */
+static int weight_axis(struct qimp *q, const Onnx__NodeProto *nd, const struct conv_args *a,
+		       int w)
+{
+	int want = a->fc && a->transposed ? 1 : 0;
+
+	if (a->w_count <= 1 || q->v[w].dq_axis == want)
+		return 0;
+	return qerr(q, -EOPNOTSUPP,
+		    "weights '%s' quantized along axis %d; per-channel weights go along the output channels (axis %d)",
+		    nd->input[1], q->v[w].dq_axis, want);
+}
+
 /* Whether a MatMul is an FC layer: 2-D, its second operand constant. */
 static bool matmul_is_fc(struct qimp *q, const Onnx__NodeProto *nd, int x)
 {
@@ -1105,7 +1138,7 @@ static int qdq_matmul(struct qimp *q, const Onnx__NodeProto *nd, const struct qd
 	if (b < 0)
 		return qerr(q, -EOPNOTSUPP, "operand '%s' must come from DequantizeLinear",
 			    nd->input[1]);
-	return matmul(q, nd, d->x, b, d->out, d->otype, d->oq, d->os, d->oz);
+	return matmul(q, nd, d->x, b, d->out, d->otype, d->oq, d->os, d->oz, &d->act);
 }
 
 /* Conv, Gemm, and MatMul with constant 2-D weights: CONV2D or FULLY_CONNECTED. */
@@ -1114,7 +1147,7 @@ static int qdq_conv(struct qimp *q, const Onnx__NodeProto *nd, const struct qdq 
 	const char *op = nd->op_type;
 	struct conv_args a = { .x = d->x, .out = d->out, .out_type = d->otype,
 			       .out_qcount = d->oq, .out_scales = d->os,
-			       .out_zps = d->oz, .act = d->act };
+			       .out_zps = d->oz, .act = &d->act };
 	int ret;
 
 	if (!strcmp(op, "MatMul") && !matmul_is_fc(q, nd, d->x))
@@ -1125,11 +1158,17 @@ static int qdq_conv(struct qimp *q, const Onnx__NodeProto *nd, const struct qdq 
 	if (strcmp(op, "Conv")) {
 		a.fc = true;
 		a.transposed = !strcmp(op, "MatMul") || !npu_onnx_attr_i(nd, "transB", 0);
-		if (!strcmp(op, "Gemm") && (npu_onnx_attr_i(nd, "transA", 0) ||
-					    npu_onnx_attr_i(nd, "alpha", 1) != 1))
+		if (!strcmp(op, "Gemm") && npu_onnx_attr_i(nd, "transA", 0))
 			return qerr(q, -EOPNOTSUPP, "Gemm with transA");
+		/* The int8 weights and int32 bias are used as they are. */
+		if (npu_onnx_attr_f(nd, "alpha", 1.0f) != 1.0f ||
+		    (a.bias && npu_onnx_attr_f(nd, "beta", 1.0f) != 1.0f))
+			return qerr(q, -EOPNOTSUPP, "a quantized Gemm with alpha %g, beta %g (1 only)",
+				    npu_onnx_attr_f(nd, "alpha", 1.0f),
+				    npu_onnx_attr_f(nd, "beta", 1.0f));
 	}
-	return conv(q, nd, &a);
+	ret = weight_axis(q, nd, &a, find(q, nd->input[1]));
+	return ret ? ret : conv(q, nd, &a);
 }
 
 static int qdq_add(struct qimp *q, const Onnx__NodeProto *nd, const struct qdq *d)
@@ -1139,7 +1178,7 @@ static int qdq_add(struct qimp *q, const Onnx__NodeProto *nd, const struct qdq *
 	if (b < 0)
 		return qerr(q, -EOPNOTSUPP, "operand '%s' must come from DequantizeLinear",
 			    nd->input[1]);
-	return add(q, nd, d->x, b, d->out, d->otype, d->oq, d->os, d->oz, d->act);
+	return add(q, nd, d->x, b, d->out, d->otype, d->oq, d->os, d->oz, &d->act);
 }
 
 /* MaxPool, Flatten, Reshape: the same quantization in and out. */
@@ -1149,7 +1188,7 @@ static int qdq_passthrough(struct qimp *q, const Onnx__NodeProto *nd, const stru
 	bool same = d->oq == 1 && x->qcount == 1 && d->otype == x->type &&
 		    d->os[0] == x->scales[0] && d->oz[0] == x->zps[0];
 
-	if (!same || d->act != NPU_ACT_NONE)
+	if (!same || !npu_onnx_act_none(&d->act))
 		return qerr(q, -EOPNOTSUPP, "QuantizeLinear after %s must keep the quantization",
 			    nd->op_type);
 	return passthrough(q, nd, d->x, d->out);
@@ -1157,7 +1196,7 @@ static int qdq_passthrough(struct qimp *q, const Onnx__NodeProto *nd, const stru
 
 static int qdq_pool(struct qimp *q, const Onnx__NodeProto *nd, const struct qdq *d)
 {
-	if (d->act != NPU_ACT_NONE)
+	if (!npu_onnx_act_none(&d->act))
 		return qerr(q, -EOPNOTSUPP, "an activation after pooling");
 	return pool_avg(q, nd, d->x, d->out, nd->op_type[0] == 'G', d->otype, d->oq, d->os,
 			d->oz);
@@ -1253,6 +1292,7 @@ static int dequantize(struct qimp *q, int at)
 		set_dims(&q->v[out], q->v[i].ndims, q->v[i].dims);
 		if (axis < 0)
 			axis += q->v[i].ndims;
+		q->v[out].dq_axis = axis;
 		return qparams(q, nd, 1, 2,
 			       axis >= 0 && axis < q->v[i].ndims ? q->v[i].dims[axis] : 0,
 			       &q->v[out].qcount, &q->v[out].scales, &q->v[out].zps, &type);
@@ -1330,7 +1370,7 @@ static int node(struct qimp *q, int at)
 		if (!ret && !is_add && npu_onnx_attr_i(nd, "channels_last", 0))
 			ret = qerr(q, -EOPNOTSUPP, "channels_last");
 		if (!ret)
-			ret = is_add ? add(q, nd, x, b, out, otype, oq, os, oz, NPU_ACT_NONE) :
+			ret = is_add ? add(q, nd, x, b, out, otype, oq, os, oz, NULL) :
 			      pool_avg(q, nd, x, out, op[7] == 'G', otype, oq, os, oz);
 		free(os);
 		free(oz);
@@ -1432,6 +1472,63 @@ static void release(struct qimp *q)
 	free(q->done);
 }
 
+static const struct npu_onnx_attr_spec window_attrs[] = {
+	NPU_ATTR_WINDOW, NPU_ATTR_I("group"), NPU_ATTR_I("ceil_mode"),
+	NPU_ATTR_I("count_include_pad"), NPU_ATTR_I("storage_order"), { NULL }
+};
+static const struct npu_onnx_attr_spec qpool_attrs[] = {
+	NPU_ATTR_WINDOW, NPU_ATTR_I("ceil_mode"), NPU_ATTR_I("count_include_pad"),
+	NPU_ATTR_I("channels_last"), { NULL }
+};
+static const struct npu_onnx_attr_spec gemm_attrs[] = {
+	NPU_ATTR_F("alpha"), NPU_ATTR_F("beta"), NPU_ATTR_I("transA"), NPU_ATTR_I("transB"),
+	{ NULL }
+};
+static const struct npu_onnx_attr_spec axis_attrs[] = { NPU_ATTR_I("axis"), { NULL } };
+static const struct npu_onnx_attr_spec channels_last_attrs[] = {
+	NPU_ATTR_I("channels_last"), { NULL }
+};
+static const struct npu_onnx_attr_spec reshape_attrs[] = { NPU_ATTR_I("allowzero"), { NULL } };
+static const struct npu_onnx_attr_spec constant_attrs[] = {
+	{ "value", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR, 0 }, { NULL }
+};
+static const struct npu_onnx_attr_spec none[] = { { NULL } };
+
+/* The attributes each op of a quantized model may carry (the reader of each honours them). */
+static const struct {
+	const char *op;
+	const struct npu_onnx_attr_spec *attrs;
+} qop_attrs[] = {
+	{ "QLinearConv", window_attrs }, { "ConvInteger", window_attrs },
+	{ "Conv", window_attrs }, { "MaxPool", window_attrs },
+	{ "AveragePool", window_attrs }, { "QLinearAveragePool", qpool_attrs },
+	{ "QLinearGlobalAveragePool", channels_last_attrs },
+	{ "Gemm", gemm_attrs }, { "QuantizeLinear", axis_attrs },
+	{ "DequantizeLinear", axis_attrs }, { "Flatten", axis_attrs },
+	{ "Reshape", reshape_attrs }, { "Constant", constant_attrs },
+};
+
+/* @nd's attributes against what its reader honours; ops not listed take none. */
+static int check_attrs(struct qimp *q, const Onnx__NodeProto *nd)
+{
+	const struct npu_onnx_attr_spec *spec = none;
+	char why[160];
+	size_t i;
+	int ret;
+
+	for (i = 0; i < sizeof(qop_attrs) / sizeof(qop_attrs[0]); i++) {
+		if (!strcmp(qop_attrs[i].op, nd->op_type))
+			spec = qop_attrs[i].attrs;
+	}
+	ret = npu_onnx_check_attrs(nd, spec, why, sizeof(why));
+	if (!ret && !strcmp(nd->op_type, "Flatten") && npu_onnx_attr_i(nd, "axis", 1) != 1)
+		ret = qerr(q, -EOPNOTSUPP, "Flatten at axis %lld (1 only)",
+			   (long long)npu_onnx_attr_i(nd, "axis", 1));
+	else if (ret)
+		ret = qerr(q, ret, "%s", why);
+	return ret;
+}
+
 int npu_onnx_import_quantized(const struct npu_onnx *m,
 			      const struct npu_onnx_import_opts *o,
 			      struct npu_graph **out, char *err, size_t errlen)
@@ -1455,6 +1552,14 @@ int npu_onnx_import_quantized(const struct npu_onnx *m,
 		ret = value_info(&q, q.g->input[i], &id);
 		if (!ret)
 			q.v[id].runtime_input = true;
+	}
+	/* Every node's attributes, folded ones too (a Relu after a QDQ op, say). */
+	for (i = 0; !ret && i < q.g->n_node; i++) {
+		snprintf(q.wbuf, sizeof(q.wbuf), "node %zu (%s, %s)", i,
+			 q.g->node[i]->name && q.g->node[i]->name[0] ? q.g->node[i]->name :
+			 "unnamed", q.g->node[i]->op_type);
+		q.where = q.wbuf;
+		ret = check_attrs(&q, q.g->node[i]);
 	}
 	for (i = 0; !ret && i < q.g->n_node; i++) {
 		const Onnx__NodeProto *nd = q.g->node[i];

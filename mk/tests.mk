@@ -66,6 +66,12 @@ $(B)/tests/test_onnx_attrs: tests/host/test_onnx_attrs.c $(B)/lib/libnpu.a \
 		-DTEST_MODELS='"$(TEST_MODELS)"' $< -o $@ $(B)/lib/libnpu.a $(NPU_LIBS) \
 		$(CMOCKA_LIBS) -lm
 
+$(B)/tests/test_device_limits: tests/host/test_device_limits.c $(B)/lib/libnpu.a \
+		$(B)/lib/libnpu-emu.so.0 $(NPU_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(TOOL_CFLAGS) -DEMU_PLUGIN_PATH='"$(B)/lib/libnpu-emu.so.0"' $< -o $@ \
+		$(B)/lib/libnpu.a $(NPU_LIBS) $(CMOCKA_LIBS) -lm
+
 $(B)/tests/test_quant: tests/host/test_quant.c $(B)/lib/libnpu.a $(NPU_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(TOOL_CFLAGS) $< -o $@ $(B)/lib/libnpu.a $(NPU_LIBS) $(CMOCKA_LIBS) -lm

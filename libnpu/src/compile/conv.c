@@ -123,26 +123,64 @@ static int check_conv_output(struct npu_compiler *c, const struct npu_gop *op)
 
 int npu_check_conv(struct npu_compiler *c, const struct npu_gop *op)
 {
-	const struct npu_gtensor *w = npu_operand(c, op, 1);
-	uint64_t k;
 	int ret = check_conv_types(c, op);
 
 	ret = ret ?: check_conv_channels(c, op);
-	ret = ret ?: check_conv_output(c, op);
-	if (ret)
-		return ret;
-	/* Wide weights run on the CPU, which has no tap limit. */
-	k = (uint64_t)w->shape[1] * w->shape[2] * w->shape[3];
-	if (w->elem == NPU_ELEM_INT8 && op->info.type == NPU_OP_CONV2D && k > NPU_REF_MAX_K)
-		return npu_graph_fail(c->g, -EOVERFLOW,
-				      "op %s: %llu taps per output is over the device's %u",
-				      op->name, (unsigned long long)k, NPU_REF_MAX_K);
-	return 0;
+	return ret ?: check_conv_output(c, op);
+}
+
+#define DEVICE_MAX_WINDOW	255	/* kernel, stride, dilation (hardware.md 13) */
+
+/*
+ * Whether the device takes the convolution: int8 weights, kernel, stride
+ * and dilation within its fields, each padding smaller than the dilated
+ * kernel, K within CAP_MAX_K (docs/arithmetic.md 8). The rest runs on the
+ * CPU, exactly.
+ */
+static bool conv_fits_device(const struct npu_compiler *c, const struct npu_gop *op)
+{
+	const struct npu_op_info *o = &op->info;
+	const struct npu_gtensor *w = npu_operand(c, op, 1);
+	struct qnpu_desc_conv2d d = { 0 };
+	uint32_t span_h, span_w;
+
+	if (w->elem != NPU_ELEM_INT8)
+		return false;
+	if (o->type == NPU_OP_FULLY_CONNECTED)
+		return w->shape[3] <= NPU_REF_MAX_K;
+	conv_window(&d, o, 1, 0);
+	span_h = (w->shape[1] - 1) * d.dilation_h + 1;
+	span_w = (w->shape[2] - 1) * d.dilation_w + 1;
+	return w->shape[1] <= DEVICE_MAX_WINDOW && w->shape[2] <= DEVICE_MAX_WINDOW &&
+	       d.stride_h <= DEVICE_MAX_WINDOW && d.stride_w <= DEVICE_MAX_WINDOW &&
+	       d.dilation_h <= DEVICE_MAX_WINDOW && d.dilation_w <= DEVICE_MAX_WINDOW &&
+	       d.pad_top < span_h && d.pad_bottom < span_h && d.pad_left < span_w &&
+	       d.pad_right < span_w &&
+	       (uint64_t)w->shape[1] * w->shape[2] * w->shape[3] <= NPU_REF_MAX_K;
+}
+
+/* The weights as int32, the CPU convolution's format, into the weights blob. */
+static int add_wide_weights(struct npu_compiler *c, const struct npu_gtensor *w, uint64_t *off)
+{
+	uint64_t n = npu_shape_count(w->shape), i;
+	int32_t *wide;
+	int ret;
+
+	if (w->elem == NPU_ELEM_INT32)
+		return npu_blob_add(&c->weights, w->data, w->bytes, WEIGHTS_ALIGN, off);
+	wide = malloc(sizeof(int32_t) * n);
+	if (!wide)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		wide[i] = ((const int8_t *)w->data)[i];
+	ret = npu_blob_add(&c->weights, wide, sizeof(int32_t) * n, WEIGHTS_ALIGN, off);
+	free(wide);
+	return ret;
 }
 
 /*
- * A convolution whose weights do not fit int8 runs on the CPU (the
- * fallback): its descriptor, with arena and weights-blob offsets in place
+ * A convolution the device cannot take (weights that do not fit int8, or
+ * a window, padding or K over its limits) runs on the CPU: its descriptor, with arena and weights-blob offsets in place
  * of addresses, and its int32 weights go to the weights blob.
  */
 static int lower_cpu_conv(struct npu_compiler *c, const struct npu_gop *op)
@@ -160,7 +198,13 @@ static int lower_cpu_conv(struct npu_compiler *c, const struct npu_gop *op)
 	d.kernel_h = w->shape[1];
 	d.kernel_w = w->shape[2];
 	conv_window(&d, o, conv_groups(o), x->zero_points[0]);
-	ret = npu_blob_add(&c->weights, w->data, w->bytes, WEIGHTS_ALIGN, &off);
+	if (o->type == NPU_OP_FULLY_CONNECTED) {
+		/* Rows of K: the same arithmetic as a 1x1 convolution. */
+		memcpy(d.output.dim, d.input.dim, 3 * sizeof(uint32_t));
+		d.output.stride[0] = d.input.dim[1] * d.input.dim[2] * d.output.stride[2];
+		d.output.stride[1] = d.input.dim[2] * d.output.stride[2];
+	}
+	ret = add_wide_weights(c, w, &off);
 	d.weights = off;
 	d.bias = UINT64_MAX;
 	if (!ret && b) {
@@ -277,7 +321,7 @@ int npu_lower_conv(struct npu_compiler *c, const struct npu_gop *op)
 	size_t wbytes;
 	int ret;
 
-	if (w->elem == NPU_ELEM_INT32)
+	if (!conv_fits_device(c, op))
 		return lower_cpu_conv(c, op);
 	ret = npu_pack_conv(c, op->name, w->data, b ? b->data : NULL, w->shape[0],
 			    w->shape[1], w->shape[2], x->shape[3], conv_groups(o),

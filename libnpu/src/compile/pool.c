@@ -20,11 +20,38 @@ static bool global(const struct npu_gop *op)
 	return op->info.type == NPU_OP_GLOBAL_AVGPOOL;
 }
 
+/* The window of @op over its input: kernel (H, W for a global pool), strides, pads. */
+static void pool_window(const struct npu_compiler *c, const struct npu_gop *op,
+			uint32_t k[2], uint32_t s[2], uint32_t p[4])
+{
+	const struct npu_op_info *o = &op->info;
+	const struct npu_gtensor *x = npu_operand(c, op, 0);
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		k[i] = o->kernel[i] && !global(op) ? o->kernel[i] : x->shape[1 + i];
+		s[i] = o->stride[i] ? o->stride[i] : 1;
+	}
+	memcpy(p, o->pad, 4 * sizeof(uint32_t));
+}
+
+#define DEVICE_MAX_WINDOW	255	/* kernel and stride (hardware.md 13) */
+
+/* Whether the device's pool takes the window; else an average pool runs on the CPU. */
+static bool pool_fits_device(const struct npu_compiler *c, const struct npu_gop *op)
+{
+	uint32_t k[2], s[2], p[4];
+
+	pool_window(c, op, k, s, p);
+	return k[0] <= DEVICE_MAX_WINDOW && k[1] <= DEVICE_MAX_WINDOW &&
+	       s[0] <= DEVICE_MAX_WINDOW && s[1] <= DEVICE_MAX_WINDOW;
+}
+
 int npu_check_pool(struct npu_compiler *c, const struct npu_gop *op)
 {
 	const struct npu_gtensor *x = npu_operand(c, op, 0), *out = npu_result(c, op);
 	const struct npu_op_info *o = &op->info;
-	uint64_t taps;
+	uint32_t k[2], s[2], p[4];
 
 	if (!npu_quantized8(x) || !npu_quantized8(out))
 		return npu_graph_fail(c->g, -EINVAL,
@@ -37,21 +64,22 @@ int npu_check_pool(struct npu_compiler *c, const struct npu_gop *op)
 		return npu_graph_fail(c->g, -EINVAL,
 				      "op %s: a global average pool gives 1x1, not %ux%u",
 				      op->name, out->shape[1], out->shape[2]);
-	taps = global(op) ? (uint64_t)x->shape[1] * x->shape[2] :
-	       (uint64_t)(o->kernel[0] ? o->kernel[0] : x->shape[1]) *
-	       (o->kernel[1] ? o->kernel[1] : x->shape[2]);
-	/* A requantizing average pool is a depthwise convolution (below). */
-	if (pool_requantizes(x, out) && taps > NPU_REF_MAX_K &&
-	    !(o->pad[0] || o->pad[1] || o->pad[2] || o->pad[3]))
-		return npu_graph_fail(c->g, -EOVERFLOW,
-				      "op %s: a window of %llu taps is over the device's %u",
-				      op->name, (unsigned long long)taps, NPU_REF_MAX_K);
+	pool_window(c, op, k, s, p);
+	if (p[0] >= k[0] || p[2] >= k[0] || p[1] >= k[1] || p[3] >= k[1])
+		return npu_graph_fail(c->g, -EINVAL,
+				      "op %s: a padding as large as the %ux%u window leaves windows with no input",
+				      op->name, k[0], k[1]);
+	if (o->type == NPU_OP_MAXPOOL && !pool_fits_device(c, op))
+		return npu_graph_fail(c->g, -E2BIG,
+				      "op %s: a %ux%u max pool with strides %ux%u is over the device's 255",
+				      op->name, k[0], k[1], s[0], s[1]);
 	return 0;
 }
 
 /*
- * A padded average pool that requantizes runs on the CPU: the count of
- * valid taps changes at the borders, and the device's pool cannot rescale.
+ * An average pool on the CPU: one that requantizes with padding (the count
+ * of valid taps changes at the borders, and the device's pool cannot
+ * rescale), or whose window is over the device's limits.
  */
 static int lower_avgpool_cpu(struct npu_compiler *c, const struct npu_gop *op,
 			     const struct qnpu_desc_pool *pd)
@@ -151,13 +179,18 @@ int npu_lower_pool(struct npu_compiler *c, const struct npu_gop *op)
 		ARENA(struct qnpu_desc_pool, output.addr),
 	};
 	struct qnpu_desc_pool d = { 0 };
+	bool padded;
 	int ret = pool_desc(c, op, &d);
 
 	if (ret)
 		return ret;
+	padded = d.pad_top || d.pad_left || d.pad_bottom || d.pad_right;
+	/* Over the device's window: the CPU's average pool, exact. */
+	if (!pool_fits_device(c, op))
+		return lower_avgpool_cpu(c, op, &d);
 	if (!pool_requantizes(x, out))
 		return npu_emit_relocated(c, &d, sizeof(d), r, 2);
-	if (d.pad_top || d.pad_left || d.pad_bottom || d.pad_right)
+	if (padded || (uint64_t)d.kernel_h * d.kernel_w > NPU_REF_MAX_K)
 		return lower_avgpool_cpu(c, op, &d);
 	return lower_avgpool_conv(c, op, &d);
 }

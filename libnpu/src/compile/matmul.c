@@ -37,6 +37,10 @@ int npu_check_matmul(struct npu_compiler *c, const struct npu_gop *op)
 				      "op %s: shapes [..][%u][%u] x [..][%u][%u] -> [..][%u][%u] do not match",
 				      op->name, a->shape[2], a->shape[3], b->shape[2],
 				      b->shape[3], out->shape[2], out->shape[3]);
+	/* No CPU matmul: a K the device refuses is refused here (docs/arithmetic.md 8). */
+	if (a->shape[3] > NPU_REF_MAX_K)
+		return npu_graph_fail(c->g, -EOVERFLOW, "op %s: K %u is over the device's %u",
+				      op->name, a->shape[3], NPU_REF_MAX_K);
 	if (bias && (bias->elem != NPU_ELEM_INT32 || !bias->data ||
 		     npu_shape_count(bias->shape) != out->shape[3]))
 		return npu_graph_fail(c->g, -EINVAL, "op %s: bias must be %u constant int32",

@@ -8,8 +8,9 @@
  * type, a Softmax, Flatten or Reshape the NHWC graph cannot express, a
  * per-channel weight axis other than the output channels and a quantized
  * Gemm's alpha are refused, naming the node and the reason; a Relu after a
- * QDQ MatMul of two activations is applied, and a fused Clip's bound on a
- * rounding tie is quantized half to even, as ONNX says.
+ * QDQ MatMul of two activations is applied, a fused Clip's bound on a
+ * rounding tie is quantized half to even, as ONNX says, and an FP32 model of
+ * batch 4 runs four images.
  *
  * Copyright (c) 2026 The qnpu authors
  */
@@ -42,8 +43,8 @@ struct loaded {
 	char err[512];
 };
 
-/* Import @name; an FP32 model is calibrated on @calib (graph layout, one image). */
-static int import(struct loaded *l, const char *name, const float *calib)
+/* Import @name; an FP32 model is calibrated on @images images @calib (graph layout). */
+static int import(struct loaded *l, const char *name, const float *calib, size_t images)
 {
 	struct npu_onnx_import_opts o = { .method = NPU_CALIB_MINMAX, .sig = &l->sig };
 	char path[256];
@@ -56,7 +57,7 @@ static int import(struct loaded *l, const char *name, const float *calib)
 		return ret;
 	if (!npu_onnx_is_quantized(l->m)) {
 		o.calib_data = calib;
-		o.calib_count = 1;
+		o.calib_count = images;
 	}
 	ret = npu_onnx_import(l->m, &o, &l->g, l->err, sizeof(l->err));
 	if (!ret && npu_compile(l->g, &l->p)) {
@@ -111,8 +112,8 @@ static void run_both(struct loaded *l, const float *const *x, float *y)
 }
 
 static const char *const honoured[] = {
-	"h_conv_same_upper", "h_conv_same_lower", "h_conv_valid", "h_gemm_alpha_beta",
-	"h_clip_attrs", "h_maxpool_same_upper",
+	"h_conv_same_upper", "h_conv_same_lower", "h_conv_valid", "h_conv_batch4",
+	"h_gemm_alpha_beta", "h_clip_attrs", "h_maxpool_same_upper",
 };
 
 /* FP32 models whose attributes change the answer: INT8 against numpy, in the model's layout. */
@@ -138,7 +139,7 @@ static void test_honoured(void **state)
 		xg = malloc(sizeof(float) * x.count);
 		assert_non_null(xg);
 		npu_onnx_to_graph(&io, x.data, xg);
-		if (import(&l, honoured[c], xg))
+		if (import(&l, honoured[c], xg, x.dims[0]))
 			fail_msg("%s: %s", honoured[c], l.err);
 		assert_int_equal(l.sig.outputs[0].count, want.count);
 		y = malloc(sizeof(float) * want.count);
@@ -183,7 +184,7 @@ static void test_refused(void **state)
 	(void)state;
 	for (c = 0; c < sizeof(refused) / sizeof(refused[0]); c++) {
 		struct loaded l;
-		int ret = import(&l, refused[c].name, calib);
+		int ret = import(&l, refused[c].name, calib, 1);
 
 		print_message("%-20s %s\n", refused[c].name, l.err);
 		assert_int_not_equal(ret, 0);
@@ -216,7 +217,7 @@ static void test_qdq_matmul_relu(void **state)
 		}
 	}
 	assert_true(negative > 0);	/* the Relu has work to do */
-	if (import(&l, "q_matmul_relu", NULL))
+	if (import(&l, "q_matmul_relu", NULL, 0))
 		fail_msg("%s", l.err);
 	run_both(&l, (const float *const[]){ a, b }, y);
 	for (i = 0; i < 20; i++)
@@ -237,7 +238,7 @@ static void test_qdq_clip_tie(void **state)
 	int i;
 
 	(void)state;
-	if (import(&l, "q_clip_tie", NULL))
+	if (import(&l, "q_clip_tie", NULL, 0))
 		fail_msg("%s", l.err);
 	run_both(&l, (const float *const[]){ x }, y);
 	for (i = 0; i < 8; i++)

@@ -11,7 +11,7 @@
 
   attrs/*.onnx        one model per attribute class the importers must honour
                       (h_*: with NAME_input.npy and numpy's NAME_output.npy,
-                      NCHW), refuse by name (r_*) or apply in a QDQ model (q_*);
+                      NCHW; h_conv_batch4 with N = 4), refuse by name (r_*) or apply in a QDQ model (q_*);
                       tests/host/test_onnx_attrs.c says what each must give
 
     /usr/bin/python3 tests/models/make_test_models.py OUTDIR
@@ -117,10 +117,10 @@ def conv_general(x, w, b, stride, pads):
 
 def honoured(out, rng):
     """FP32 models whose attributes the importer must honour, with numpy's answers."""
-    def conv_case(name, h, k, stride, auto_pad, pads):
+    def conv_case(name, h, k, stride, auto_pad, pads, batch=1):
         w = (rng.standard_normal((3, 2, k, k)) * 0.4).astype(np.float32)
         b = (rng.standard_normal(3) * 0.1).astype(np.float32)
-        x = rng.random((1, 2, h, h)).astype(np.float32) - 0.3
+        x = rng.random((batch, 2, h, h)).astype(np.float32) - 0.3
         y = conv_general(x.astype(np.float64), w, b, stride, pads)
         save(out, name, [helper.make_node('Conv', ['x', 'w', 'b'], ['y'], kernel_shape=[k, k],
                                           strides=[stride, stride], auto_pad=auto_pad)],
@@ -134,6 +134,8 @@ def honoured(out, rng):
     # SAME_LOWER with an even kernel: total pad 3, 2 before and 1 after.
     conv_case('h_conv_same_lower', 7, 4, 1, 'SAME_LOWER', [2, 2, 1, 1])
     conv_case('h_conv_valid', 7, 3, 1, 'VALID', [0, 0, 0, 0])
+    # Batch 4: the graph runs four images (calibrated one at a time).
+    conv_case('h_conv_batch4', 6, 3, 1, 'SAME_UPPER', [1, 1, 1, 1], batch=4)
 
     w = (rng.standard_normal((3, 4)) * 0.5).astype(np.float32)
     b = (rng.standard_normal(3) * 0.5).astype(np.float32)

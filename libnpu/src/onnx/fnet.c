@@ -587,7 +587,8 @@ int fnet_build(struct fnet *n, const struct npu_onnx *m, char *err,
 			d[i] = sh->dim[i]->value_case ==
 			       ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE ?
 			       sh->dim[i]->dim_value : 1;
-		/* NCHW -> NHWC, one image */
+		/* NCHW -> NHWC, one image; a dynamic N is 1 */
+		n->batch = d[0] > 0 && d[0] <= 65535 ? d[0] : 1;
 		n->vals[n->input].rank = 4;
 		n->vals[n->input].shape[0] = 1;
 		n->vals[n->input].shape[1] = d[2];

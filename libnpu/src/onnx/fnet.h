@@ -52,6 +52,7 @@ struct fnet {
 	int nvals;
 	int input, output;
 	int64_t opset;		/* of the default domain */
+	uint32_t batch;		/* the model's N (the net itself runs one image) */
 	char *err;
 	size_t errlen;
 };

@@ -412,6 +412,18 @@ static int graph_outputs(struct npu_graph *g, struct fnet *n, const struct npu_q
 	return ret ?: npu_graph_io(g, &in_id, 1, outs, nout);
 }
 
+/*
+ * The graph runs the model's batch: calibration ran the net one image at a
+ * time, the graph's tensors (and the signature) take N images.
+ */
+static void set_batch(struct fnet *n)
+{
+	int i;
+
+	for (i = 0; i < n->nvals; i++)
+		n->vals[i].shape[0] = n->batch;
+}
+
 /* Quantize: the calibrated float net rebuilt as a graph in *out. */
 static int build_graph(struct fnet *n, const struct npu_onnx_import_opts *o,
 		       const struct npu_qparams *qp, struct npu_graph **out)
@@ -453,6 +465,7 @@ NPU_API int npu_onnx_import(const struct npu_onnx *m,
 	}
 	if (!ret) {
 		propagate_qparams(&n, qp);
+		set_batch(&n);
 		ret = build_graph(&n, o, qp, &g);
 	}
 	free(qp);

@@ -72,6 +72,18 @@ $(B)/tests/test_device_limits: tests/host/test_device_limits.c $(B)/lib/libnpu.a
 	$(CC) $(TOOL_CFLAGS) -DEMU_PLUGIN_PATH='"$(B)/lib/libnpu-emu.so.0"' $< -o $@ \
 		$(B)/lib/libnpu.a $(NPU_LIBS) $(CMOCKA_LIBS) -lm
 
+# The model zoo (models/zoo/make_zoo.py, Debian's python3-torch and
+# python3-torchvision), built once into build/zoo.
+ZOO := $(B)/zoo
+$(ZOO)/.done: models/zoo/make_zoo.py
+	/usr/bin/python3 $< $(@D) && touch $@
+
+$(B)/tests/test_zoo: tests/host/test_zoo.c $(B)/lib/libnpu.a $(B)/lib/libnpu-emu.so.0 \
+		$(ZOO)/.done $(NPU_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(TOOL_CFLAGS) -DEMU_PLUGIN_PATH='"$(B)/lib/libnpu-emu.so.0"' \
+		-DZOO='"$(ZOO)"' $< -o $@ $(B)/lib/libnpu.a $(NPU_LIBS) $(CMOCKA_LIBS) -lm
+
 $(B)/tests/test_quant: tests/host/test_quant.c $(B)/lib/libnpu.a $(NPU_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(TOOL_CFLAGS) $< -o $@ $(B)/lib/libnpu.a $(NPU_LIBS) $(CMOCKA_LIBS) -lm

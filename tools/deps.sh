@@ -5,9 +5,9 @@
 # Run as root. Package sources are derived from the machine's own Debian
 # sources entry, so no host is named here.
 #
-#   tools/deps.sh          what make check needs
-#   tools/deps.sh model    also what retraining the demo model needs (torch)
-#   tools/deps.sh bench    also what make bench needs (torch, for the PyTorch peer)
+#   tools/deps.sh          what make check needs (torch too: the model zoo)
+#   tools/deps.sh model    the same (retraining the demo model needs torch)
+#   tools/deps.sh bench    the same (make bench's PyTorch peer)
 set -eu
 
 DEB_PKGS="
@@ -17,12 +17,9 @@ libdrm-dev libcmocka-dev sparse clang-14 libfuzzer-14-dev libclang-rt-14-dev llv
 ninja-build python3-pycotap libglib2.0-dev libpixman-1-dev libfdt-dev
 flex bison python3-venv qemu-system-data seabios ipxe-qemu
 libprotobuf-c-dev protobuf-c-compiler libonnx-dev libonnx-testdata dataset-fashion-mnist
-gnuplot-nox python3-onnx python3-numpy
+gnuplot-nox python3-onnx python3-numpy python3-torch python3-torchvision
 linux-source-6.12 libelf-dev bc libssl-dev
 "
-if [ "${1:-}" = model ] || [ "${1:-}" = bench ]; then
-	DEB_PKGS="$DEB_PKGS python3-torch python3-numpy"
-fi
 
 SRCDIR=/etc/apt/sources.list.d
 BASE=$SRCDIR/debian.sources

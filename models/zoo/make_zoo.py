@@ -14,8 +14,14 @@ three channels, ImageNet normalisation), exported to ONNX at opsets 13 and
     OUTDIR/NAME_opset13_b1.onnx, NAME_opset13_b4.onnx, NAME_opset17_b1.onnx, ...
 
 and, shared by all, OUTDIR/calib.npy (16 images, NCHW float32) and
-OUTDIR/eval.npy (8 other images), prepared the same way. Needs Debian's
-python3-torch and python3-torchvision. Deterministic for a given torch.
+OUTDIR/eval.npy (8 other images), prepared the same way. Where PyTorch has
+a quantizable version of the architecture, the same weights are quantized
+by PyTorch (onednn engine, per-channel weights, the first 4 calibration
+images) and OUTDIR/pytorch_sqnr.txt gets a line "NAME SQNR1 SQNR4": the
+SQNR in dB of its logits against the float model's on the first 1 and 4
+eval images, the peer libnpu's quantization is compared with
+(tests/host/test_zoo.c). Needs Debian's python3-torch and
+python3-torchvision. Deterministic for a given torch.
 """
 import argparse
 import gzip
@@ -30,6 +36,14 @@ FASHION = '/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz'
 SIZE = 224
 MEAN = np.array([0.485, 0.456, 0.406], np.float32)
 STD = np.array([0.229, 0.224, 0.225], np.float32)
+
+# PyTorch's quantizable versions of the same architectures (same parameter names)
+QUANTIZABLE = {
+    'resnet18': lambda: torchvision.models.quantization.resnet18(weights=None, quantize=False),
+    'mobilenet_v2': lambda: torchvision.models.quantization.mobilenet_v2(weights=None,
+                                                                         quantize=False),
+}
+CALIB_IMAGES = 4
 
 # name: constructor (the architectures that import today; more as the importer grows)
 ZOO = {
@@ -72,6 +86,29 @@ def export(model, path, opset, batch):
                       output_names=['logits'], do_constant_folding=True)
 
 
+def sqnr_db(ref, got):
+    ref = ref.astype(np.float64)
+    return 10 * np.log10((ref ** 2).sum() / ((got - ref) ** 2).sum())
+
+
+def pytorch_sqnr(name, model, calib, evals):
+    """PyTorch's post-training quantization of @model's weights: SQNR on 1 and 4 images."""
+    q = QUANTIZABLE[name]()
+    q.load_state_dict(model.state_dict())
+    q.eval()
+    q.fuse_model(is_qat=False)
+    torch.backends.quantized.engine = 'onednn'
+    q.qconfig = torch.ao.quantization.get_default_qconfig('onednn')
+    torch.ao.quantization.prepare(q, inplace=True)
+    with torch.no_grad():
+        q(torch.from_numpy(calib[:CALIB_IMAGES]))
+        torch.ao.quantization.convert(q, inplace=True)
+        x = torch.from_numpy(evals[:4])
+        ref = model(x).numpy()
+        got = q(x).numpy()
+    return sqnr_db(ref[:1], got[:1]), sqnr_db(ref, got)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('out')
@@ -81,8 +118,10 @@ def main():
     os.makedirs(a.out, exist_ok=True)
     torch.set_num_threads(2)
     bn = images(0, a.bn_images)
-    np.save(os.path.join(a.out, 'calib.npy'), images(1000, 16))
-    np.save(os.path.join(a.out, 'eval.npy'), images(2000, 8))
+    calib, evals = images(1000, 16), images(2000, 8)
+    np.save(os.path.join(a.out, 'calib.npy'), calib)
+    np.save(os.path.join(a.out, 'eval.npy'), evals)
+    peers = []
     for name in a.models.split(','):
         if name not in ZOO:
             sys.exit('make_zoo: no model %s (have %s)' % (name, ', '.join(ZOO)))
@@ -93,7 +132,11 @@ def main():
             for batch in (1, 4):
                 export(model, os.path.join(a.out, '%s_opset%d_b%d.onnx' % (name, opset, batch)),
                        opset, batch)
+        if name in QUANTIZABLE:
+            peers.append('%s %.2f %.2f\n' % ((name,) + pytorch_sqnr(name, model, calib, evals)))
         print('make_zoo: %s' % name)
+    with open(os.path.join(a.out, 'pytorch_sqnr.txt'), 'w') as f:
+        f.writelines(peers)
 
 
 if __name__ == '__main__':

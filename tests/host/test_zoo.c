@@ -4,8 +4,10 @@
  * our own script) end to end on the host: every model imports with
  * calibration on real images, compiles, and runs on ref and emu with the
  * same bytes; its logits are compared with the FP32 model's (the float
- * runner): SQNR and top-1/top-5 agreement, printed as a table and held to
- * a floor. ZOO_IMAGES (default 1) eval images per model.
+ * runner): SQNR and top-1/top-5 agreement, printed as a table, held to a
+ * floor and to at least PyTorch's SQNR for the same weights (onednn,
+ * per-channel, the same calibration and eval images; make_zoo.py). ZOO_IMAGES
+ * (default 1) eval images per model.
  *
  * Copyright (c) 2026 The qnpu authors
  */
@@ -127,6 +129,27 @@ static void add_score(struct score *s, const float *q, const float *f, size_t n)
 	s->images++;
 }
 
+/*
+ * PyTorch's SQNR for the architecture of @file on @images (1 or 4) images,
+ * from make_zoo.py's pytorch_sqnr.txt; NAN where PyTorch has no
+ * quantizable version of it.
+ */
+static double pytorch_sqnr(const char *file, int images)
+{
+	char line[256], name[128];
+	double one, four, db = NAN;
+	FILE *f = fopen(ZOO "/pytorch_sqnr.txt", "r");
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%127s %lf %lf", name, &one, &four) == 3 &&
+		    !strncmp(file, name, strlen(name)) && file[strlen(name)] == '_')
+			db = images >= 4 ? four : one;
+	}
+	fclose(f);
+	return db;
+}
+
 /* Import, compile, run @batch images on ref and emu; score against FP32. */
 static void run_model(const char *file, const struct images *calib, const struct images *eval,
 		      int images)
@@ -173,11 +196,15 @@ static void run_model(const char *file, const struct images *calib, const struct
 		for (k = 0; k < batch; k++)
 			add_score(&s, ye + k * classes, yf + k * classes, classes);
 	}
-	print_message("| %-26s | %4u | %3u | %8.2f | %6.1f | %d/%d | %d/%d |\n", file,
+	print_message("| %-26s | %4u | %3u | %8.2f | %6.1f | %6.1f | %d/%d | %d/%d |\n", file,
 		      st.device_ops, st.cpu_ops, st.weight_bytes / 1048576.0,
-		      10 * log10(s.signal / s.noise), s.top1, s.images, s.top5, s.images);
+		      10 * log10(s.signal / s.noise), pytorch_sqnr(file, s.images), s.top1,
+		      s.images, s.top5, s.images);
 	assert_true(s.images > 0);
 	assert_true(10 * log10(s.signal / s.noise) >= sqnr_floor(file));
+	/* At least PyTorch's quantization of the same weights, where it has one. */
+	if (!isnan(pytorch_sqnr(file, s.images)))
+		assert_true(10 * log10(s.signal / s.noise) >= pytorch_sqnr(file, s.images));
 	assert_true(s.top5 == s.images);	/* INT8's top-1 in FP32's top 5 */
 	npu_executor_free(emu);
 	npu_executor_free(ref);
@@ -213,7 +240,7 @@ static void test_zoo(void **state)
 	load_images("eval.npy", &eval);
 	n = scandir(ZOO, &files, is_model, by_name);
 	assert_true(n > 0);
-	print_message("| model | device ops | CPU ops | weights MiB | SQNR dB | top-1 | top-5 |\n");
+	print_message("| model | device ops | CPU ops | weights MiB | SQNR dB | PyTorch's | top-1 | top-5 |\n");
 	for (i = 0; i < n; i++) {
 		/* a batch-4 model runs 4 images */
 		run_model(files[i]->d_name, &calib, &eval,

@@ -49,6 +49,7 @@ CALIB_IMAGES = 4
 ZOO = {
     'resnet18': lambda: torchvision.models.resnet18(weights=None),
     'mobilenet_v2': lambda: torchvision.models.mobilenet_v2(weights=None),
+    'squeezenet1_1': lambda: torchvision.models.squeezenet1_1(weights=None),
 }
 
 

@@ -44,6 +44,7 @@ static const struct {
 } floors[] = {
 	{ "resnet18", 23.0 },
 	{ "mobilenet_v2", 8.5 },
+	{ "squeezenet1_1", 34.0 },
 };
 
 static double sqnr_floor(const char *file)

@@ -178,6 +178,20 @@ def honoured(out, rng):
     np.save(os.path.join(out, 'h_maxpool_same_upper_input.npy'), x)
     np.save(os.path.join(out, 'h_maxpool_same_upper_output.npy'), y.astype(np.float32))
 
+    # MaxPool ceil_mode: 8 by 3 with stride 2 gives 4 windows, the last one cut by the edge.
+    x = rng.random((1, 2, 8, 8)).astype(np.float32)
+    c = conv_general(x.astype(np.float64), w, b, 1, [0, 0, 0, 0])
+    cp = np.pad(c, ((0, 0), (0, 0), (0, 1), (0, 1)), constant_values=-np.inf)
+    y = np.max([cp[:, :, i:i + 8:2, j:j + 8:2] for i in range(3) for j in range(3)], axis=0)
+    save(out, 'h_maxpool_ceil',
+         [helper.make_node('Conv', ['x', 'w', 'b'], ['c']),
+          helper.make_node('MaxPool', ['c'], ['y'], kernel_shape=[3, 3], strides=[2, 2],
+                           ceil_mode=1)],
+         [vinfo('x', [1, 2, 8, 8])], [vinfo('y', [1, 3, 4, 4])],
+         [numpy_helper.from_array(w, 'w'), numpy_helper.from_array(b, 'b')])
+    np.save(os.path.join(out, 'h_maxpool_ceil_input.npy'), x)
+    np.save(os.path.join(out, 'h_maxpool_ceil_output.npy'), y.astype(np.float32))
+
 
 def refused(out, rng):
     """Models whose attributes the importer cannot honour: each must be refused by name."""

@@ -175,3 +175,20 @@ int npu_onnx_window_out(const struct npu_onnx_window *w, const uint32_t in[2], u
 	}
 	return 0;
 }
+
+void npu_onnx_ceil_pads(struct npu_onnx_window *w, const uint32_t in[2])
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		int64_t span = (int64_t)(w->kernel[i] - 1) * w->dil[i] + 1;
+		int64_t padded = (int64_t)in[i] + w->pad[i] + w->pad[i + 2];
+		int64_t out = (padded - span + w->stride[i] - 1) / w->stride[i] + 1;
+
+		/* The last window starts inside the input or its leading padding. */
+		if ((out - 1) * w->stride[i] >= (int64_t)in[i] + w->pad[i])
+			out--;
+		if (padded >= span && (out - 1) * w->stride[i] + span > padded)
+			w->pad[i + 2] += (out - 1) * w->stride[i] + span - padded;
+	}
+}

@@ -323,8 +323,19 @@ static int parse_pool(struct fnet *n, struct fnode *f, const Onnx__GraphProto *g
 		return ret;
 	if (f->dil[0] != 1 || f->dil[1] != 1)
 		return ferr(n, -EOPNOTSUPP, "%s: dilated pooling", where);
-	if (npu_onnx_attr_i(nd, "ceil_mode", 0))
-		return ferr(n, -EOPNOTSUPP, "%s: ceil_mode", where);
+	if (npu_onnx_attr_i(nd, "ceil_mode", 0) && f->kind == F_MAXPOOL) {
+		const uint32_t *s = n->vals[f->in[0]].shape;
+		struct npu_onnx_window w;
+
+		memcpy(w.kernel, f->kernel, sizeof(w.kernel));
+		memcpy(w.stride, f->stride, sizeof(w.stride));
+		memcpy(w.dil, f->dil, sizeof(w.dil));
+		memcpy(w.pad, f->pad, sizeof(w.pad));
+		npu_onnx_ceil_pads(&w, (const uint32_t[2]){ s[1], s[2] });
+		memcpy(f->pad, w.pad, sizeof(f->pad));
+	} else if (npu_onnx_attr_i(nd, "ceil_mode", 0)) {
+		return ferr(n, -EOPNOTSUPP, "%s: ceil_mode of an average pool", where);
+	}
 	if (f->kind == F_AVGPOOL && npu_onnx_attr_i(nd, "count_include_pad", 0) &&
 	    (f->pad[0] | f->pad[1] | f->pad[2] | f->pad[3]))
 		return ferr(n, -EOPNOTSUPP, "%s: count_include_pad with padding", where);
@@ -471,6 +482,7 @@ static const struct fop {
 	{ "Flatten", F_FLATTEN, parse_flatten, axis_attrs },
 	{ "Reshape", F_FLATTEN, parse_flatten, reshape_attrs },
 	{ "Softmax", F_SOFTMAX, parse_softmax, axis_attrs },
+	{ "Identity", F_IDENTITY, NULL, NULL },
 };
 
 /* The element-wise functions' attributes (enum npu_function): their parameters. */
@@ -539,7 +551,10 @@ static int lower(struct fnet *n, const Onnx__GraphProto *g)
 	for (i = 0; i < g->n_node; i++) {
 		struct fnode *f;
 
-		if (!strcmp(g->node[i]->op_type, "Constant"))
+		/* Constants, and Identity nodes of constants, are read where used. */
+		if (!strcmp(g->node[i]->op_type, "Constant") ||
+		    (!strcmp(g->node[i]->op_type, "Identity") && g->node[i]->n_output &&
+		     npu_onnx_constant(g, g->node[i]->output[0])))
 			continue;
 		ret = lower_node(n, g, i);
 		if (ret)

@@ -19,7 +19,8 @@
 
 /* What a float node computes; one ONNX op or several map to each (fnet.c). */
 enum fkind { F_CONV, F_RELU, F_CLIP, F_MAXPOOL, F_AVGPOOL, F_GAP, F_ADD,
-	     F_FC, F_FLATTEN, F_SOFTMAX, F_MUL, F_CONCAT, F_FN, F_KIND_COUNT };
+	     F_FC, F_FLATTEN, F_SOFTMAX, F_MUL, F_CONCAT, F_FN, F_IDENTITY,
+	     F_KIND_COUNT };
 
 struct fnode {
 	enum fkind kind;

@@ -183,6 +183,7 @@ static void (*const run[F_KIND_COUNT])(const struct fnet *n, const struct fnode 
 	[F_ADD] = run_binary,		[F_MUL] = run_binary,
 	[F_CONCAT] = run_concat,	[F_FN] = run_function,
 	[F_FLATTEN] = run_flatten,	[F_SOFTMAX] = run_softmax,
+	[F_IDENTITY] = run_flatten,
 };
 
 void fnet_run(struct fnet *n, const float *in)

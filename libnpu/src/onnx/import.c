@@ -157,7 +157,7 @@ static void propagate_qparams(struct fnet *n, struct npu_qparams *qp)
 		struct fnode *f = &n->nodes[i];
 
 		if (f->kind == F_MAXPOOL || f->kind == F_AVGPOOL || f->kind == F_GAP ||
-		    f->kind == F_FLATTEN)
+		    f->kind == F_FLATTEN || f->kind == F_IDENTITY)
 			qp[f->out] = qp[f->in[0]];
 	}
 	for (i = 0; i < n->nnodes; i++) {
@@ -334,6 +334,7 @@ static int node_op(struct npu_graph *g, const struct npu_onnx_import_opts *o,
 		op->type = NPU_OP_GLOBAL_AVGPOOL;
 		return 0;
 	case F_FLATTEN:
+	case F_IDENTITY:
 		op->type = NPU_OP_RESHAPE;
 		return 0;
 	case F_SOFTMAX:

@@ -371,8 +371,13 @@ const Onnx__TensorProto *npu_onnx_constant(const Onnx__GraphProto *g,
 		const Onnx__NodeProto *nd = g->node[i];
 		const Onnx__AttributeProto *a;
 
-		if (strcmp(nd->op_type, "Constant") || !nd->n_output ||
-		    strcmp(nd->output[0], name))
+		if (!nd->n_output || strcmp(nd->output[0], name))
+			continue;
+		/* An Identity of a constant (exporters share biases so) is that constant. */
+		if (!strcmp(nd->op_type, "Identity") && nd->n_input == 1 &&
+		    strcmp(nd->input[0], name))
+			return npu_onnx_constant(g, nd->input[0]);
+		if (strcmp(nd->op_type, "Constant"))
 			continue;
 		a = npu_onnx_attr(nd, "value");
 		return a ? a->t : NULL;

@@ -65,6 +65,12 @@ struct npu_onnx_window {
  */
 int npu_onnx_window(const Onnx__NodeProto *nd, const uint32_t in[2], const uint32_t *kernel,
 		    struct npu_onnx_window *w, char *why, size_t len);
+/*
+ * ceil_mode of a max pool: trailing padding added so that floor rounding
+ * gives ONNX's ceil count (windows that would start in the trailing
+ * padding dropped); max pooling ignores padding, so the values are exact.
+ */
+void npu_onnx_ceil_pads(struct npu_onnx_window *w, const uint32_t in[2]);
 /* The output extents (H, W) of window @w over @in, floor rounding. */
 int npu_onnx_window_out(const struct npu_onnx_window *w, const uint32_t in[2], uint32_t out[2],
 			char *why, size_t len);

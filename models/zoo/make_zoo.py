@@ -14,16 +14,19 @@ three channels, ImageNet normalisation), exported to ONNX at opsets 13 and
     OUTDIR/NAME_opset13_b1.onnx, NAME_opset13_b4.onnx, NAME_opset17_b1.onnx, ...
 
 and, shared by all, OUTDIR/calib.npy (16 images, NCHW float32) and
-OUTDIR/eval.npy (8 other images), prepared the same way. Where PyTorch has
-a quantizable version of the architecture, the same weights are quantized
-by PyTorch (onednn engine, per-channel weights, the first 4 calibration
-images) and OUTDIR/pytorch_sqnr.txt gets a line "NAME SQNR1 SQNR4": the
+OUTDIR/eval.npy (8 other images), prepared the same way. The same weights
+are quantized by PyTorch (onednn engine, per-channel weights, the first 4
+calibration images): in eager mode where torchvision has a quantizable
+version of the architecture, by FX graph mode otherwise (ops it cannot
+quantize stay in float there, which favours it); OUTDIR/pytorch_sqnr.txt
+gets a line "NAME SQNR1 SQNR4 eager|fx": the
 SQNR in dB of its logits against the float model's on the first 1 and 4
 eval images, the peer libnpu's quantization is compared with
 (tests/host/test_zoo.c). Needs Debian's python3-torch and
 python3-torchvision. Deterministic for a given torch.
 """
 import argparse
+import copy
 import gzip
 import os
 import sys
@@ -37,11 +40,17 @@ SIZE = 224
 MEAN = np.array([0.485, 0.456, 0.406], np.float32)
 STD = np.array([0.229, 0.224, 0.225], np.float32)
 
+
+
 # PyTorch's quantizable versions of the same architectures (same parameter names)
 QUANTIZABLE = {
     'resnet18': lambda: torchvision.models.quantization.resnet18(weights=None, quantize=False),
     'mobilenet_v2': lambda: torchvision.models.quantization.mobilenet_v2(weights=None,
                                                                          quantize=False),
+    'googlenet': lambda: torchvision.models.quantization.googlenet(
+        weights=None, quantize=False, aux_logits=False, init_weights=True),
+    'shufflenet_v2_x1_0': lambda: torchvision.models.quantization.shufflenet_v2_x1_0(
+        weights=None, quantize=False),
 }
 CALIB_IMAGES = 4
 
@@ -50,6 +59,10 @@ ZOO = {
     'resnet18': lambda: torchvision.models.resnet18(weights=None),
     'mobilenet_v2': lambda: torchvision.models.mobilenet_v2(weights=None),
     'squeezenet1_1': lambda: torchvision.models.squeezenet1_1(weights=None),
+    'googlenet': lambda: torchvision.models.googlenet(weights=None, aux_logits=False,
+                                                      init_weights=True),
+    'mobilenet_v3_small': lambda: torchvision.models.mobilenet_v3_small(weights=None),
+    'efficientnet_b0': lambda: torchvision.models.efficientnet_b0(weights=None),
 }
 
 
@@ -92,22 +105,39 @@ def sqnr_db(ref, got):
     return 10 * np.log10((ref ** 2).sum() / ((got - ref) ** 2).sum())
 
 
-def pytorch_sqnr(name, model, calib, evals):
-    """PyTorch's post-training quantization of @model's weights: SQNR on 1 and 4 images."""
+def eager_quantized(name, model, calib):
+    """torchvision's quantizable version of @model, quantized in eager mode."""
     q = QUANTIZABLE[name]()
     q.load_state_dict(model.state_dict())
     q.eval()
     q.fuse_model(is_qat=False)
-    torch.backends.quantized.engine = 'onednn'
     q.qconfig = torch.ao.quantization.get_default_qconfig('onednn')
     torch.ao.quantization.prepare(q, inplace=True)
     with torch.no_grad():
-        q(torch.from_numpy(calib[:CALIB_IMAGES]))
-        torch.ao.quantization.convert(q, inplace=True)
+        q(calib)
+    return torch.ao.quantization.convert(q, inplace=True)
+
+
+def fx_quantized(model, calib):
+    """@model quantized by PyTorch's FX graph mode (ops it cannot quantize stay float)."""
+    from torch.ao.quantization.quantize_fx import convert_fx, prepare_fx
+    qmap = torch.ao.quantization.get_default_qconfig_mapping('onednn')
+    q = prepare_fx(copy.deepcopy(model).eval(), qmap, example_inputs=(calib[:1],))
+    with torch.no_grad():
+        q(calib)
+    return convert_fx(q)
+
+
+def pytorch_sqnr(name, model, calib, evals):
+    """PyTorch's post-training quantization of @model's weights: SQNR on 1 and 4 images."""
+    torch.backends.quantized.engine = 'onednn'
+    c = torch.from_numpy(calib[:CALIB_IMAGES])
+    q = eager_quantized(name, model, c) if name in QUANTIZABLE else fx_quantized(model, c)
+    with torch.no_grad():
         x = torch.from_numpy(evals[:4])
         ref = model(x).numpy()
         got = q(x).numpy()
-    return sqnr_db(ref[:1], got[:1]), sqnr_db(ref, got)
+    return sqnr_db(ref[:1], got[:1]), sqnr_db(ref, got), 'eager' if name in QUANTIZABLE else 'fx'
 
 
 def main():
@@ -133,8 +163,7 @@ def main():
             for batch in (1, 4):
                 export(model, os.path.join(a.out, '%s_opset%d_b%d.onnx' % (name, opset, batch)),
                        opset, batch)
-        if name in QUANTIZABLE:
-            peers.append('%s %.2f %.2f\n' % ((name,) + pytorch_sqnr(name, model, calib, evals)))
+        peers.append('%s %.2f %.2f %s\n' % ((name,) + pytorch_sqnr(name, model, calib, evals)))
         print('make_zoo: %s' % name)
     with open(os.path.join(a.out, 'pytorch_sqnr.txt'), 'w') as f:
         f.writelines(peers)

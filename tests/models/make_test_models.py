@@ -192,6 +192,41 @@ def honoured(out, rng):
     np.save(os.path.join(out, 'h_maxpool_ceil_input.npy'), x)
     np.save(os.path.join(out, 'h_maxpool_ceil_output.npy'), y.astype(np.float32))
 
+    # Squeeze-excitation: a [1,C,1,1] gate times the [1,C,H,W] map (the gate first),
+    # then a [1,C,H,W] map plus a [1,1,H,W] one (broadcast along C).
+    w4 = (rng.standard_normal((4, 2, 1, 1)) * 0.5).astype(np.float32)
+    b4 = (rng.standard_normal(4) * 0.1).astype(np.float32)
+    x = rng.random((1, 2, 5, 6)).astype(np.float32)
+    c = conv_general(x.astype(np.float64), w4, b4, 1, [0, 0, 0, 0])
+    gate = 1 / (1 + np.exp(-c.mean(axis=(2, 3), keepdims=True)))
+    m = gate * c
+    y = m + c[:, :1]
+    save(out, 'h_broadcast_se',
+         [helper.make_node('Conv', ['x', 'w', 'b'], ['c']),
+          helper.make_node('GlobalAveragePool', ['c'], ['p']),
+          helper.make_node('Sigmoid', ['p'], ['g']),
+          helper.make_node('Mul', ['g', 'c'], ['m']),
+          helper.make_node('Conv', ['c', 'w1'], ['c1']),
+          helper.make_node('Add', ['m', 'c1'], ['y'])],
+         [vinfo('x', [1, 2, 5, 6])], [vinfo('y', [1, 4, 5, 6])],
+         [numpy_helper.from_array(w4, 'w'), numpy_helper.from_array(b4, 'b'),
+          numpy_helper.from_array(np.eye(1, 4, dtype=np.float32).reshape(1, 4, 1, 1), 'w1')])
+    np.save(os.path.join(out, 'h_broadcast_se_input.npy'), x)
+    np.save(os.path.join(out, 'h_broadcast_se_output.npy'), y.astype(np.float32))
+
+    # Concat of five inputs along C (an inception block has four).
+    x = rng.random((1, 2, 4, 4)).astype(np.float32)
+    ws = [(rng.standard_normal((k + 1, 2, 1, 1)) * 0.5).astype(np.float32) for k in range(5)]
+    parts = [conv_general(x.astype(np.float64), w, np.zeros(len(w)), 1, [0, 0, 0, 0])
+             for w in ws]
+    save(out, 'h_concat5',
+         [helper.make_node('Conv', ['x', 'w%d' % k], ['c%d' % k]) for k in range(5)] +
+         [helper.make_node('Concat', ['c%d' % k for k in range(5)], ['y'], axis=1)],
+         [vinfo('x', [1, 2, 4, 4])], [vinfo('y', [1, 15, 4, 4])],
+         [numpy_helper.from_array(w, 'w%d' % k) for k, w in enumerate(ws)])
+    np.save(os.path.join(out, 'h_concat5_input.npy'), x)
+    np.save(os.path.join(out, 'h_concat5_output.npy'), np.concatenate(parts, 1).astype(np.float32))
+
 
 def refused(out, rng):
     """Models whose attributes the importer cannot honour: each must be refused by name."""

@@ -68,8 +68,9 @@ enum npu_op_type {
 	NPU_OP_FULLY_CONNECTED,	/* inputs: x, weights [C_out][1][1][K], bias */
 	NPU_OP_MAXPOOL,		/* inputs: x */
 	NPU_OP_AVGPOOL,		/* inputs: x */
-	NPU_OP_ADD,		/* inputs: a, b */
-	NPU_OP_MUL,		/* inputs: a, b */
+	NPU_OP_ADD,		/* inputs: a, b; each extent of each equal to
+				 * the output's or 1 (broadcast) */
+	NPU_OP_MUL,		/* inputs: a, b; broadcast as ADD */
 	NPU_OP_RESHAPE,		/* inputs: x; same bytes, output's shape */
 	NPU_OP_QUANTIZE,	/* float32 -> int8, on the CPU */
 	NPU_OP_DEQUANTIZE,	/* int8 -> float32, on the CPU */

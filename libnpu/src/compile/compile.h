@@ -24,6 +24,7 @@
 
 #define ARENA_ALIGN	64
 #define WEIGHTS_ALIGN	64
+#define DEVICE_MAX_WINDOW	255	/* kernel, stride, dilation (hardware.md 13) */
 
 /* A growable byte buffer. */
 struct blob {

@@ -129,8 +129,6 @@ int npu_check_conv(struct npu_compiler *c, const struct npu_gop *op)
 	return ret ?: check_conv_output(c, op);
 }
 
-#define DEVICE_MAX_WINDOW	255	/* kernel, stride, dilation (hardware.md 13) */
-
 /*
  * Whether the device takes the convolution: int8 weights, kernel, stride
  * and dilation within its fields, each padding smaller than the dilated

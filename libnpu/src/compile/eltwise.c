@@ -10,6 +10,23 @@
 
 #include "compile.h"
 
+/* Each extent of @out is that of @a or @b, the other's equal or 1. */
+static bool broadcasts_to(const struct npu_gtensor *a, const struct npu_gtensor *b,
+			  const struct npu_gtensor *out)
+{
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		uint32_t n = out->shape[i];
+
+		if ((a->shape[i] != n && a->shape[i] != 1) ||
+		    (b->shape[i] != n && b->shape[i] != 1) ||
+		    (a->shape[i] != n && b->shape[i] != n))
+			return false;
+	}
+	return true;
+}
+
 int npu_check_eltwise(struct npu_compiler *c, const struct npu_gop *op)
 {
 	const struct npu_gtensor *a = npu_operand(c, op, 0), *b = npu_operand(c, op, 1);
@@ -19,10 +36,28 @@ int npu_check_eltwise(struct npu_compiler *c, const struct npu_gop *op)
 		return npu_graph_fail(c->g, -EINVAL,
 				      "op %s: needs two int8 inputs and an int8 output, per tensor",
 				      op->name);
-	if (!npu_same_shape(a, out) || !npu_same_shape(b, out))
-		return npu_graph_fail(c->g, -EINVAL, "op %s: shapes of %s, %s and %s differ",
+	if (!broadcasts_to(a, b, out))
+		return npu_graph_fail(c->g, -EINVAL,
+				      "op %s: shapes of %s and %s do not broadcast to %s's",
 				      op->name, a->name, b->name, out->name);
 	return 0;
+}
+
+/* Operand @k in the output's extents, repeated (stride 0) where it has 1. */
+static struct qnpu_tensor broadcast_operand(struct npu_compiler *c, const struct npu_gop *op,
+					    int k)
+{
+	struct qnpu_tensor t = npu_arena_tensor(c, op->info.inputs[k], NULL);
+	const struct npu_gtensor *out = npu_result(c, op);
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (t.dim[i] != out->shape[i]) {
+			t.dim[i] = out->shape[i];
+			t.stride[i] = 0;
+		}
+	}
+	return t;
 }
 
 /* TFLite's ADD: both inputs to a common scale 2 max(S1, S2), left-shifted 20 bits. */
@@ -63,8 +98,8 @@ int npu_lower_eltwise(struct npu_compiler *c, const struct npu_gop *op)
 	uint64_t unused;
 	int ret;
 
-	d.input1 = npu_arena_tensor(c, op->info.inputs[0], NULL);
-	d.input2 = npu_arena_tensor(c, op->info.inputs[1], NULL);
+	d.input1 = broadcast_operand(c, op, 0);
+	d.input2 = broadcast_operand(c, op, 1);
 	d.output = npu_arena_tensor(c, op->info.output, NULL);
 	d.input1_zero_point = a->zero_points[0];
 	d.input2_zero_point = b->zero_points[0];

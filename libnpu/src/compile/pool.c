@@ -35,8 +35,6 @@ static void pool_window(const struct npu_compiler *c, const struct npu_gop *op,
 	memcpy(p, o->pad, 4 * sizeof(uint32_t));
 }
 
-#define DEVICE_MAX_WINDOW	255	/* kernel and stride (hardware.md 13) */
-
 /* Whether the device's pool takes the window; else an average pool runs on the CPU. */
 static bool pool_fits_device(const struct npu_compiler *c, const struct npu_gop *op)
 {

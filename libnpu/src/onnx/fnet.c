@@ -73,24 +73,48 @@ static float *const_floats(struct fnet *n, const Onnx__GraphProto *g,
 	return out;
 }
 
-static struct fnode *add_node(struct fnet *n, enum fkind k,
+static struct fnode *add_node(struct fnet *n, enum fkind kind,
 			      const Onnx__NodeProto *nd)
 {
 	struct fnode *f = realloc(n->nodes, sizeof(*f) * (n->nnodes + 1));
+	int k;
 
 	if (!f)
 		return NULL;
 	n->nodes = f;
 	f = &f[n->nnodes++];
 	memset(f, 0, sizeof(*f));
-	f->kind = k;
+	f->kind = kind;
 	f->name = nd->name ? nd->name : "";
 	f->op = nd->op_type;
-	f->in[0] = f->in[1] = f->in[2] = -1;
+	for (k = 0; k < FNODE_MAX_IN; k++)
+		f->in[k] = -1;
 	return f;
 }
 
 /* Shapes, NHWC, computed node by node (the model's batch is taken as 1). */
+/*
+ * Add and Mul broadcast as ONNX says (each extent equal, or 1 on one
+ * side), between operands of the same rank: [N,C,1,1] x [N,C,H,W] is a
+ * squeeze-excitation's scaling.
+ */
+static int infer_broadcast(struct fnet *n, struct fnode *f, const char *where)
+{
+	const struct fvalue *a = &n->vals[f->in[0]], *b = &n->vals[f->in[1]];
+	uint32_t *o = n->vals[f->out].shape;
+	int i;
+
+	if (a->rank != b->rank && memcmp(a->shape, b->shape, sizeof(a->shape)))
+		return ferr(n, -EOPNOTSUPP, "%s: broadcasting a %u-D operand against a %u-D one",
+			    where, b->rank, a->rank);
+	for (i = 0; i < 4; i++) {
+		if (a->shape[i] != b->shape[i] && a->shape[i] != 1 && b->shape[i] != 1)
+			return ferr(n, -EPROTO, "%s: operand shapes do not broadcast", where);
+		o[i] = a->shape[i] > b->shape[i] ? a->shape[i] : b->shape[i];
+	}
+	return 0;
+}
+
 static int infer(struct fnet *n, struct fnode *f, const char *where)
 {
 	const uint32_t *s = n->vals[f->in[0]].shape;
@@ -144,18 +168,13 @@ static int infer(struct fnet *n, struct fnode *f, const char *where)
 		o[3] = f->cout;
 		break;
 	case F_ADD:
-	case F_MUL: {
-		const uint32_t *t = n->vals[f->in[1]].shape;
-
-		if (memcmp(s, t, 4 * sizeof(uint32_t)))
-			return ferr(n, -EOPNOTSUPP, "%s: broadcasting %s", where, f->op);
-		break;
-	}
+	case F_MUL:
+		return infer_broadcast(n, f, where);
 	case F_CONCAT: {
 		int k;
 
 		o[3] = 0;
-		for (k = 0; k < 3 && f->in[k] >= 0; k++) {
+		for (k = 0; k < FNODE_MAX_IN && f->in[k] >= 0; k++) {
 			const uint32_t *t = n->vals[f->in[k]].shape;
 
 			if (t[0] != s[0] || t[1] != s[1] || t[2] != s[2])
@@ -413,8 +432,9 @@ static int parse_concat(struct fnet *n, struct fnode *f, const Onnx__GraphProto 
 	if (axis != 1 && axis != -3)
 		return ferr(n, -EOPNOTSUPP, "%s: concatenation along axis %lld (channels only)",
 			    where, (long long)axis);
-	if (nd->n_input < 1 || nd->n_input > 3)
-		return ferr(n, -EOPNOTSUPP, "%s: %zu inputs (1 to 3)", where, nd->n_input);
+	if (nd->n_input < 1 || nd->n_input > FNODE_MAX_IN)
+		return ferr(n, -EOPNOTSUPP, "%s: %zu inputs (1 to %d)", where, nd->n_input,
+			    FNODE_MAX_IN);
 	for (k = 1; k < nd->n_input; k++) {
 		f->in[k] = value_id(n, nd->input[k], false);
 		if (f->in[k] < 0)
@@ -560,7 +580,7 @@ static int lower(struct fnet *n, const Onnx__GraphProto *g)
 		if (ret)
 			return ret;
 		f = &n->nodes[n->nnodes - 1];
-		for (k = 0; k < 3; k++) {
+		for (k = 0; k < FNODE_MAX_IN; k++) {
 			if (f->in[k] >= 0)
 				n->vals[f->in[k]].consumers++;
 		}

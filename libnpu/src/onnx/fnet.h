@@ -22,10 +22,13 @@ enum fkind { F_CONV, F_RELU, F_CLIP, F_MAXPOOL, F_AVGPOOL, F_GAP, F_ADD,
 	     F_FC, F_FLATTEN, F_SOFTMAX, F_MUL, F_CONCAT, F_FN, F_IDENTITY,
 	     F_KIND_COUNT };
 
+/* A Concat's inputs at most (the graph op takes 3: the import chains them). */
+#define FNODE_MAX_IN 16
+
 struct fnode {
 	enum fkind kind;
 	const char *name, *op;
-	int in[3], out;
+	int in[FNODE_MAX_IN], out;	/* -1 past the last */
 	enum npu_function fn;
 	float alpha, beta;	/* F_FN parameters */
 	/* conv and fc: weights OHWI (fc: [O][1][1][K]), bias */

@@ -118,13 +118,33 @@ static void run_gap(const struct fnet *n, const struct fnode *f, const struct fr
 	}
 }
 
+/* The offset in @v of output element @i of shape @o, @v broadcast to it. */
+static uint64_t broadcast_at(const struct fvalue *v, const uint32_t *o, uint64_t i)
+{
+	uint64_t at = 0, stride = 1;
+	int d;
+
+	for (d = 3; d >= 0; d--) {
+		if (v->shape[d] != 1)
+			at += (i % o[d]) * stride;
+		stride *= v->shape[d];
+		i /= o[d];
+	}
+	return at;
+}
+
 static void run_binary(const struct fnet *n, const struct fnode *f, const struct frun *r)
 {
-	const float *z = n->vals[f->in[1]].data;
+	const struct fvalue *a = &n->vals[f->in[0]], *b = &n->vals[f->in[1]];
+	bool same = !memcmp(a->shape, b->shape, sizeof(a->shape));
 	uint64_t i;
 
-	for (i = 0; i < r->count; i++)
-		r->y[i] = f->kind == F_ADD ? r->x[i] + z[i] : r->x[i] * z[i];
+	for (i = 0; i < r->count; i++) {
+		float x = same ? a->data[i] : a->data[broadcast_at(a, r->o, i)];
+		float z = same ? b->data[i] : b->data[broadcast_at(b, r->o, i)];
+
+		r->y[i] = f->kind == F_ADD ? x + z : x * z;
+	}
 }
 
 static void run_concat(const struct fnet *n, const struct fnode *f, const struct frun *r)
@@ -133,7 +153,7 @@ static void run_concat(const struct fnet *n, const struct fnode *f, const struct
 	uint64_t i;
 	int k;
 
-	for (k = 0; k < 3 && f->in[k] >= 0; k++) {
+	for (k = 0; k < FNODE_MAX_IN && f->in[k] >= 0; k++) {
 		const struct fvalue *v = &n->vals[f->in[k]];
 		uint32_t ck = v->shape[3];
 

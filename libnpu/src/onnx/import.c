@@ -109,14 +109,15 @@ static int q_tensor(struct npu_graph *g, const struct fvalue *v,
 static struct fnode *only_consumer(struct fnet *n, int v)
 {
 	struct fnode *f = NULL;
-	int i;
+	int i, k;
 
 	if (n->vals[v].consumers != 1 || v == n->output)
 		return NULL;
 	for (i = 0; i < n->nnodes; i++) {
-		if (n->nodes[i].in[0] == v || n->nodes[i].in[1] == v ||
-		    n->nodes[i].in[2] == v)
-			f = &n->nodes[i];
+		for (k = 0; k < FNODE_MAX_IN; k++) {
+			if (n->nodes[i].in[k] == v)
+				f = &n->nodes[i];
+		}
 	}
 	return f;
 }
@@ -160,10 +161,11 @@ static void propagate_qparams(struct fnet *n, struct npu_qparams *qp)
 		    f->kind == F_FLATTEN || f->kind == F_IDENTITY)
 			qp[f->out] = qp[f->in[0]];
 	}
-	for (i = 0; i < n->nnodes; i++) {
+	/* Backwards, so that a concatenation's parameters reach a nested one's inputs. */
+	for (i = n->nnodes - 1; i >= 0; i--) {
 		struct fnode *f = &n->nodes[i];
 
-		for (k = 0; f->kind == F_CONCAT && k < 3 && f->in[k] >= 0; k++)
+		for (k = 0; f->kind == F_CONCAT && k < FNODE_MAX_IN && f->in[k] >= 0; k++)
 			qp[f->in[k]] = qp[f->out];
 	}
 }
@@ -319,11 +321,6 @@ static int node_op(struct npu_graph *g, const struct npu_onnx_import_opts *o,
 		op->type = f->kind == F_ADD ? NPU_OP_ADD : NPU_OP_MUL;
 		op->inputs[1] = n->vals[f->in[1]].tensor;
 		return 0;
-	case F_CONCAT:
-		op->type = NPU_OP_CONCAT;
-		op->inputs[1] = f->in[1] >= 0 ? n->vals[f->in[1]].tensor : -1;
-		op->inputs[2] = f->in[2] >= 0 ? n->vals[f->in[2]].tensor : -1;
-		return 0;
 	case F_FN:
 		op->type = NPU_OP_FUNCTION;
 		op->fn = f->fn;
@@ -345,6 +342,39 @@ static int node_op(struct npu_graph *g, const struct npu_onnx_import_opts *o,
 	}
 }
 
+/*
+ * A concatenation as a chain of graph ops of up to three inputs, each
+ * joining the previous link with the next inputs; all share the output's
+ * parameters (propagate_qparams), so each link is an exact copy.
+ */
+static int build_concat(struct npu_graph *g, struct fnet *n, const struct fnode *f,
+			struct npu_qparams q, struct npu_op_info *op)
+{
+	const struct fvalue *out = &n->vals[f->out];
+	struct fvalue link = *out;
+	int k = 0, slot, ret;
+
+	link.shape[3] = 0;
+	op->type = NPU_OP_CONCAT;
+	for (;;) {
+		for (slot = op->inputs[0] >= 0; slot < 3; slot++) {
+			bool more = k < FNODE_MAX_IN && f->in[k] >= 0;
+
+			op->inputs[slot] = more ? n->vals[f->in[k]].tensor : -1;
+			link.shape[3] += more ? n->vals[f->in[k++]].shape[3] : 0;
+		}
+		if (k == FNODE_MAX_IN || f->in[k] < 0) {
+			op->output = out->tensor;
+			return npu_graph_op(g, op);
+		}
+		snprintf(link.name, sizeof(link.name), "%.100s (first %d)", out->name, k);
+		ret = q_tensor(g, &link, q, &op->output) ?: npu_graph_op(g, op);
+		if (ret)
+			return ret;
+		op->inputs[0] = op->output;
+	}
+}
+
 /* Node @i as a graph op, activations after it folded in. */
 static int build_node(struct npu_graph *g, struct fnet *n, int i, bool *skip,
 		      const struct npu_qparams *qp, const struct npu_onnx_import_opts *o)
@@ -362,10 +392,14 @@ static int build_node(struct npu_graph *g, struct fnet *n, int i, bool *skip,
 	if (ret)
 		return ret;
 	op.output = n->vals[outv].tensor;
-	op.inputs[0] = n->vals[f->in[0]].tensor;
-	ret = node_op(g, o, n, f, qp[f->in[0]].scale, &op);
-	if (!ret)
-		ret = npu_graph_op(g, &op);
+	if (f->kind == F_CONCAT) {
+		ret = build_concat(g, n, f, qp[outv], &op);
+	} else {
+		op.inputs[0] = n->vals[f->in[0]].tensor;
+		ret = node_op(g, o, n, f, qp[f->in[0]].scale, &op);
+		if (!ret)
+			ret = npu_graph_op(g, &op);
+	}
 	if (ret && npu_graph_error(g)[0])
 		ferr(n, ret, "node %s (%s): %s", f->name, f->op, npu_graph_error(g));
 	return ret;

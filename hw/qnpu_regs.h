@@ -36,7 +36,7 @@
 #define QNPU_VERSION_MAJOR(v)		(((v) >> 16) & 0xffff)
 #define QNPU_VERSION_MINOR(v)		((v) & 0xffff)
 #define QNPU_HW_VERSION_MAJOR		1
-#define QNPU_HW_VERSION_MINOR		0
+#define QNPU_HW_VERSION_MINOR		1
 
 #define QNPU_REG_CAP_ARRAY		0x0010	/* MAC array geometry */
 #define QNPU_CAP_ARRAY_ROWS(v)		((v) & 0xffff)

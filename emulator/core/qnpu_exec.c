@@ -81,6 +81,7 @@ static const uint32_t op_size[QNPU_OP_COUNT] = {
     [QNPU_OP_AVGPOOL] = sizeof(struct qnpu_desc_pool),
     [QNPU_OP_ADD] = sizeof(struct qnpu_desc_eltwise),
     [QNPU_OP_MUL] = sizeof(struct qnpu_desc_eltwise),
+    [QNPU_OP_LUT] = sizeof(struct qnpu_desc_lut),
 };
 
 uint32_t qnpu_ops_supported(void)
@@ -149,6 +150,12 @@ uint32_t qnpu_exec_desc(struct qnpu_engine *eng, struct qnpu_vm *vm,
 
         memcpy(&d, desc, sizeof(d));
         return qnpu_exec_eltwise(eng, vm, &d, op == QNPU_OP_MUL, st);
+    }
+    case QNPU_OP_LUT: {
+        struct qnpu_desc_lut d;
+
+        memcpy(&d, desc, sizeof(d));
+        return qnpu_exec_lut(eng, vm, &d, st);
     }
     }
     return QNPU_STATUS_UNKNOWN_OP;

@@ -2,7 +2,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  *
  * qnpu emulator core: ADD and MUL with per-input rescaling (docs/hardware.md
- * 13.7, docs/arithmetic.md).
+ * 13.7, docs/arithmetic.md), and LUT, the table lookup (13.8).
  *
  * Copyright (c) 2026 The qnpu authors
  */
@@ -166,5 +166,73 @@ uint32_t qnpu_exec_eltwise(struct qnpu_engine *eng, struct qnpu_vm *vm,
                          qnpu_div_up(to.elems,
                          (uint64_t)cfg->array_rows * cfg->array_cols),
                          tbytes(&t1) + (single ? 0 : tbytes(&t2)), tbytes(&to));
+    return QNPU_STATUS_OK;
+}
+
+/* ---- LUT ---- */
+
+/* Decode and check a LUT descriptor: tensors, shapes, limits, addresses. */
+static uint32_t lut_decode(struct qnpu_vm *vm, const struct qnpu_desc_lut *d,
+                           struct qnpu_tens *ti, struct qnpu_tens *to)
+{
+    uint32_t status = qnpu_tensor_decode(&d->input, false, false, ti);
+    int dd;
+
+    if (status == QNPU_STATUS_OK) {
+        status = qnpu_tensor_decode(&d->output, true, false, to);
+    }
+    if (status != QNPU_STATUS_OK) {
+        return status;
+    }
+    if (d->reserved) {
+        return INVALID;
+    }
+    for (dd = 0; dd < 4; dd++) {
+        if (to->dim[dd] != ti->dim[dd]) {
+            return INVALID;
+        }
+    }
+    if (ti->over_limit || to->over_limit) {
+        return QNPU_STATUS_LIMIT_EXCEEDED;
+    }
+    if (!qnpu_tensor_in_range(vm, ti, false) || !qnpu_tensor_in_range(vm, to, true)) {
+        return QNPU_STATUS_MMU_FAULT;
+    }
+    return QNPU_STATUS_OK;
+}
+
+uint32_t qnpu_exec_lut(struct qnpu_engine *eng, struct qnpu_vm *vm,
+                       const struct qnpu_desc_lut *d, struct qnpu_stats *st)
+{
+    struct qnpu_tens ti, to;
+    int8_t table[QNPU_LUT_ENTRIES], *x = NULL;
+    uint32_t status = lut_decode(vm, d, &ti, &to);
+    uint64_t i;
+
+    if (status != QNPU_STATUS_OK) {
+        return status;
+    }
+    if (qnpu_vm_read(vm, le64toh(d->table), table, sizeof(table))) {
+        return QNPU_STATUS_MMU_FAULT;
+    }
+    x = qnpu_op_fetch_tensor(vm, &ti, &status);
+    if (!x) {
+        return status;
+    }
+    /* In place: the output is dense and as large as the input's copy. */
+    for (i = 0; i < to.elems; i++) {
+        x[i] = table[x[i] + 128];
+    }
+    if (qnpu_tensor_move(vm, &to, (uint8_t *)x, true)) {
+        status = QNPU_STATUS_MMU_FAULT;
+    }
+    free(x);
+    if (status != QNPU_STATUS_OK) {
+        return status;
+    }
+    qnpu_op_simple_stats(eng->cfg, st,
+                         qnpu_div_up(to.elems,
+                                     (uint64_t)eng->cfg->array_rows * eng->cfg->array_cols),
+                         tbytes(&ti) + QNPU_LUT_ENTRIES, tbytes(&to));
     return QNPU_STATUS_OK;
 }

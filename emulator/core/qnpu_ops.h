@@ -25,6 +25,8 @@ uint32_t qnpu_exec_pool(struct qnpu_engine *eng, struct qnpu_vm *vm,
 uint32_t qnpu_exec_eltwise(struct qnpu_engine *eng, struct qnpu_vm *vm,
                            const struct qnpu_desc_eltwise *d, bool mul,
                            struct qnpu_stats *st);
+uint32_t qnpu_exec_lut(struct qnpu_engine *eng, struct qnpu_vm *vm,
+                       const struct qnpu_desc_lut *d, struct qnpu_stats *st);
 
 /**
  * qnpu_parallel_rows() - run @fn over rows [0, @rows) split across the

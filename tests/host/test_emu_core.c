@@ -42,12 +42,12 @@ static void test_default_registers(void **state)
 
         assert_memory_equal("QNPU", &id, 4);
     }
-    assert_int_equal(cap(&cfg, 0x004), 0x00010000);
+    assert_int_equal(cap(&cfg, 0x004), 0x00010001);
     assert_int_equal(cap(&cfg, 0x010), 0x00200020);
     assert_int_equal(cap(&cfg, 0x014), 1024);
     assert_int_equal(cap(&cfg, 0x018), 1000);
     assert_int_equal(cap(&cfg, 0x01c), 12800);
-    assert_int_equal(cap(&cfg, 0x020), 0x3ff);
+    assert_int_equal(cap(&cfg, 0x020), 0x7ff);
     assert_int_equal(cap(&cfg, 0x024), 0x0c270040);
     assert_int_equal(cap(&cfg, 0x028), 0x00011000);
     assert_int_equal(cap(&cfg, 0x02c), 0x00010001);

@@ -91,6 +91,38 @@ static double act(double v, enum npu_activation a)
 	return v;
 }
 
+/* Element @i of output shape @os in a tensor of shape @s broadcast to it. */
+static uint64_t broadcast_index(const uint32_t *s, const uint32_t *os, uint64_t i)
+{
+	uint64_t at = 0, stride = 1;
+	int d;
+
+	for (d = 3; d >= 0; d--) {
+		at += s[d] == 1 ? 0 : (i % os[d]) * stride;
+		stride *= s[d];
+		i /= os[d];
+	}
+	return at;
+}
+
+/* The functions randnet.h draws, written out here in double. */
+static double function(const struct npu_op_info *o, double x)
+{
+	switch (o->fn) {
+	case NPU_FN_SIGMOID:
+		return 1 / (1 + exp(-x));
+	case NPU_FN_TANH:
+		return tanh(x);
+	case NPU_FN_HARD_SWISH:
+		return x * fmin(fmax(x / 6 + 0.5, 0), 1);
+	case NPU_FN_LEAKY_RELU:
+		return x < 0 ? o->alpha * x : x;
+	default:
+		fail_msg("function %d not modelled", o->fn);
+		return 0;
+	}
+}
+
 static void float_model(const struct npu_graph *g, const int8_t *input,
 			double **val)
 {
@@ -179,12 +211,20 @@ static void float_model(const struct npu_graph *g, const int8_t *input,
 		case NPU_OP_ADD:
 		case NPU_OP_MUL: {
 			const double *b = val[o->inputs[1]];
+			const uint32_t *bs = g->tensors[o->inputs[1]].shape;
 
-			for (i = 0; i < npu_shape_count(os); i++)
-				y[i] = fq(act(o->type == NPU_OP_ADD ? x[i] + b[i] :
-					      x[i] * b[i], o->act), ot);
+			for (i = 0; i < npu_shape_count(os); i++) {
+				double xa = x[broadcast_index(is, os, i)];
+				double xb = b[broadcast_index(bs, os, i)];
+
+				y[i] = fq(act(o->type == NPU_OP_ADD ? xa + xb : xa * xb, o->act), ot);
+			}
 			break;
 		}
+		case NPU_OP_FUNCTION:
+			for (i = 0; i < npu_shape_count(os); i++)
+				y[i] = fq(function(o, x[i]), ot);
+			break;
 		case NPU_OP_RESHAPE:
 			memcpy(y, x, sizeof(double) * npu_shape_count(os));
 			break;

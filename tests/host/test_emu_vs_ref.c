@@ -499,6 +499,26 @@ static void eltwise_case(struct world *w, char *what, size_t len)
     check_case(w, &d, sizeof(d), d.hdr.op, out, what);
 }
 
+/* A random table over a strided (sometimes broadcast) input. */
+static void lut_case(struct world *w, char *what, size_t len)
+{
+    struct qnpu_desc_lut d = { .hdr = { QNPU_OP_LUT, 1, 0, sizeof(d) } };
+    uint32_t n = rnd_range(1, 2), h = rnd_range(1, 9), wd = rnd_range(1, 9);
+    uint32_t c = rnd_range(1, 40);
+    struct buf *in, *table, *out;
+
+    snprintf(what, len, "lut %ux%ux%ux%u", n, h, wd, c);
+    in = tensor_buf(w, &d.input, n, h, wd, c, QNPU_DTYPE_INT8, true);
+    if (chance(20)) {
+        d.input.stride[1] = 0;
+    }
+    table = buf_new(w, QNPU_LUT_ENTRIES, true);
+    d.table = table->va;
+    out = tensor_buf(w, &d.output, n, h, wd, c, QNPU_DTYPE_INT8, false);
+    assert_int_equal(npu_ref_lut(&d, in->ref, (const int8_t *)table->ref, out->ref), 0);
+    check_case(w, &d, sizeof(d), d.hdr.op, out, what);
+}
+
 typedef void case_fn(struct world *w, char *what, size_t len);
 
 static void run_cases(void **state, case_fn *fn, int count)
@@ -551,6 +571,11 @@ static void test_eltwise(void **state)
     run_cases(state, eltwise_case, 500);
 }
 
+static void test_lut(void **state)
+{
+    run_cases(state, lut_case, 200);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -560,6 +585,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_matmul, sim_setup, sim_teardown),
         cmocka_unit_test_setup_teardown(test_pool, sim_setup, sim_teardown),
         cmocka_unit_test_setup_teardown(test_eltwise, sim_setup, sim_teardown),
+        cmocka_unit_test_setup_teardown(test_lut, sim_setup, sim_teardown),
     };
 
     return cmocka_run_group_tests_name("emulator vs reference", tests, NULL,

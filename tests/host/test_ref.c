@@ -2400,6 +2400,40 @@ static void test_check_pool(void **state)
 	assert_int_equal(npu_ref_maxpool(&d, in, out), -E2BIG);
 }
 
+/* LUT: each element through the table, a broadcast input, the checks. */
+static void test_lut(void **state)
+{
+	struct qnpu_desc_lut d;
+	int8_t x[24], y[24], table[QNPU_LUT_ENTRIES], row[4] = { -128, -1, 0, 127 };
+	int i;
+
+	(void)state;
+	for (i = 0; i < QNPU_LUT_ENTRIES; i++)
+		table[i] = (int8_t)(i * 37 + 11);
+	for (i = 0; i < 24; i++)
+		x[i] = (int8_t)(i * 11 - 128);
+	memset(&d, 0, sizeof(d));
+	hdr_set(&d.hdr, QNPU_OP_LUT, sizeof(d));
+	tdesc(&d.input, QNPU_DTYPE_INT8, 1, 2, 3, 4);
+	tdesc(&d.output, QNPU_DTYPE_INT8, 1, 2, 3, 4);
+	assert_int_equal(npu_ref_lut(&d, x, table, y), 0);
+	for (i = 0; i < 24; i++)
+		assert_int_equal(y[i], (int8_t)((x[i] + 128) * 37 + 11));
+	/* One row of 4 read for all 6 pixels; the ends of the table. */
+	d.input.stride[1] = d.input.stride[2] = 0;
+	assert_int_equal(npu_ref_lut(&d, row, table, y), 0);
+	for (i = 0; i < 24; i++)
+		assert_int_equal(y[i], table[row[i % 4] + 128]);
+	assert_int_equal(npu_ref_lut(&d, row, NULL, y), -EFAULT);
+	d.reserved = 1;
+	assert_int_equal(npu_ref_lut(&d, row, table, y), -EINVAL);
+	d.reserved = 0;
+	d.output.dim[3] = 3;
+	assert_int_equal(npu_ref_lut(&d, row, table, y), -EINVAL);
+	tdesc(&d.output, QNPU_DTYPE_INT32, 1, 2, 3, 4);
+	assert_int_equal(npu_ref_lut(&d, row, table, y), -EINVAL);
+}
+
 static void test_check_eltwise_copy(void **state)
 {
 	struct qnpu_desc_eltwise d;
@@ -2566,6 +2600,7 @@ int main(void)
 		cmocka_unit_test(test_check_conv),
 		cmocka_unit_test(test_check_fc_matmul),
 		cmocka_unit_test(test_check_pool),
+		cmocka_unit_test(test_lut),
 		cmocka_unit_test(test_check_eltwise_copy),
 		cmocka_unit_test(test_status),
 	};

@@ -137,7 +137,7 @@ static inline void randnet_build(struct npu_graph *g, struct randnet *r,
 	for (i = 0; i < layers; i++) {
 		struct npu_op_info op = { .inputs = { x, -1, -1 }, .name = "layer" };
 		uint32_t os[4];
-		int kind = rn_range(r, 0, 8), y;
+		int kind = rn_range(r, 0, 10), y;
 
 		memcpy(os, shape, sizeof(os));
 		op.act = (enum npu_activation)rn_range(r, 0, 2);
@@ -224,6 +224,42 @@ static inline void randnet_build(struct npu_graph *g, struct randnet *r,
 			if (npu_graph_op(g, &op) == 0) {
 				x = y;
 				memcpy(shape, os, sizeof(os));
+				r->layers++;
+			}
+			continue;
+		} else if (kind == 9) {	/* an element-wise function (a LUT) */
+			static const enum npu_function fns[] = {
+				NPU_FN_SIGMOID, NPU_FN_TANH, NPU_FN_HARD_SWISH, NPU_FN_LEAKY_RELU,
+			};
+
+			op.type = NPU_OP_FUNCTION;
+			op.fn = fns[rn_range(r, 0, 3)];
+			op.alpha = 0.1f;
+			op.act = NPU_ACT_NONE;
+			op.rounding = 0;
+			y = rn_act(g, r, os, "function");
+			op.output = y;
+			if (npu_graph_op(g, &op) == 0) {
+				x = y;
+				r->layers++;
+			}
+			continue;
+		} else if (kind == 10) {	/* squeeze-excitation: x times its mean per C */
+			struct npu_op_info gap = { .type = NPU_OP_GLOBAL_AVGPOOL, .name = "squeeze",
+						   .inputs = { x, -1, -1 } };
+			uint32_t gs[4] = { shape[0], 1, 1, shape[3] };
+
+			gap.output = randnet_same_q(g, r, x, gs);
+			if (npu_graph_op(g, &gap))
+				continue;
+			op.type = NPU_OP_MUL;
+			op.inputs[rn_range(r, 0, 1)] = gap.output;
+			if (op.inputs[0] == gap.output)
+				op.inputs[1] = x;
+			y = rn_act(g, r, os, "excited");
+			op.output = y;
+			if (npu_graph_op(g, &op) == 0) {
+				x = y;
 				r->layers++;
 			}
 			continue;

@@ -149,7 +149,7 @@ TEST_F(dev, device_info_matches_properties)
 	EXPECT_EQ(QNPU_PCI_DEVICE_ID, info.pci_device);
 	EXPECT_EQ(QNPU_PCI_REVISION, info.pci_revision);
 	EXPECT_EQ(0, info.pad0[0] | info.pad0[1] | info.pad0[2]);
-	EXPECT_EQ(1u << 16 | 0, info.hw_version);
+	EXPECT_EQ(1u << 16 | 1, info.hw_version);
 	EXPECT_EQ(1u << 16, info.driver_version);
 	EXPECT_EQ(expect("QNPU_EXPECT_ARRAY_ROWS", 32), info.mac_rows);
 	EXPECT_EQ(expect("QNPU_EXPECT_ARRAY_COLS", 32), info.mac_cols);

@@ -51,6 +51,8 @@ struct qnpu_cmdbuf_header {
  * @QNPU_OP_AVGPOOL: average pooling over valid taps
  * @QNPU_OP_ADD: element-wise add with per-input rescale
  * @QNPU_OP_MUL: element-wise multiply
+ * @QNPU_OP_LUT: element-wise table lookup, int8 to int8 (activation
+ *	functions)
  * @QNPU_OP_COUNT: number of operation codes
  */
 enum qnpu_op {
@@ -64,6 +66,7 @@ enum qnpu_op {
 	QNPU_OP_AVGPOOL = 7,
 	QNPU_OP_ADD = 8,
 	QNPU_OP_MUL = 9,
+	QNPU_OP_LUT = 10,
 	QNPU_OP_COUNT
 };
 
@@ -320,6 +323,25 @@ struct qnpu_desc_eltwise {
 	__u32 reserved;
 	struct qnpu_requant requant;
 };
+
+/**
+ * struct qnpu_desc_lut - %QNPU_OP_LUT
+ * @hdr: descriptor header
+ * @input: int8 (stride 0 broadcasts)
+ * @output: int8, the input's dims
+ * @table: device VA of 256 int8 entries; entry x + 128 is the output for
+ *	input x
+ * @reserved: must be zero
+ */
+struct qnpu_desc_lut {
+	struct qnpu_desc_header hdr;
+	struct qnpu_tensor input;
+	struct qnpu_tensor output;
+	__u64 table;
+	__u64 reserved;
+};
+
+#define QNPU_LUT_ENTRIES		256
 
 /*
  * Packed weights (conv2d other than depthwise, fully connected): blocks

@@ -147,10 +147,41 @@ int npu_check_float_fn(struct npu_compiler *c, const struct npu_gop *op)
 	return check_same_size(c, op);
 }
 
+/*
+ * A FUNCTION between int8 tensors is a table on the device (QNPU_OP_LUT):
+ * entry q is what the CPU step gives for q, so the two agree byte for byte.
+ */
+static int lower_fn_table(struct npu_compiler *c, const struct npu_gop *op)
+{
+	const struct npu_gtensor *x = npu_operand(c, op, 0), *out = npu_result(c, op);
+	struct qnpu_desc_lut d = { .hdr = { QNPU_OP_LUT, 1, 0, sizeof(d) } };
+	const struct reloc_spec r[] = {
+		ARENA(struct qnpu_desc_lut, input.addr),
+		ARENA(struct qnpu_desc_lut, output.addr),
+		WEIGHTS(struct qnpu_desc_lut, table, true),
+	};
+	int8_t table[QNPU_LUT_ENTRIES];
+	uint64_t off;
+	int v, ret;
+
+	for (v = -128; v < 128; v++)
+		table[v + 128] = npu_fn_apply_q(op->info.fn, (int8_t)v, op->info.alpha,
+						op->info.beta, x->scales[0], x->zero_points[0],
+						out->scales[0], out->zero_points[0]);
+	ret = npu_blob_add(&c->weights, table, sizeof(table), WEIGHTS_ALIGN, &off);
+	d.table = off;
+	d.input = npu_arena_tensor(c, op->info.inputs[0], NULL);
+	d.output = npu_arena_tensor(c, op->info.output, NULL);
+	return ret ?: npu_emit_relocated(c, &d, sizeof(d), r, 3);
+}
+
 int npu_lower_float_fn(struct npu_compiler *c, const struct npu_gop *op)
 {
 	const struct npu_gtensor *x = npu_operand(c, op, 0), *out = npu_result(c, op);
 	struct npu_step s = cpu_step(c, op, npu_op_desc(op->info.type)->cpu_step);
+
+	if (op->info.type == NPU_OP_FUNCTION && npu_quantized8(x) && npu_quantized8(out))
+		return lower_fn_table(c, op);
 
 	s.inner = x->shape[3];
 	s.fn = op->info.fn;

@@ -71,7 +71,7 @@ static const struct npu_op_desc ops[] = {
 		0, NPU_STEP_DYNAMIC_ZERO_POINT, npu_check_dynamic, npu_lower_dynamic },
 	[NPU_OP_FUNCTION] = {
 		"FUNCTION", 1, 1, NPU_ATTR_FN,
-		0, NPU_STEP_FUNCTION, npu_check_float_fn, npu_lower_float_fn },
+		QNPU_OP_LUT, NPU_STEP_FUNCTION, npu_check_float_fn, npu_lower_float_fn },
 };
 
 const struct npu_op_desc *npu_op_desc(enum npu_op_type type)

@@ -154,6 +154,12 @@ static void function_step(const struct npu_step *s, uint8_t *arena)
 	for (i = 0; i < s->count; i++) {
 		float x, y;
 
+		if (s->in_q && s->out_q) {
+			arena[s->out_offset + i] = (uint8_t)npu_fn_apply_q(
+				s->fn, (int8_t)arena[s->in_offset + i], s->alpha, s->beta,
+				s->in_scale, s->in_zero_point, s->scale, s->zero_point);
+			continue;
+		}
 		if (s->in_q)
 			x = npu_ref_dequantize((int8_t)arena[s->in_offset + i], s->in_scale,
 					       s->in_zero_point);

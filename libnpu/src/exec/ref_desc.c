@@ -130,6 +130,20 @@ static int run_copy(const struct npu_ref_mem *m, const uint8_t *p)
 	return npu_ref_copy(&d, x, y);
 }
 
+static int run_lut(const struct npu_ref_mem *m, const uint8_t *p)
+{
+	struct qnpu_desc_lut d;
+	void *x, *y, *table;
+
+	memcpy(&d, p, sizeof(d));
+	x = ref_tensor(m, &d.input);
+	y = ref_tensor(m, &d.output);
+	table = ref_addr(m, d.table, QNPU_LUT_ENTRIES);
+	if (!x || !y || !table)
+		return -EFAULT;
+	return npu_ref_lut(&d, x, table, y);
+}
+
 static int run_nothing(const struct npu_ref_mem *m, const uint8_t *p)
 {
 	return 0;
@@ -147,6 +161,7 @@ static int (*const run[QNPU_OP_COUNT])(const struct npu_ref_mem *m, const uint8_
 	[QNPU_OP_AVGPOOL]		= run_pool,
 	[QNPU_OP_ADD]			= run_eltwise,
 	[QNPU_OP_MUL]			= run_eltwise,
+	[QNPU_OP_LUT]			= run_lut,
 };
 
 uint32_t npu_ref_run_desc(const struct npu_ref_mem *m, const uint8_t *desc)

@@ -142,6 +142,9 @@ int npu_ref_add(const struct qnpu_desc_eltwise *d, const void *input1,
 int npu_ref_mul(const struct qnpu_desc_eltwise *d, const void *input1,
 		const void *input2, void *output);
 int npu_ref_copy(const struct qnpu_desc_copy *d, const void *src, void *dst);
+/* @table: QNPU_LUT_ENTRIES entries, entry x + 128 for input x. */
+int npu_ref_lut(const struct qnpu_desc_lut *d, const void *input, const int8_t *table,
+		void *output);
 
 /* ---- element-wise functions in float (ref_function.c) ---- */
 
@@ -157,6 +160,13 @@ const struct npu_ref_function *npu_ref_function(uint32_t fn);
 int npu_ref_function_by_onnx(const char *op);
 /* @fn on one value (NaN for an unknown @fn): CPU steps and the float model. */
 float npu_fn_apply(uint32_t fn, float x, float alpha, float beta);
+/*
+ * Function @fn of int8 @q between quantized tensors: dequantized, the
+ * function in float, quantized. The CPU step computes it per element and
+ * the compiler's table for QNPU_OP_LUT per int8 value, so both agree.
+ */
+int8_t npu_fn_apply_q(uint32_t fn, int8_t q, float alpha, float beta, float in_scale,
+		      int32_t in_zero_point, float out_scale, int32_t out_zero_point);
 
 /* The enum qnpu_status an npu_ref_* return value stands for. */
 int npu_ref_status(int err);

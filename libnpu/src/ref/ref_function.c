@@ -69,6 +69,14 @@ int npu_ref_function_by_onnx(const char *op)
 	return -1;
 }
 
+int8_t npu_fn_apply_q(uint32_t fn, int8_t q, float alpha, float beta, float in_scale,
+		      int32_t in_zero_point, float out_scale, int32_t out_zero_point)
+{
+	float x = npu_ref_dequantize(q, in_scale, in_zero_point);
+
+	return npu_ref_quantize(npu_fn_apply(fn, x, alpha, beta), out_scale, out_zero_point);
+}
+
 float npu_fn_apply(uint32_t fn, float x, float alpha, float beta)
 {
 	const struct npu_ref_function *f = npu_ref_function(fn);

@@ -885,6 +885,44 @@ int npu_ref_mul(const struct qnpu_desc_eltwise *d, const void *input1,
 	return run_eltwise(d, QNPU_OP_MUL, input1, input2, output);
 }
 
+/* ---- LUT ---------------------------------------------------------------- */
+
+static int check_lut(const struct qnpu_desc_lut *d)
+{
+	struct check c = { 0 };
+	int ret;
+
+	ret = check_header(&d->hdr, QNPU_OP_LUT, sizeof(*d));
+	if (ret)
+		return ret;
+	if (d->reserved)
+		c.invalid = true;
+	check_tensor(&c, &d->input, DT_INT8, false);
+	check_tensor(&c, &d->output, DT_INT8, true);
+	if (!same_dims(&d->input, &d->output))
+		c.invalid = true;
+	return check_result(&c);
+}
+
+int npu_ref_lut(const struct qnpu_desc_lut *d, const void *input, const int8_t *table,
+		void *output)
+{
+	struct npu_ref_tensor in, out;
+	uint32_t o[4] = { 0 };
+	int ret = check_lut(d);
+
+	if (ret)
+		return ret;
+	if (!input || !table || !output)
+		return -EFAULT;
+	npu_ref_tensor_init(&in, &d->input, input);
+	npu_ref_tensor_init(&out, &d->output, output);
+	do {
+		set_at(&out, o, table[get_at(&in, o) + 128]);
+	} while (next_index(o, out.dim));
+	return 0;
+}
+
 /* ---- COPY --------------------------------------------------------------- */
 
 static int check_copy(const struct qnpu_desc_copy *d)

@@ -78,6 +78,19 @@ ZOO := $(B)/zoo
 $(ZOO)/.done: models/zoo/make_zoo.py
 	/usr/bin/python3 $< $(@D) && touch $@
 
+# Zoo models for the device in the guest: compiled on the host, with the
+# emulator's answer (tests/host/zoo_vm_prepare.c); between them they hold a
+# LUT, a broadcast Mul and a chained Concat.
+ZOO_VM_MODELS := mobilenet_v3_small_opset17_b1.onnx efficientnet_b0_opset13_b1.onnx \
+	googlenet_opset13_b1.onnx
+$(B)/tests/zoo_vm_prepare: tests/host/zoo_vm_prepare.c $(B)/lib/libnpu.a $(NPU_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(TOOL_CFLAGS) $< -o $@ $(B)/lib/libnpu.a $(NPU_LIBS) -lm
+$(ZOO_VM)/.done: $(B)/tests/zoo_vm_prepare $(ZOO)/.done $(B)/lib/libnpu-emu.so.0
+	@rm -rf $(@D) && mkdir -p $(@D)
+	NPU_EMU_PLUGIN=$(B)/lib/libnpu-emu.so.0 $< $(ZOO) $(@D) $(ZOO_VM_MODELS)
+	@touch $@
+
 $(B)/tests/test_zoo: tests/host/test_zoo.c $(B)/lib/libnpu.a $(B)/lib/libnpu-emu.so.0 \
 		$(ZOO)/.done $(NPU_HDRS)
 	@mkdir -p $(@D)

@@ -17,7 +17,10 @@ $(B)/bin/%_test: tests/vm/%_test.c $(wildcard uapi/drm/*.h tests/vm/*.h tests/li
 		-Ihw -Ilibnpu/include $(DRM_CFLAGS) $< -o $@ $(B)/lib/libnpu.a \
 		$(NPU_LIBS) -lpthread -lm
 
-check-vm: driver qemu kernel tools $(VM_TESTS)
+# Zoo programs for the guest (rules in mk/tests.mk, next to the zoo).
+ZOO_VM := $(B)/zoo-vm
+
+check-vm: driver qemu kernel tools $(VM_TESTS) $(ZOO_VM)/.done
 	@mkdir -p $(RESULTS)
 	@tests/vm/run-lane vm $(RESULTS)
 
@@ -42,7 +45,7 @@ driver-debug: kernel-debug $(DRIVER_SRC)
 		$(MAKE) -s -C $$d/$$(cat $$d/version)/build M=$(B)/driver-debug W=1 \
 		KCFLAGS="-Werror -g" modules
 
-check-vm-debug: driver-debug qemu tools $(VM_TESTS)
+check-vm-debug: driver-debug qemu tools $(VM_TESTS) $(ZOO_VM)/.done
 	@mkdir -p $(RESULTS)
 	@QNPU_VM_KERNEL_DIR=$$(cat $(DEBUG_KDIR_FILE)) \
 		QNPU_VM_KO=$(B)/driver-debug/driver/qnpu.ko \

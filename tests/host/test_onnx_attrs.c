@@ -114,7 +114,7 @@ static void run_both(struct loaded *l, const float *const *x, float *y)
 static const char *const honoured[] = {
 	"h_conv_same_upper", "h_conv_same_lower", "h_conv_valid", "h_conv_batch4",
 	"h_gemm_alpha_beta", "h_clip_attrs", "h_maxpool_same_upper", "h_maxpool_ceil",
-	"h_broadcast_se", "h_concat5",
+	"h_broadcast_se", "h_concat5", "h_flatten_by_shape",
 };
 
 /* FP32 models whose attributes change the answer: INT8 against numpy, in the model's layout. */

@@ -225,6 +225,32 @@ def honoured(out, rng):
          [vinfo('x', [1, 2, 4, 4])], [vinfo('y', [1, 15, 4, 4])],
          [numpy_helper.from_array(w, 'w%d' % k) for k, w in enumerate(ws)])
     np.save(os.path.join(out, 'h_concat5_input.npy'), x)
+
+    # x.view(x.size(0), -1) as older exporters write it: Shape, Gather, Unsqueeze,
+    # Concat with -1, and the half of C through Div and Mul, folded to constants.
+    x = rng.random((2, 2, 3, 3)).astype(np.float32)
+    c = conv_general(x.astype(np.float64), w4, b4, 1, [0, 0, 0, 0]).mean(axis=(2, 3))
+    wf = (rng.standard_normal((4, 4)) * 0.5).astype(np.float32)
+    i64 = lambda name, v: numpy_helper.from_array(np.array(v, np.int64), name)
+    save(out, 'h_flatten_by_shape',
+         [helper.make_node('Conv', ['x', 'w', 'b'], ['c']),
+          helper.make_node('GlobalAveragePool', ['c'], ['p']),
+          helper.make_node('Shape', ['p'], ['s']),
+          helper.make_node('Gather', ['s', 'zero'], ['n'], axis=0),
+          helper.make_node('Gather', ['s', 'one'], ['ch']),
+          helper.make_node('Div', ['ch', 'two'], ['half']),
+          helper.make_node('Mul', ['half', 'two'], ['ch2']),
+          helper.make_node('Unsqueeze', ['n', 'axes'], ['n1']),
+          helper.make_node('Unsqueeze', ['ch2', 'axes'], ['c1']),
+          helper.make_node('Concat', ['n1', 'c1'], ['shape'], axis=0),
+          helper.make_node('Reshape', ['p', 'shape'], ['f']),
+          helper.make_node('Gemm', ['f', 'wf'], ['y'], transB=1)],
+         [vinfo('x', [2, 2, 3, 3])], [vinfo('y', [2, 4])],
+         [numpy_helper.from_array(w4, 'w'), numpy_helper.from_array(b4, 'b'),
+          numpy_helper.from_array(wf, 'wf'), i64('zero', 0), i64('one', 1), i64('two', 2),
+          i64('axes', [0])])
+    np.save(os.path.join(out, 'h_flatten_by_shape_input.npy'), x)
+    np.save(os.path.join(out, 'h_flatten_by_shape_output.npy'), (c @ wf.T).astype(np.float32))
     np.save(os.path.join(out, 'h_concat5_output.npy'), np.concatenate(parts, 1).astype(np.float32))
 
 

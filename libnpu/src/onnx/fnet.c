@@ -53,7 +53,7 @@ int value_id(struct fnet *n, const char *name, bool create)
 static float *const_floats(struct fnet *n, const Onnx__GraphProto *g,
 			   const char *name, size_t want, const char *where)
 {
-	const Onnx__TensorProto *t = npu_onnx_constant(g, name);
+	const Onnx__TensorProto *t = fnet_const(n, g, name);
 	struct npu_onnx_tensor dec;
 	float *out;
 
@@ -243,7 +243,7 @@ static int parse_window(struct fnet *n, struct fnode *f, const Onnx__NodeProto *
 static int parse_conv(struct fnet *n, struct fnode *f, const Onnx__GraphProto *g,
 		      const Onnx__NodeProto *nd, const char *where)
 {
-	const Onnx__TensorProto *w = nd->n_input > 1 ? npu_onnx_constant(g, nd->input[1]) : NULL;
+	const Onnx__TensorProto *w = nd->n_input > 1 ? fnet_const(n, g, nd->input[1]) : NULL;
 	uint32_t k[2];
 	int ret;
 
@@ -271,7 +271,7 @@ static int parse_conv(struct fnet *n, struct fnode *f, const Onnx__GraphProto *g
 static int parse_fc(struct fnet *n, struct fnode *f, const Onnx__GraphProto *g,
 		    const Onnx__NodeProto *nd, const char *where)
 {
-	const Onnx__TensorProto *w = nd->n_input > 1 ? npu_onnx_constant(g, nd->input[1]) : NULL;
+	const Onnx__TensorProto *w = nd->n_input > 1 ? fnet_const(n, g, nd->input[1]) : NULL;
 	bool gemm = !strcmp(nd->op_type, "Gemm");
 	bool tb = gemm && npu_onnx_attr_i(nd, "transB", 0);
 	float *raw;
@@ -379,7 +379,7 @@ static int parse_flatten(struct fnet *n, struct fnode *f, const Onnx__GraphProto
 				    (long long)npu_onnx_attr_i(nd, "axis", 1));
 		return 0;
 	}
-	t = nd->n_input > 1 ? npu_onnx_constant(g, nd->input[1]) : NULL;
+	t = nd->n_input > 1 ? fnet_const(n, g, nd->input[1]) : NULL;
 	if (!t || npu_onnx_decode(t, &shape, where, NULL, 0))
 		return ferr(n, -EOPNOTSUPP, "%s: a Reshape to a shape computed at run time", where);
 	ok = shape.type == NPU_ONNX_INT64 && shape.count == 2;
@@ -388,7 +388,8 @@ static int parse_flatten(struct fnet *n, struct fnode *f, const Onnx__GraphProto
 	npu_onnx_tensor_release(&shape);
 	if (npu_onnx_attr_i(nd, "allowzero", 0) && (!d0 || !d1))
 		ok = false;
-	if (!ok || (d0 != 1 && d0 != 0 && d0 != -1) || (d1 != rest && d1 != -1) ||
+	if (!ok || (d0 != 1 && d0 != 0 && d0 != -1 && d0 != n->batch) ||
+	    (d1 != rest && d1 != -1) ||
 	    (d0 == -1 && d1 == -1))
 		return ferr(n, -EOPNOTSUPP, "%s: Reshape to [N, -1] only (the graph keeps NHWC)",
 			    where);
@@ -569,12 +570,21 @@ static int lower(struct fnet *n, const Onnx__GraphProto *g)
 	int k, ret;
 
 	for (i = 0; i < g->n_node; i++) {
+		const Onnx__NodeProto *nd = g->node[i];
+		char where[256];
 		struct fnode *f;
 
 		/* Constants, and Identity nodes of constants, are read where used. */
-		if (!strcmp(g->node[i]->op_type, "Constant") ||
-		    (!strcmp(g->node[i]->op_type, "Identity") && g->node[i]->n_output &&
-		     npu_onnx_constant(g, g->node[i]->output[0])))
+		if (!strcmp(nd->op_type, "Constant") ||
+		    (!strcmp(nd->op_type, "Identity") && nd->n_output &&
+		     npu_onnx_constant(g, nd->output[0])))
+			continue;
+		snprintf(where, sizeof(where), "node %zu (%s, %s)", i, nd->name ? nd->name : "",
+			 nd->op_type);
+		ret = fnet_fold(n, g, nd, where);
+		if (ret < 0)
+			return ret;
+		if (ret)
 			continue;
 		ret = lower_node(n, g, i);
 		if (ret)
@@ -666,5 +676,6 @@ void fnet_free(struct fnet *n)
 	}
 	free(n->nodes);
 	free(n->vals);
+	fnet_fold_free(n);
 }
 

@@ -57,6 +57,8 @@ struct fnet {
 	int input, output;
 	int64_t opset;		/* of the default domain */
 	uint32_t batch;		/* the model's N (the net itself runs one image) */
+	Onnx__TensorProto **folded;	/* shape arithmetic's values (fold.c) */
+	int nfolded;
 	char *err;
 	size_t errlen;
 };
@@ -66,6 +68,14 @@ int ferr(struct fnet *n, int ret, const char *fmt, ...)
 /* The value named @name, created when @create; -1 if absent (or no memory). */
 int value_id(struct fnet *n, const char *name, bool create);
 uint64_t vcount(const struct fvalue *v);
+
+/* fold.c: a constant of the model or a value folded from shape arithmetic. */
+const Onnx__TensorProto *fnet_const(const struct fnet *n, const Onnx__GraphProto *g,
+				    const char *name);
+/* Fold @nd if it is shape arithmetic: 1 folded, 0 not, or an error. */
+int fnet_fold(struct fnet *n, const Onnx__GraphProto *g, const Onnx__NodeProto *nd,
+	      const char *where);
+void fnet_fold_free(struct fnet *n);
 
 /* fnet.c: the model lowered, shapes inferred, buffers allocated. */
 int fnet_build(struct fnet *n, const struct npu_onnx *m, char *err, size_t errlen);

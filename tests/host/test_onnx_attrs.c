@@ -114,7 +114,7 @@ static void run_both(struct loaded *l, const float *const *x, float *y)
 static const char *const honoured[] = {
 	"h_conv_same_upper", "h_conv_same_lower", "h_conv_valid", "h_conv_batch4",
 	"h_gemm_alpha_beta", "h_clip_attrs", "h_maxpool_same_upper", "h_maxpool_ceil",
-	"h_broadcast_se", "h_concat5", "h_flatten_by_shape",
+	"h_broadcast_se", "h_concat5", "h_flatten_by_shape", "h_reducemean",
 };
 
 /* FP32 models whose attributes change the answer: INT8 against numpy, in the model's layout. */
@@ -172,6 +172,7 @@ static const struct {
 	{ "r_softmax_axis", "Softmax over axis 3" },
 	{ "r_flatten_axis", "Flatten at axis 2" },
 	{ "r_reshape_shape", "Reshape to [N, -1] only" },
+	{ "r_reducemean_channels", "ReduceMean over H and W of a 4-D tensor only" },
 	{ "r_gemm_alpha_int", "attribute 'alpha' is an int, ONNX says a float" },
 	{ "r_qdq_weight_axis", "quantized along axis 1" },
 	{ "r_qdq_gemm_alpha", "alpha 2" },

@@ -250,6 +250,17 @@ def honoured(out, rng):
           numpy_helper.from_array(wf, 'wf'), i64('zero', 0), i64('one', 1), i64('two', 2),
           i64('axes', [0])])
     np.save(os.path.join(out, 'h_flatten_by_shape_input.npy'), x)
+
+    # ReduceMean over H and W (negative axes, keepdims 0) into a Gemm, as ShuffleNetV2 ends.
+    save(out, 'h_reducemean',
+         [helper.make_node('Conv', ['x', 'w', 'b'], ['c']),
+          helper.make_node('ReduceMean', ['c'], ['f'], axes=[-1, 2], keepdims=0),
+          helper.make_node('Gemm', ['f', 'wf'], ['y'], transB=1)],
+         [vinfo('x', [2, 2, 3, 3])], [vinfo('y', [2, 4])],
+         [numpy_helper.from_array(w4, 'w'), numpy_helper.from_array(b4, 'b'),
+          numpy_helper.from_array(wf, 'wf')])
+    np.save(os.path.join(out, 'h_reducemean_input.npy'), x)
+    np.save(os.path.join(out, 'h_reducemean_output.npy'), (c @ wf.T).astype(np.float32))
     np.save(os.path.join(out, 'h_flatten_by_shape_output.npy'), (c @ wf.T).astype(np.float32))
     np.save(os.path.join(out, 'h_concat5_output.npy'), np.concatenate(parts, 1).astype(np.float32))
 
@@ -272,6 +283,8 @@ def refused(out, rng):
     case('r_flatten_axis', [helper.make_node('Flatten', ['c'], ['y'], axis=2)], [3, 16])
     case('r_reshape_shape', [helper.make_node('Reshape', ['c', 'shape'], ['y'])], [1, 3, 16],
          [numpy_helper.from_array(np.array([1, 3, -1], np.int64), 'shape')])
+    case('r_reducemean_channels', [helper.make_node('ReduceMean', ['c'], ['y'], axes=[1])],
+         [1, 1, 4, 4])
     gemm = helper.make_node('Gemm', ['f', 'wf'], ['y'], transB=1)
     gemm.attribute.append(helper.make_attribute('alpha', 2))   # an int: ONNX says float
     case('r_gemm_alpha_int', [helper.make_node('GlobalAveragePool', ['c'], ['g']),

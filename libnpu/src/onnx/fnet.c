@@ -122,7 +122,7 @@ static int infer(struct fnet *n, struct fnode *f, const char *where)
 	int64_t eh, ew;
 
 	memcpy(o, s, 4 * sizeof(uint32_t));
-	n->vals[f->out].rank = f->kind == F_FLATTEN || f->kind == F_FC ? 2 :
+	n->vals[f->out].rank = f->kind == F_FLATTEN || f->kind == F_FC || f->flat ? 2 :
 			       f->kind == F_CONV || f->kind == F_MAXPOOL || f->kind == F_AVGPOOL ||
 			       f->kind == F_GAP ? 4 : n->vals[f->in[0]].rank;
 	if ((f->kind == F_CONV || f->kind == F_MAXPOOL || f->kind == F_AVGPOOL ||
@@ -445,6 +445,41 @@ static int parse_concat(struct fnet *n, struct fnode *f, const Onnx__GraphProto 
 	return 0;
 }
 
+/*
+ * ReduceMean over H and W of a 4-D tensor is a global average pool; without
+ * keepdims its result is [N, C]. The axes are an attribute before opset 18,
+ * an input from then on.
+ */
+static int parse_reduce_mean(struct fnet *n, struct fnode *f, const Onnx__GraphProto *g,
+			     const Onnx__NodeProto *nd, const char *where)
+{
+	const Onnx__AttributeProto *a = npu_onnx_attr(nd, "axes");
+	const Onnx__TensorProto *t = nd->n_input > 1 ? fnet_const(n, g, nd->input[1]) : NULL;
+	struct npu_onnx_tensor axes = { 0 };
+	int64_t ax[2] = { 0, 0 };
+	size_t count = 0, i;
+
+	if (a) {
+		count = a->n_ints;
+		for (i = 0; i < count && i < 2; i++)
+			ax[i] = a->ints[i];
+	} else if (t && !npu_onnx_decode(t, &axes, where, NULL, 0)) {
+		count = axes.type == NPU_ONNX_INT64 ? axes.count : 0;
+		for (i = 0; i < count && i < 2; i++)
+			ax[i] = ((int64_t *)axes.data)[i];
+		npu_onnx_tensor_release(&axes);
+	} else if (nd->n_input > 1 && nd->input[1][0]) {
+		return ferr(n, -EOPNOTSUPP, "%s: axes computed at run time", where);
+	}
+	for (i = 0; i < 2; i++)
+		ax[i] = ax[i] < 0 ? ax[i] + 4 : ax[i];
+	if (n->vals[f->in[0]].rank != 4 || count != 2 || ax[0] + ax[1] != 5 || ax[0] * ax[1] != 6)
+		return ferr(n, -EOPNOTSUPP, "%s: ReduceMean over H and W of a 4-D tensor only",
+			    where);
+	f->flat = !npu_onnx_attr_i(nd, "keepdims", 1);
+	return 0;
+}
+
 /* An element-wise function the CPU runs (ref/ref_function.c), with its parameters. */
 static int parse_function(struct fnet *n, struct fnode *f, const Onnx__GraphProto *g,
 			  const Onnx__NodeProto *nd, const char *where)
@@ -478,6 +513,10 @@ static const struct npu_onnx_attr_spec avgpool_attrs[] = {
 static const struct npu_onnx_attr_spec axis_attrs[] = { NPU_ATTR_I("axis"), { NULL } };
 static const struct npu_onnx_attr_spec reshape_attrs[] = { NPU_ATTR_I("allowzero"), { NULL } };
 static const struct npu_onnx_attr_spec alpha_attrs[] = { NPU_ATTR_F("alpha"), { NULL } };
+static const struct npu_onnx_attr_spec reduce_attrs[] = {
+	NPU_ATTR_INTS("axes", 0), NPU_ATTR_I("keepdims"), NPU_ATTR_I("noop_with_empty_axes"),
+	{ NULL }
+};
 static const struct npu_onnx_attr_spec alpha_beta_attrs[] = {
 	NPU_ATTR_F("alpha"), NPU_ATTR_F("beta"), { NULL }
 };
@@ -497,6 +536,7 @@ static const struct fop {
 	{ "MaxPool", F_MAXPOOL, parse_pool, maxpool_attrs },
 	{ "AveragePool", F_AVGPOOL, parse_pool, avgpool_attrs },
 	{ "GlobalAveragePool", F_GAP, NULL, NULL },
+	{ "ReduceMean", F_GAP, parse_reduce_mean, reduce_attrs },
 	{ "Add", F_ADD, parse_binary, NULL },
 	{ "Mul", F_MUL, parse_binary, NULL },
 	{ "Concat", F_CONCAT, parse_concat, axis_attrs },

@@ -36,6 +36,7 @@ struct fnode {
 	uint32_t cout, kh, kw, cin_g, groups;
 	uint32_t stride[2], dil[2], pad[4], kernel[2];
 	float lo, hi;		/* clip */
+	bool flat;		/* F_GAP: [N, C] out (ReduceMean without keepdims) */
 };
 
 struct fvalue {

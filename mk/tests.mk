@@ -80,9 +80,9 @@ $(ZOO)/.done: models/zoo/make_zoo.py
 
 # Zoo models for the device in the guest: compiled on the host, with the
 # emulator's answer (tests/host/zoo_vm_prepare.c); between them they hold a
-# LUT, a broadcast Mul and a chained Concat.
+# LUT, a broadcast Mul, a chained Concat and channel gathers.
 ZOO_VM_MODELS := mobilenet_v3_small_opset17_b1.onnx efficientnet_b0_opset13_b1.onnx \
-	googlenet_opset13_b1.onnx
+	googlenet_opset13_b1.onnx shufflenet_v2_x1_0_opset17_b1.onnx
 $(B)/tests/zoo_vm_prepare: tests/host/zoo_vm_prepare.c $(B)/lib/libnpu.a $(NPU_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(TOOL_CFLAGS) $< -o $@ $(B)/lib/libnpu.a $(NPU_LIBS) -lm

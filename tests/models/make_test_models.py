@@ -250,6 +250,7 @@ def honoured(out, rng):
           numpy_helper.from_array(wf, 'wf'), i64('zero', 0), i64('one', 1), i64('two', 2),
           i64('axes', [0])])
     np.save(os.path.join(out, 'h_flatten_by_shape_input.npy'), x)
+    np.save(os.path.join(out, 'h_flatten_by_shape_output.npy'), (c @ wf.T).astype(np.float32))
 
     # ReduceMean over H and W (negative axes, keepdims 0) into a Gemm, as ShuffleNetV2 ends.
     save(out, 'h_reducemean',
@@ -261,7 +262,28 @@ def honoured(out, rng):
           numpy_helper.from_array(wf, 'wf')])
     np.save(os.path.join(out, 'h_reducemean_input.npy'), x)
     np.save(os.path.join(out, 'h_reducemean_output.npy'), (c @ wf.T).astype(np.float32))
-    np.save(os.path.join(out, 'h_flatten_by_shape_output.npy'), (c @ wf.T).astype(np.float32))
+
+    # ShuffleNetV2's unit: a channel shuffle (Reshape, Transpose, Reshape) of 6 channels
+    # in 2 groups, then Slices of its halves (one with a step, one from the end).
+    w6 = (rng.standard_normal((6, 2, 1, 1)) * 0.5).astype(np.float32)
+    x = rng.random((1, 2, 3, 4)).astype(np.float32)
+    c = conv_general(x.astype(np.float64), w6, np.zeros(6), 1, [0, 0, 0, 0])
+    sh = c.reshape(1, 2, 3, 3, 4).transpose(0, 2, 1, 3, 4).reshape(1, 6, 3, 4)
+    y = np.concatenate([sh[:, 4:1:-2], sh[:, -3:]], axis=1)
+    save(out, 'h_channel_shuffle',
+         [helper.make_node('Conv', ['x', 'w'], ['c']),
+          helper.make_node('Reshape', ['c', 's5'], ['r5']),
+          helper.make_node('Transpose', ['r5'], ['t5'], perm=[0, 2, 1, 3, 4]),
+          helper.make_node('Reshape', ['t5', 's4'], ['sh']),
+          helper.make_node('Slice', ['sh', 'st0', 'en0', 'ax1', 'stp0'], ['a']),
+          helper.make_node('Slice', ['sh', 'st1', 'en1', 'ax1'], ['b']),
+          helper.make_node('Concat', ['a', 'b'], ['y'], axis=1)],
+         [vinfo('x', [1, 2, 3, 4])], [vinfo('y', [1, 5, 3, 4])],
+         [numpy_helper.from_array(w6, 'w'), i64('s5', [1, 2, 3, 3, 4]),
+          i64('s4', [1, -1, 3, 4]), i64('st0', [4]), i64('en0', [1]), i64('stp0', [-2]),
+          i64('ax1', [1]), i64('st1', [-3]), i64('en1', [100])])
+    np.save(os.path.join(out, 'h_channel_shuffle_input.npy'), x)
+    np.save(os.path.join(out, 'h_channel_shuffle_output.npy'), y.astype(np.float32))
     np.save(os.path.join(out, 'h_concat5_output.npy'), np.concatenate(parts, 1).astype(np.float32))
 
 
@@ -285,6 +307,9 @@ def refused(out, rng):
          [numpy_helper.from_array(np.array([1, 3, -1], np.int64), 'shape')])
     case('r_reducemean_channels', [helper.make_node('ReduceMean', ['c'], ['y'], axes=[1])],
          [1, 1, 4, 4])
+    case('r_slice_height', [helper.make_node('Slice', ['c', 'st', 'en', 'ax'], ['y'])],
+         [1, 3, 2, 4], [numpy_helper.from_array(np.array(v, np.int64), k)
+                        for k, v in (('st', [1]), ('en', [3]), ('ax', [2]))])
     gemm = helper.make_node('Gemm', ['f', 'wf'], ['y'], transB=1)
     gemm.attribute.append(helper.make_attribute('alpha', 2))   # an int: ONNX says float
     case('r_gemm_alpha_int', [helper.make_node('GlobalAveragePool', ['c'], ['g']),

@@ -88,10 +88,14 @@ enum npu_op_type {
 					 * the output has no static quantization */
 	NPU_OP_DYNAMIC_SCALE,		/* the scale it chose: float32 [1] */
 	NPU_OP_DYNAMIC_ZERO_POINT,	/* the zero point it chose: uint8 [1] */
-	NPU_OP_FUNCTION,	/* inputs: x; the element-wise function @fn, on
-				 * the CPU in float (the fallback for ops the
-				 * device lacks): int8 at the seams is
-				 * dequantized and quantized */
+	NPU_OP_FUNCTION,	/* inputs: x; the element-wise function @fn: a
+				 * table lookup on the device between int8
+				 * tensors, else on the CPU in float */
+	NPU_OP_CHANNEL_GATHER,	/* inputs: x, index (constant INT32, one entry
+				 * per output channel): out[n][h][w][c] =
+				 * x[n][h][w][index[c]], the same scale and
+				 * zero point (slices, splits and shuffles of
+				 * channels, as device copies) */
 };
 
 /** enum npu_function - element-wise functions of %NPU_OP_FUNCTION (ONNX names) */

@@ -172,6 +172,8 @@ int npu_lower_matmul(struct npu_compiler *c, const struct npu_gop *op);
 int npu_check_concat(struct npu_compiler *c, const struct npu_gop *op);
 int npu_lower_concat(struct npu_compiler *c, const struct npu_gop *op);
 int npu_check_reshape(struct npu_compiler *c, const struct npu_gop *op);
+int npu_check_channel_gather(struct npu_compiler *c, const struct npu_gop *op);
+int npu_lower_channel_gather(struct npu_compiler *c, const struct npu_gop *op);
 int npu_lower_reshape(struct npu_compiler *c, const struct npu_gop *op);
 /* cpu.c: the ops that run on the CPU */
 int npu_check_quantize(struct npu_compiler *c, const struct npu_gop *op);

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * libnpu compiler: ops that move data without arithmetic: CONCAT (strided
- * copies) and RESHAPE (a view of the same bytes, planned in plan.c).
+ * libnpu compiler: ops that move data without arithmetic: CONCAT and
+ * CHANNEL_GATHER (strided copies) and RESHAPE (a view of the same bytes,
+ * planned in plan.c).
  *
  * Copyright (c) 2026 The qnpu authors
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "compile.h"
@@ -75,4 +77,105 @@ int npu_check_reshape(struct npu_compiler *c, const struct npu_gop *op)
 int npu_lower_reshape(struct npu_compiler *c, const struct npu_gop *op)
 {
 	return 0;
+}
+
+int npu_check_channel_gather(struct npu_compiler *c, const struct npu_gop *op)
+{
+	const struct npu_gtensor *x = npu_operand(c, op, 0), *idx = npu_operand(c, op, 1);
+	const struct npu_gtensor *out = npu_result(c, op);
+	const int32_t *v;
+	uint32_t k;
+	int i;
+
+	if (!npu_quantized8(x) || !npu_quantized8(out) || x->scales[0] != out->scales[0] ||
+	    x->zero_points[0] != out->zero_points[0])
+		return npu_graph_fail(c->g, -EINVAL,
+				      "op %s: gathers int8 channels into the input's scale and zero point",
+				      op->name);
+	if (idx->elem != NPU_ELEM_INT32 || !idx->data ||
+	    npu_shape_count(idx->shape) != out->shape[3])
+		return npu_graph_fail(c->g, -EINVAL,
+				      "op %s: the index must be a constant INT32 tensor of %u entries",
+				      op->name, out->shape[3]);
+	for (i = 0; i < 3; i++) {
+		if (x->shape[i] != out->shape[i])
+			return npu_graph_fail(c->g, -EINVAL, "op %s: %s differs from %s outside C",
+					      op->name, x->name, out->name);
+	}
+	v = idx->data;
+	for (k = 0; k < out->shape[3]; k++) {
+		if (v[k] < 0 || (uint32_t)v[k] >= x->shape[3])
+			return npu_graph_fail(c->g, -EINVAL, "op %s: index %d out of %u channels",
+					      op->name, v[k], x->shape[3]);
+	}
+	return 0;
+}
+
+/*
+ * The longest run from output channel @c0 over channels not yet @done:
+ * output channels c0 + k * dstep read input channels idx[c0] + k * sstep
+ * (sstep >= 0: a tensor stride cannot be negative).
+ */
+static uint32_t channel_run(const int32_t *idx, const bool *done, uint32_t n, uint32_t c0,
+			    uint32_t *dstep, uint32_t *sstep)
+{
+	uint32_t best = 1, d, len;
+
+	*dstep = *sstep = 1;
+	for (d = 1; d <= 16 && c0 + d < n; d++) {
+		int32_t s = idx[c0 + d] - idx[c0];
+
+		if (done[c0 + d] || s < 0)
+			continue;
+		for (len = 1; c0 + len * d < n && !done[c0 + len * d] &&
+		     idx[c0 + len * d] == idx[c0] + (int32_t)len * s; len++)
+			;
+		if (len > best) {
+			best = len;
+			*dstep = d;
+			*sstep = (uint32_t)s;
+		}
+	}
+	return best;
+}
+
+/* One COPY of @len channels: input from @src0 by @sstep, output from @dst0 by @dstep. */
+static int channel_copy(struct npu_compiler *c, const struct npu_gop *op, uint32_t dst0,
+			uint32_t dstep, uint32_t src0, uint32_t sstep, uint32_t len)
+{
+	struct qnpu_desc_copy d = { .hdr = { QNPU_OP_COPY, 1, 0, sizeof(d) } };
+	const struct reloc_spec r[] = {
+		ARENA(struct qnpu_desc_copy, src.addr),
+		ARENA(struct qnpu_desc_copy, dst.addr),
+	};
+
+	d.src = npu_arena_tensor(c, op->info.inputs[0], NULL);
+	d.dst = npu_arena_tensor(c, op->info.output, NULL);
+	d.src.addr += src0;
+	d.src.dim[3] = len;
+	d.src.stride[3] = sstep;
+	d.dst.addr += dst0;
+	d.dst.dim[3] = len;
+	d.dst.stride[3] = dstep;
+	return npu_emit_relocated(c, &d, sizeof(d), r, 2);
+}
+
+/* Channel gather: strided COPYs, one per arithmetic run of the index. */
+int npu_lower_channel_gather(struct npu_compiler *c, const struct npu_gop *op)
+{
+	const int32_t *idx = npu_operand(c, op, 1)->data;
+	uint32_t n = npu_result(c, op)->shape[3], c0, k, len, dstep, sstep;
+	bool *done = calloc(n, sizeof(bool));
+	int ret = done ? 0 : -ENOMEM;
+
+	for (c0 = 0; c0 < n && !ret; c0++) {
+		if (done[c0])
+			continue;
+		len = channel_run(idx, done, n, c0, &dstep, &sstep);
+		for (k = 0; k < len; k++)
+			done[c0 + k * dstep] = true;
+		ret = channel_copy(c, op, c0, dstep, (uint32_t)idx[c0], sstep, len);
+	}
+	free(done);
+	return ret;
 }

@@ -69,6 +69,9 @@ static const struct npu_op_desc ops[] = {
 	[NPU_OP_DYNAMIC_ZERO_POINT] = {
 		"DYNAMIC_ZERO_POINT", 1, 1, 0,
 		0, NPU_STEP_DYNAMIC_ZERO_POINT, npu_check_dynamic, npu_lower_dynamic },
+	[NPU_OP_CHANNEL_GATHER] = {
+		"CHANNEL_GATHER", 2, 2, 0,
+		QNPU_OP_COPY, 0, npu_check_channel_gather, npu_lower_channel_gather },
 	[NPU_OP_FUNCTION] = {
 		"FUNCTION", 1, 1, NPU_ATTR_FN,
 		QNPU_OP_LUT, NPU_STEP_FUNCTION, npu_check_float_fn, npu_lower_float_fn },

@@ -73,8 +73,7 @@ static float *const_floats(struct fnet *n, const Onnx__GraphProto *g,
 	return out;
 }
 
-static struct fnode *add_node(struct fnet *n, enum fkind kind,
-			      const Onnx__NodeProto *nd)
+struct fnode *fnet_add_node(struct fnet *n, enum fkind kind, const Onnx__NodeProto *nd)
 {
 	struct fnode *f = realloc(n->nodes, sizeof(*f) * (n->nnodes + 1));
 	int k;
@@ -590,7 +589,7 @@ static int lower_node(struct fnet *n, const Onnx__GraphProto *g, size_t i)
 	ret = npu_onnx_check_attrs(nd, fop.attrs, why, sizeof(why));
 	if (ret)
 		return ferr(n, ret, "%s: %s", where, why);
-	f = add_node(n, fop.kind, nd);
+	f = fnet_add_node(n, fop.kind, nd);
 	if (!f)
 		return -ENOMEM;
 	if (!nd->n_input || (f->in[0] = value_id(n, nd->input[0], false)) < 0)
@@ -604,38 +603,46 @@ static int lower_node(struct fnet *n, const Onnx__GraphProto *g, size_t i)
 	return ret ?: infer(n, f, where);
 }
 
+/* Node @i: skipped, folded (shape arithmetic), moved (layout.c) or lowered. */
+static int lower_one(struct fnet *n, const Onnx__GraphProto *g, size_t i, bool *skip)
+{
+	const Onnx__NodeProto *nd = g->node[i];
+	char where[256];
+	int ret;
+
+	/* Constants, and Identity nodes of constants, are read where used. */
+	if (skip[i] || !strcmp(nd->op_type, "Constant") ||
+	    (!strcmp(nd->op_type, "Identity") && nd->n_output &&
+	     npu_onnx_constant(g, nd->output[0])))
+		return 0;
+	snprintf(where, sizeof(where), "node %zu (%s, %s)", i, nd->name ? nd->name : "",
+		 nd->op_type);
+	ret = fnet_fold(n, g, nd, where);
+	if (!ret)
+		ret = fnet_layout(n, g, nd, where, skip);
+	if (ret)
+		return ret < 0 ? ret : 0;
+	return lower_node(n, g, i);
+}
+
 static int lower(struct fnet *n, const Onnx__GraphProto *g)
 {
+	bool *skip = calloc(g->n_node + 1, sizeof(bool));	/* done with an earlier node */
+	int k, added, ret = skip ? 0 : -ENOMEM;
 	size_t i;
-	int k, ret;
 
-	for (i = 0; i < g->n_node; i++) {
-		const Onnx__NodeProto *nd = g->node[i];
-		char where[256];
-		struct fnode *f;
-
-		/* Constants, and Identity nodes of constants, are read where used. */
-		if (!strcmp(nd->op_type, "Constant") ||
-		    (!strcmp(nd->op_type, "Identity") && nd->n_output &&
-		     npu_onnx_constant(g, nd->output[0])))
-			continue;
-		snprintf(where, sizeof(where), "node %zu (%s, %s)", i, nd->name ? nd->name : "",
-			 nd->op_type);
-		ret = fnet_fold(n, g, nd, where);
-		if (ret < 0)
-			return ret;
-		if (ret)
-			continue;
-		ret = lower_node(n, g, i);
-		if (ret)
-			return ret;
-		f = &n->nodes[n->nnodes - 1];
-		for (k = 0; k < FNODE_MAX_IN; k++) {
-			if (f->in[k] >= 0)
-				n->vals[f->in[k]].consumers++;
+	for (i = 0; i < g->n_node && !ret; i++) {
+		added = n->nnodes;
+		ret = lower_one(n, g, i, skip);
+		for (; !ret && added < n->nnodes; added++) {
+			for (k = 0; k < FNODE_MAX_IN; k++) {
+				if (n->nodes[added].in[k] >= 0)
+					n->vals[n->nodes[added].in[k]].consumers++;
+			}
 		}
 	}
-	return 0;
+	free(skip);
+	return ret;
 }
 
 uint64_t vcount(const struct fvalue *v)
@@ -709,6 +716,7 @@ void fnet_free(struct fnet *n)
 	for (i = 0; i < n->nnodes; i++) {
 		free(n->nodes[i].w);
 		free(n->nodes[i].b);
+		free(n->nodes[i].index);
 	}
 	for (i = 0; i < n->nvals; i++) {
 		free(n->vals[i].data);

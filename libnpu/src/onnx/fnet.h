@@ -20,7 +20,7 @@
 /* What a float node computes; one ONNX op or several map to each (fnet.c). */
 enum fkind { F_CONV, F_RELU, F_CLIP, F_MAXPOOL, F_AVGPOOL, F_GAP, F_ADD,
 	     F_FC, F_FLATTEN, F_SOFTMAX, F_MUL, F_CONCAT, F_FN, F_IDENTITY,
-	     F_KIND_COUNT };
+	     F_GATHER, F_KIND_COUNT };
 
 /* A Concat's inputs at most (the graph op takes 3: the import chains them). */
 #define FNODE_MAX_IN 16
@@ -37,6 +37,7 @@ struct fnode {
 	uint32_t stride[2], dil[2], pad[4], kernel[2];
 	float lo, hi;		/* clip */
 	bool flat;		/* F_GAP: [N, C] out (ReduceMean without keepdims) */
+	int32_t *index;		/* F_GATHER: input channel of each of @cout outputs */
 };
 
 struct fvalue {
@@ -69,6 +70,13 @@ int ferr(struct fnet *n, int ret, const char *fmt, ...)
 /* The value named @name, created when @create; -1 if absent (or no memory). */
 int value_id(struct fnet *n, const char *name, bool create);
 uint64_t vcount(const struct fvalue *v);
+
+/* A node of @kind for @nd, its inputs unset (-1). */
+struct fnode *fnet_add_node(struct fnet *n, enum fkind kind, const Onnx__NodeProto *nd);
+
+/* layout.c: Slice and channel shuffles as gathers: 1 done, 0 not one, or an error. */
+int fnet_layout(struct fnet *n, const Onnx__GraphProto *g, const Onnx__NodeProto *nd,
+		const char *where, bool *skip);
 
 /* fold.c: a constant of the model or a value folded from shape arithmetic. */
 const Onnx__TensorProto *fnet_const(const struct fnet *n, const Onnx__GraphProto *g,

@@ -163,6 +163,16 @@ static void run_concat(const struct fnet *n, const struct fnode *f, const struct
 	}
 }
 
+static void run_gather(const struct fnet *n, const struct fnode *f, const struct frun *r)
+{
+	uint32_t C = r->s[3], c;
+	uint64_t px;
+
+	for (px = 0; px < r->count / f->cout; px++)
+		for (c = 0; c < f->cout; c++)
+			r->y[px * f->cout + c] = r->x[px * C + f->index[c]];
+}
+
 static void run_function(const struct fnet *n, const struct fnode *f, const struct frun *r)
 {
 	uint64_t i;
@@ -203,7 +213,7 @@ static void (*const run[F_KIND_COUNT])(const struct fnet *n, const struct fnode 
 	[F_ADD] = run_binary,		[F_MUL] = run_binary,
 	[F_CONCAT] = run_concat,	[F_FN] = run_function,
 	[F_FLATTEN] = run_flatten,	[F_SOFTMAX] = run_softmax,
-	[F_IDENTITY] = run_flatten,
+	[F_IDENTITY] = run_flatten,	[F_GATHER] = run_gather,
 };
 
 void fnet_run(struct fnet *n, const float *in)

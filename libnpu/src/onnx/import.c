@@ -158,7 +158,7 @@ static void propagate_qparams(struct fnet *n, struct npu_qparams *qp)
 		struct fnode *f = &n->nodes[i];
 
 		if (f->kind == F_MAXPOOL || f->kind == F_AVGPOOL || f->kind == F_GAP ||
-		    f->kind == F_FLATTEN || f->kind == F_IDENTITY)
+		    f->kind == F_FLATTEN || f->kind == F_IDENTITY || f->kind == F_GATHER)
 			qp[f->out] = qp[f->in[0]];
 	}
 	/* Backwards, so that a concatenation's parameters reach a nested one's inputs. */
@@ -375,6 +375,35 @@ static int build_concat(struct npu_graph *g, struct fnet *n, const struct fnode 
 	}
 }
 
+/*
+ * A channel gather: its index a constant INT32 tensor. It keeps its
+ * input's parameters; where a concatenation gave its output others, it
+ * gathers into a tensor of the input's and a RESCALE follows.
+ */
+static int build_gather(struct npu_graph *g, struct fnet *n, const struct fnode *f,
+			const struct npu_qparams *qp, struct npu_op_info *op)
+{
+	struct npu_tensor_info it = { .name = "channel index", .elem = NPU_ELEM_INT32,
+				      .shape = { 1, 1, 1, f->cout }, .data = f->index };
+	struct npu_op_info rs = { .type = NPU_OP_RESCALE, .name = f->name,
+				  .inputs = { -1, -1, -1 }, .output = op->output };
+	struct fvalue kept = n->vals[f->out];
+	bool same = qp[f->out].scale == qp[f->in[0]].scale &&
+		    qp[f->out].zero_point == qp[f->in[0]].zero_point;
+	int ret;
+
+	op->type = NPU_OP_CHANNEL_GATHER;
+	op->inputs[0] = n->vals[f->in[0]].tensor;
+	ret = npu_graph_tensor(g, &it, &op->inputs[1]);
+	if (!ret && !same) {
+		snprintf(kept.name, sizeof(kept.name), "%.100s (gathered)", n->vals[f->out].name);
+		ret = q_tensor(g, &kept, qp[f->in[0]], &op->output);
+		rs.inputs[0] = op->output;
+	}
+	ret = ret ?: npu_graph_op(g, op);
+	return ret || same ? ret : npu_graph_op(g, &rs);
+}
+
 /* Node @i as a graph op, activations after it folded in. */
 static int build_node(struct npu_graph *g, struct fnet *n, int i, bool *skip,
 		      const struct npu_qparams *qp, const struct npu_onnx_import_opts *o)
@@ -394,6 +423,8 @@ static int build_node(struct npu_graph *g, struct fnet *n, int i, bool *skip,
 	op.output = n->vals[outv].tensor;
 	if (f->kind == F_CONCAT) {
 		ret = build_concat(g, n, f, qp[outv], &op);
+	} else if (f->kind == F_GATHER) {
+		ret = build_gather(g, n, f, qp, &op);
 	} else {
 		op.inputs[0] = n->vals[f->in[0]].tensor;
 		ret = node_op(g, o, n, f, qp[f->in[0]].scale, &op);

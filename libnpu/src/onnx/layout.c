@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: MIT
+/*
+ * libnpu ONNX import: data movement whose meaning depends on the layout.
+ * The model's 4-D tensors are NCHW, the graph's NHWC, so a Slice of the
+ * channels or a channel shuffle (Reshape to [N, G, C/G, H, W], Transpose
+ * [0, 2, 1, 3, 4], Reshape back) is not a view of the same bytes: each
+ * becomes a channel gather (F_GATHER, NPU_OP_CHANNEL_GATHER: strided
+ * device copies) with the index ONNX's semantics give, computed here.
+ *
+ * Copyright (c) 2026 The qnpu authors
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fnet.h"
+
+/* The single node reading @name, its index in *at; NULL if none or several. */
+static const Onnx__NodeProto *only_reader(const Onnx__GraphProto *g, const char *name,
+					  size_t *at)
+{
+	const Onnx__NodeProto *r = NULL;
+	size_t i, k;
+
+	for (i = 0; i < g->n_node; i++) {
+		for (k = 0; k < g->node[i]->n_input; k++) {
+			if (strcmp(g->node[i]->input[k], name))
+				continue;
+			if (r)
+				return NULL;
+			r = g->node[i];
+			*at = i;
+		}
+	}
+	for (i = 0; i < g->n_output; i++) {
+		if (!strcmp(g->output[i]->name, name))
+			return NULL;
+	}
+	return r;
+}
+
+/* Constant input @k of @nd as int64 values (at most @max); -1 if absent or not. */
+static int ints_of(const struct fnet *n, const Onnx__GraphProto *g, const Onnx__NodeProto *nd,
+		   size_t k, int64_t *v, int max)
+{
+	const Onnx__TensorProto *t = k < nd->n_input && nd->input[k][0] ?
+				     fnet_const(n, g, nd->input[k]) : NULL;
+	struct npu_onnx_tensor d;
+	int count, i;
+
+	if (!t || npu_onnx_decode(t, &d, "", NULL, 0))
+		return -1;
+	count = d.type == NPU_ONNX_INT64 || d.type == NPU_ONNX_INT32 ? (int)d.count : -1;
+	for (i = 0; i < count && i < max; i++)
+		v[i] = d.type == NPU_ONNX_INT64 ? ((int64_t *)d.data)[i] : ((int32_t *)d.data)[i];
+	npu_onnx_tensor_release(&d);
+	return count > max ? -1 : count;
+}
+
+/* A channel gather node from value @in to @out_name, taking @index (@count). */
+static int add_gather(struct fnet *n, const Onnx__NodeProto *nd, int in, const char *out_name,
+		      int32_t *index, uint32_t count)
+{
+	struct fnode *f = fnet_add_node(n, F_GATHER, nd);
+	uint32_t *o;
+
+	if (!f) {
+		free(index);
+		return -ENOMEM;
+	}
+	f->index = index;
+	f->cout = count;
+	f->in[0] = in;
+	f->out = value_id(n, out_name, true);
+	if (f->out < 0)
+		return -ENOMEM;
+	o = n->vals[f->out].shape;
+	memcpy(o, n->vals[in].shape, 4 * sizeof(uint32_t));
+	o[3] = count;
+	n->vals[f->out].rank = 4;
+	return 1;
+}
+
+/* ONNX Slice's first index and count along an axis of @dim, for @start, @end, @step. */
+static int64_t slice_range(int64_t dim, int64_t start, int64_t end, int64_t step, int64_t *first)
+{
+	int64_t lo = step > 0 ? 0 : -1, hi = step > 0 ? dim : dim - 1;
+
+	start = start < 0 ? start + dim : start;
+	end = end < 0 ? end + dim : end;
+	start = start < lo ? lo : start > hi ? hi : start;
+	end = end < lo ? lo : end > hi ? hi : end;
+	*first = start;
+	if (step > 0)
+		return end > start ? (end - start + step - 1) / step : 0;
+	return start > end ? (start - end - step - 1) / -step : 0;
+}
+
+/* The extent of a 4-D value along ONNX axis @a (NCHW), from its NHWC shape. */
+static int64_t extent(const struct fvalue *x, int64_t a)
+{
+	return a == 0 ? x->shape[0] : a == 1 ? x->shape[3] : a == 2 ? x->shape[1] : x->shape[2];
+}
+
+/* Slice of a 4-D value along the channels (axis 1; others whole) as a gather. */
+static int slice(struct fnet *n, const Onnx__GraphProto *g, const Onnx__NodeProto *nd,
+		 const char *where)
+{
+	int64_t st[4], en[4], ax[4] = { 0, 1, 2, 3 }, sp[4] = { 1, 1, 1, 1 };
+	int64_t first = 0, count = 0, cfirst = 0, ccount = -1, cstep = 1;
+	int in = value_id(n, nd->input[0], false), k, nk, na, ns, i;
+	int32_t *index;
+	char why[160];
+
+	if (in < 0 || n->vals[in].rank != 4)
+		return ferr(n, -EOPNOTSUPP, "%s: a Slice of a tensor that is not 4-D", where);
+	if (npu_onnx_check_attrs(nd, NULL, why, sizeof(why)))
+		return ferr(n, -EOPNOTSUPP, "%s: %s", where, why);
+	nk = ints_of(n, g, nd, 1, st, 4);
+	na = nd->n_input > 3 && nd->input[3][0] ? ints_of(n, g, nd, 3, ax, 4) : nk;
+	ns = nd->n_input > 4 && nd->input[4][0] ? ints_of(n, g, nd, 4, sp, 4) : nk;
+	if (nk <= 0 || ints_of(n, g, nd, 2, en, 4) != nk || na != nk || ns != nk)
+		return ferr(n, -EOPNOTSUPP, "%s: Slice bounds computed at run time", where);
+	for (k = 0; k < nk; k++) {
+		int64_t a = ax[k] < 0 ? ax[k] + 4 : ax[k];
+
+		if (a < 0 || a > 3 || !sp[k])
+			return ferr(n, -EPROTO, "%s: Slice axis %lld or step 0", where,
+				    (long long)ax[k]);
+		count = slice_range(a ? extent(&n->vals[in], a) : n->batch, st[k], en[k], sp[k],
+				    &first);
+		if (a == 1) {
+			cfirst = first;
+			ccount = count;
+			cstep = sp[k];
+		} else if (count != (a ? extent(&n->vals[in], a) : n->batch) || first || sp[k] != 1) {
+			return ferr(n, -EOPNOTSUPP, "%s: a Slice along axis %lld (channels only)",
+				    where, (long long)ax[k]);
+		}
+	}
+	if (ccount < 0)		/* the channels whole */
+		ccount = n->vals[in].shape[3];
+	if (!ccount)
+		return ferr(n, -EOPNOTSUPP, "%s: a Slice that keeps no channel", where);
+	index = malloc(sizeof(int32_t) * ccount);
+	if (!index)
+		return -ENOMEM;
+	for (i = 0; i < ccount; i++)
+		index[i] = (int32_t)(cfirst + i * cstep);
+	return add_gather(n, nd, in, nd->output[0], index, (uint32_t)ccount);
+}
+
+/* Whether a Reshape's leading extent @d keeps the batch @N (0 copies it, but for allowzero). */
+static bool keeps_batch(const Onnx__NodeProto *nd, int64_t d, uint32_t N)
+{
+	return d == N || d == -1 || (d == 0 && !npu_onnx_attr_i(nd, "allowzero", 0));
+}
+
+/* Whether [@s5] and [@s4] are the shapes of a shuffle of [N, @C, @H, @W] in @G groups. */
+static bool shuffle_shapes(const int64_t *s5, const int64_t *s4, int64_t G, uint32_t C,
+			   uint32_t H, uint32_t W)
+{
+	return G > 0 && C % G == 0 && (s5[2] == (int64_t)C / G || s5[2] == -1) &&
+	       s5[3] == H && s5[4] == W && (s4[1] == C || s4[1] == -1) && s4[2] == H &&
+	       s4[3] == W;
+}
+
+/*
+ * A channel shuffle starting at Reshape @nd: [N, C, H, W] to [N, G, C/G, H,
+ * W], read only by a Transpose [0, 2, 1, 3, 4], read only by a Reshape to
+ * [N, C, H, W]: output channel c is input channel (c % G) * C/G + c / G.
+ * 0 if @nd does not start one; the two later nodes are marked in @skip.
+ */
+static int shuffle(struct fnet *n, const Onnx__GraphProto *g, const Onnx__NodeProto *nd,
+		   bool *skip)
+{
+	static const struct npu_onnx_attr_spec reshape_attrs[] = {
+		NPU_ATTR_I("allowzero"), { NULL }
+	};
+	int64_t s5[5], s4[4], perm[5] = { 0 };
+	const Onnx__NodeProto *tr, *back;
+	char why[160];
+	const Onnx__AttributeProto *p;
+	int in = value_id(n, nd->input[0], false), i;
+	size_t at_tr = 0, at_back = 0;
+	uint32_t C, G;
+	int32_t *index;
+
+	if (in < 0 || n->vals[in].rank != 4 || ints_of(n, g, nd, 1, s5, 5) != 5 ||
+	    !(tr = only_reader(g, nd->output[0], &at_tr)) || strcmp(tr->op_type, "Transpose") ||
+	    !(back = only_reader(g, tr->output[0], &at_back)) ||
+	    strcmp(back->op_type, "Reshape") || ints_of(n, g, back, 1, s4, 4) != 4)
+		return 0;
+	p = npu_onnx_attr(tr, "perm");
+	for (i = 0; p && p->n_ints == 5 && i < 5; i++)
+		perm[i] = p->ints[i];
+	C = n->vals[in].shape[3];
+	if (perm[0] != 0 || perm[1] != 2 || perm[2] != 1 || perm[3] != 3 || perm[4] != 4 ||
+	    tr->n_attribute != 1 || !keeps_batch(nd, s5[0], n->batch) ||
+	    !keeps_batch(back, s4[0], n->batch) ||
+	    npu_onnx_check_attrs(nd, reshape_attrs, why, sizeof(why)) ||
+	    npu_onnx_check_attrs(back, reshape_attrs, why, sizeof(why)) ||
+	    !shuffle_shapes(s5, s4, s5[1], C, n->vals[in].shape[1], n->vals[in].shape[2]))
+		return 0;
+	G = (uint32_t)s5[1];
+	index = malloc(sizeof(int32_t) * C);
+	if (!index)
+		return -ENOMEM;
+	for (i = 0; i < (int)C; i++)
+		index[i] = (int32_t)((i % G) * (C / G) + i / G);
+	skip[at_tr] = skip[at_back] = true;
+	return add_gather(n, nd, in, back->output[0], index, C);
+}
+
+int fnet_layout(struct fnet *n, const Onnx__GraphProto *g, const Onnx__NodeProto *nd,
+		const char *where, bool *skip)
+{
+	if (!strcmp(nd->op_type, "Slice"))
+		return slice(n, g, nd, where);
+	if (!strcmp(nd->op_type, "Reshape") && nd->n_input > 1)
+		return shuffle(n, g, nd, skip);
+	return 0;
+}

@@ -225,6 +225,13 @@ static void float_model(const struct npu_graph *g, const int8_t *input,
 			for (i = 0; i < npu_shape_count(os); i++)
 				y[i] = fq(function(o, x[i]), ot);
 			break;
+		case NPU_OP_CHANNEL_GATHER: {
+			const int32_t *index = g->tensors[o->inputs[1]].data;
+
+			for (i = 0; i < npu_shape_count(os); i++)
+				y[i] = x[i / os[3] * is[3] + index[i % os[3]]];
+			break;
+		}
 		case NPU_OP_RESHAPE:
 			memcpy(y, x, sizeof(double) * npu_shape_count(os));
 			break;

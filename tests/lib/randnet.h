@@ -137,7 +137,7 @@ static inline void randnet_build(struct npu_graph *g, struct randnet *r,
 	for (i = 0; i < layers; i++) {
 		struct npu_op_info op = { .inputs = { x, -1, -1 }, .name = "layer" };
 		uint32_t os[4];
-		int kind = rn_range(r, 0, 10), y;
+		int kind = rn_range(r, 0, 11), y;
 
 		memcpy(os, shape, sizeof(os));
 		op.act = (enum npu_activation)rn_range(r, 0, 2);
@@ -260,6 +260,30 @@ static inline void randnet_build(struct npu_graph *g, struct randnet *r,
 			op.output = y;
 			if (npu_graph_op(g, &op) == 0) {
 				x = y;
+				r->layers++;
+			}
+			continue;
+		} else if (kind == 11) {	/* channels picked, reordered, repeated */
+			struct npu_tensor_info it = { .name = "index", .elem = NPU_ELEM_INT32 };
+			int32_t index[24];
+			uint32_t k, step = rn_range(r, 0, 2);
+
+			os[3] = rn_range(r, 1, 24);
+			for (k = 0; k < os[3]; k++)	/* runs of a step, or anything */
+				index[k] = (int32_t)((step ? k * step : rn_next(r)) % shape[3]);
+			it.shape[0] = it.shape[1] = it.shape[2] = 1;
+			it.shape[3] = os[3];
+			it.data = index;
+			op.type = NPU_OP_CHANNEL_GATHER;
+			op.act = NPU_ACT_NONE;
+			op.rounding = 0;
+			if (npu_graph_tensor(g, &it, &op.inputs[1]))
+				continue;
+			y = randnet_same_q(g, r, x, os);
+			op.output = y;
+			if (npu_graph_op(g, &op) == 0) {
+				x = y;
+				memcpy(shape, os, sizeof(os));
 				r->layers++;
 			}
 			continue;

@@ -284,6 +284,30 @@ def honoured(out, rng):
           i64('ax1', [1]), i64('st1', [-3]), i64('en1', [100])])
     np.save(os.path.join(out, 'h_channel_shuffle_input.npy'), x)
     np.save(os.path.join(out, 'h_channel_shuffle_output.npy'), y.astype(np.float32))
+
+    # Split [1, 3] of the channels, a BatchNormalization on its own (DenseNet's
+    # pre-activation) of the second part, a Dropout (inference: identity), Concat.
+    x = rng.random((1, 2, 3, 4)).astype(np.float32)
+    c = conv_general(x.astype(np.float64), w4, b4, 1, [0, 0, 0, 0])
+    gam, bet = rng.random(3) + 0.5, rng.standard_normal(3) * 0.1
+    mu, var = rng.standard_normal(3) * 0.1, rng.random(3) + 0.5
+    bn = (c[:, 1:] - mu[:, None, None]) / np.sqrt(var[:, None, None] + 1e-3) * \
+        gam[:, None, None] + bet[:, None, None]
+    f32 = lambda name, v: numpy_helper.from_array(np.asarray(v, np.float32), name)
+    save(out, 'h_split_batchnorm',
+         [helper.make_node('Conv', ['x', 'w', 'b'], ['c']),
+          helper.make_node('Split', ['c', 'sizes'], ['s0', 's1'], axis=1),
+          helper.make_node('BatchNormalization', ['s1', 'g', 'be', 'mu', 'var'], ['n'],
+                           epsilon=1e-3),
+          helper.make_node('Dropout', ['n', 'ratio'], ['d'], seed=7),
+          helper.make_node('Concat', ['s0', 'd'], ['y'], axis=1)],
+         [vinfo('x', [1, 2, 3, 4])], [vinfo('y', [1, 4, 3, 4])],
+         [numpy_helper.from_array(w4, 'w'), numpy_helper.from_array(b4, 'b'),
+          i64('sizes', [1, 3]), f32('g', gam), f32('be', bet), f32('mu', mu), f32('var', var),
+          f32('ratio', 0.3)])
+    np.save(os.path.join(out, 'h_split_batchnorm_input.npy'), x)
+    np.save(os.path.join(out, 'h_split_batchnorm_output.npy'),
+            np.concatenate([c[:, :1], bn], 1).astype(np.float32))
     np.save(os.path.join(out, 'h_concat5_output.npy'), np.concatenate(parts, 1).astype(np.float32))
 
 
@@ -307,6 +331,9 @@ def refused(out, rng):
          [numpy_helper.from_array(np.array([1, 3, -1], np.int64), 'shape')])
     case('r_reducemean_channels', [helper.make_node('ReduceMean', ['c'], ['y'], axes=[1])],
          [1, 1, 4, 4])
+    case('r_dropout_training', [helper.make_node('Dropout', ['c', 'r', 't'], ['y'])],
+         [1, 3, 4, 4], [numpy_helper.from_array(np.array(0.5, np.float32), 'r'),
+                        numpy_helper.from_array(np.array(True), 't')])
     case('r_slice_height', [helper.make_node('Slice', ['c', 'st', 'en', 'ax'], ['y'])],
          [1, 3, 2, 4], [numpy_helper.from_array(np.array(v, np.int64), k)
                         for k, v in (('st', [1]), ('en', [3]), ('ax', [2]))])

@@ -27,6 +27,7 @@ enum npu_onnx_type {
 	NPU_ONNX_INT8 = 3,
 	NPU_ONNX_INT32 = 6,
 	NPU_ONNX_INT64 = 7,
+	NPU_ONNX_BOOL = 9,	/* one byte, 0 or 1 (Dropout's training_mode) */
 };
 
 #define NPU_ONNX_MAX_DIMS	8

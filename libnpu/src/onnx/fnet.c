@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <float.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -266,6 +267,57 @@ static int parse_conv(struct fnet *n, struct fnode *f, const Onnx__GraphProto *g
 	return ret;
 }
 
+/*
+ * BatchNormalization (inference) on its own, not folded into a conv by the
+ * exporter: a per-channel affine map, i.e. a depthwise 1x1 convolution with
+ * weight scale / sqrt(var + epsilon) and bias B - mean * weight.
+ */
+static int parse_batchnorm(struct fnet *n, struct fnode *f, const Onnx__GraphProto *g,
+			   const Onnx__NodeProto *nd, const char *where)
+{
+	uint32_t C = n->vals[f->in[0]].shape[3], c;
+	float eps = npu_onnx_attr_f(nd, "epsilon", 1e-5f), *p[4] = { NULL };
+	int k, ret = 0;
+
+	if (n->vals[f->in[0]].rank != 4 || nd->n_input != 5 ||
+	    npu_onnx_attr_i(nd, "training_mode", 0) || nd->n_output > 1)
+		return ferr(n, -EOPNOTSUPP,
+			    "%s: BatchNormalization of a 4-D tensor in inference mode only", where);
+	for (k = 0; k < 4 && !ret; k++) {
+		p[k] = const_floats(n, g, nd->input[k + 1], C, where);
+		ret = p[k] ? 0 : -EPROTO;
+	}
+	f->cout = f->groups = C;
+	f->cin_g = f->kh = f->kw = 1;
+	f->w = ret ? NULL : malloc(sizeof(float) * C);
+	f->b = ret ? NULL : malloc(sizeof(float) * C);
+	for (c = 0; f->w && f->b && c < C; c++) {
+		f->w[c] = p[0][c] / sqrtf(p[3][c] + eps);
+		f->b[c] = p[1][c] - p[2][c] * f->w[c];
+	}
+	for (k = 0; k < 4; k++)
+		free(p[k]);
+	return ret ?: f->w && f->b ? 0 : -ENOMEM;
+}
+
+/* Dropout in inference: the identity; a training mode or a mask output is refused. */
+static int parse_dropout(struct fnet *n, struct fnode *f, const Onnx__GraphProto *g,
+			 const Onnx__NodeProto *nd, const char *where)
+{
+	const Onnx__TensorProto *t = nd->n_input > 2 && nd->input[2][0] ?
+				     fnet_const(n, g, nd->input[2]) : NULL;
+	struct npu_onnx_tensor mode = { 0 };
+	bool training = nd->n_input > 2 && nd->input[2][0] && !t;
+
+	if (t && !npu_onnx_decode(t, &mode, where, NULL, 0)) {
+		training = mode.count != 1 || ((uint8_t *)mode.data)[0];
+		npu_onnx_tensor_release(&mode);
+	}
+	if (training || (nd->n_output > 1 && nd->output[1][0]))
+		return ferr(n, -EOPNOTSUPP, "%s: Dropout in training mode, or its mask", where);
+	return 0;
+}
+
 /* Gemm (transB or not, no transA) and MatMul with constant 2-D weights. */
 static int parse_fc(struct fnet *n, struct fnode *f, const Onnx__GraphProto *g,
 		    const Onnx__NodeProto *nd, const char *where)
@@ -512,6 +564,12 @@ static const struct npu_onnx_attr_spec avgpool_attrs[] = {
 static const struct npu_onnx_attr_spec axis_attrs[] = { NPU_ATTR_I("axis"), { NULL } };
 static const struct npu_onnx_attr_spec reshape_attrs[] = { NPU_ATTR_I("allowzero"), { NULL } };
 static const struct npu_onnx_attr_spec alpha_attrs[] = { NPU_ATTR_F("alpha"), { NULL } };
+static const struct npu_onnx_attr_spec batchnorm_attrs[] = {
+	NPU_ATTR_F("epsilon"), NPU_ATTR_F("momentum"), NPU_ATTR_I("training_mode"), { NULL }
+};
+static const struct npu_onnx_attr_spec dropout_attrs[] = {
+	NPU_ATTR_F("ratio"), NPU_ATTR_I("seed"), { NULL }
+};
 static const struct npu_onnx_attr_spec reduce_attrs[] = {
 	NPU_ATTR_INTS("axes", 0), NPU_ATTR_I("keepdims"), NPU_ATTR_I("noop_with_empty_axes"),
 	{ NULL }
@@ -543,6 +601,8 @@ static const struct fop {
 	{ "Reshape", F_FLATTEN, parse_flatten, reshape_attrs },
 	{ "Softmax", F_SOFTMAX, parse_softmax, axis_attrs },
 	{ "Identity", F_IDENTITY, NULL, NULL },
+	{ "Dropout", F_IDENTITY, parse_dropout, dropout_attrs },
+	{ "BatchNormalization", F_CONV, parse_batchnorm, batchnorm_attrs },
 };
 
 /* The element-wise functions' attributes (enum npu_function): their parameters. */

@@ -213,11 +213,60 @@ static int shuffle(struct fnet *n, const Onnx__GraphProto *g, const Onnx__NodePr
 	return add_gather(n, nd, in, back->output[0], index, C);
 }
 
+/*
+ * Split of a 4-D value along the channels: one gather per output, of the
+ * sizes the `split` input (or, before opset 13, attribute) gives, else of
+ * equal parts (the last one smaller, as opset 18 says).
+ */
+static int split(struct fnet *n, const Onnx__GraphProto *g, const Onnx__NodeProto *nd,
+		 const char *where)
+{
+	static const struct npu_onnx_attr_spec attrs[] = {
+		NPU_ATTR_I("axis"), NPU_ATTR_INTS("split", 0), NPU_ATTR_I("num_outputs"), { NULL }
+	};
+	const Onnx__AttributeProto *a = npu_onnx_attr(nd, "split");
+	int in = value_id(n, nd->input[0], false), ret = 1, i, count;
+	int64_t sizes[FNODE_MAX_IN], axis = npu_onnx_attr_i(nd, "axis", 0), at = 0, C;
+	char why[160];
+
+	if (in < 0 || n->vals[in].rank != 4 || (axis != 1 && axis != -3))
+		return ferr(n, -EOPNOTSUPP, "%s: a Split along axis %lld of a %u-D tensor (channels of 4-D only)",
+			    where, (long long)axis, in < 0 ? 0 : n->vals[in].rank);
+	if (npu_onnx_check_attrs(nd, attrs, why, sizeof(why)))
+		return ferr(n, -EOPNOTSUPP, "%s: %s", where, why);
+	C = n->vals[in].shape[3];
+	count = nd->n_output <= FNODE_MAX_IN ? (int)nd->n_output : -1;
+	for (i = 0; a && count > 0 && i < count; i++)
+		sizes[i] = (size_t)i < a->n_ints ? a->ints[i] : -1;
+	if (!a && nd->n_input > 1 && nd->input[1][0] && ints_of(n, g, nd, 1, sizes, count) != count)
+		count = -1;
+	if (!a && (nd->n_input < 2 || !nd->input[1][0]))
+		for (i = 0; i < count; i++)
+			sizes[i] = i < count - 1 ? (C + count - 1) / count :
+				   C - (C + count - 1) / count * (count - 1);
+	for (i = 0; i < count; i++)
+		at += sizes[i] > 0 ? sizes[i] : C + 1;
+	if (count <= 0 || at != C)
+		return ferr(n, -EOPNOTSUPP, "%s: Split sizes that do not add up to %lld channels",
+			    where, (long long)C);
+	for (i = 0, at = 0; i < count && ret == 1; at += sizes[i++]) {
+		int32_t *index = malloc(sizeof(int32_t) * sizes[i]);
+		int64_t k;
+
+		for (k = 0; index && k < sizes[i]; k++)
+			index[k] = (int32_t)(at + k);
+		ret = index ? add_gather(n, nd, in, nd->output[i], index, sizes[i]) : -ENOMEM;
+	}
+	return ret;
+}
+
 int fnet_layout(struct fnet *n, const Onnx__GraphProto *g, const Onnx__NodeProto *nd,
 		const char *where, bool *skip)
 {
 	if (!strcmp(nd->op_type, "Slice"))
 		return slice(n, g, nd, where);
+	if (!strcmp(nd->op_type, "Split"))
+		return split(n, g, nd, where);
 	if (!strcmp(nd->op_type, "Reshape") && nd->n_input > 1)
 		return shuffle(n, g, nd, skip);
 	return 0;

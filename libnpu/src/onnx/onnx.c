@@ -65,6 +65,7 @@ static size_t type_size(int type)
 		return 4;
 	case NPU_ONNX_UINT8:
 	case NPU_ONNX_INT8:
+	case NPU_ONNX_BOOL:
 		return 1;
 	case NPU_ONNX_INT64:
 		return 8;
@@ -93,7 +94,7 @@ int npu_onnx_decode(const Onnx__TensorProto *p, struct npu_onnx_tensor *t,
 	es = type_size(t->type);
 	if (!es)
 		return npu_errf(err, errlen, -EOPNOTSUPP,
-			    "%s: tensor '%s' has element type %d (libnpu reads float, uint8, int8, int32, int64)",
+			    "%s: tensor '%s' has element type %d (libnpu reads float, uint8, int8, int32, int64, bool)",
 			    where, t->name, t->type);
 	t->ndims = p->n_dims;
 	for (i = 0; i < p->n_dims; i++) {
@@ -126,7 +127,7 @@ int npu_onnx_decode(const Onnx__TensorProto *p, struct npu_onnx_tensor *t,
 			goto size;
 		memcpy(t->data, p->int64_data, count * 8);
 		break;
-	default:	/* int8, uint8 and int32 live in int32_data */
+	default:	/* int8, uint8, bool and int32 live in int32_data */
 		if (p->n_int32_data != count)
 			goto size;
 		for (i = 0; i < count; i++) {

@@ -225,6 +225,18 @@ static void float_model(const struct npu_graph *g, const int8_t *input,
 			for (i = 0; i < npu_shape_count(os); i++)
 				y[i] = fq(function(o, x[i]), ot);
 			break;
+		case NPU_OP_UPSAMPLE_NEAREST: {
+			uint32_t n, oy, ox, c;
+
+			for (n = 0; n < os[0]; n++)
+			for (oy = 0; oy < os[1]; oy++)
+			for (ox = 0; ox < os[2]; ox++)
+			for (c = 0; c < os[3]; c++)
+				y[((n * os[1] + oy) * os[2] + ox) * os[3] + c] =
+					x[((n * is[1] + oy / o->kernel[0]) * is[2] +
+					   ox / o->kernel[1]) * is[3] + c];
+			break;
+		}
 		case NPU_OP_CHANNEL_GATHER: {
 			const int32_t *index = g->tensors[o->inputs[1]].data;
 

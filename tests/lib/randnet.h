@@ -80,6 +80,18 @@ static inline int randnet_same_q(struct npu_graph *g, struct randnet *r,
 	return id;
 }
 
+/* Append @op writing @y; on success @y, of shape @os, is the next input. */
+static inline void rn_append(struct npu_graph *g, struct randnet *r, struct npu_op_info *op,
+			     int y, int *x, uint32_t shape[4], const uint32_t os[4])
+{
+	op->output = y;
+	if (npu_graph_op(g, op) == 0) {
+		*x = y;
+		memmove(shape, os, 4 * sizeof(uint32_t));
+		r->layers++;
+	}
+}
+
 /* Constant weights [cout][kh][kw][cin_g], per-channel or per-tensor. */
 static inline int rn_weights(struct npu_graph *g, struct randnet *r,
 			     uint32_t cout, uint32_t kh, uint32_t kw,
@@ -137,7 +149,7 @@ static inline void randnet_build(struct npu_graph *g, struct randnet *r,
 	for (i = 0; i < layers; i++) {
 		struct npu_op_info op = { .inputs = { x, -1, -1 }, .name = "layer" };
 		uint32_t os[4];
-		int kind = rn_range(r, 0, 11), y;
+		int kind = rn_range(r, 0, 12), y;
 
 		memcpy(os, shape, sizeof(os));
 		op.act = (enum npu_activation)rn_range(r, 0, 2);
@@ -181,12 +193,7 @@ static inline void randnet_build(struct npu_graph *g, struct randnet *r,
 			os[1] = shape[1] / 2;
 			os[2] = shape[2] / 2;
 			y = randnet_same_q(g, r, x, os);
-			op.output = y;
-			if (npu_graph_op(g, &op) == 0) {
-				x = y;
-				memcpy(shape, os, sizeof(os));
-				r->layers++;
-			}
+			rn_append(g, r, &op, y, &x, shape, os);
 			continue;
 		} else if (kind == 6) {	/* standalone activation or requantize */
 			op.type = NPU_OP_RESCALE;
@@ -195,11 +202,7 @@ static inline void randnet_build(struct npu_graph *g, struct randnet *r,
 			} else {
 				y = randnet_same_q(g, r, x, os);
 			}
-			op.output = y;
-			if (npu_graph_op(g, &op) == 0) {
-				x = y;
-				r->layers++;
-			}
+			rn_append(g, r, &op, y, &x, shape, shape);
 			continue;
 		} else if (kind == 7) {	/* concat with a 1x1 conv of itself */
 			struct npu_op_info side = op;
@@ -220,12 +223,7 @@ static inline void randnet_build(struct npu_graph *g, struct randnet *r,
 			op.act = NPU_ACT_NONE;
 			os[3] = shape[3] + cs;
 			y = randnet_same_q(g, r, x, os);
-			op.output = y;
-			if (npu_graph_op(g, &op) == 0) {
-				x = y;
-				memcpy(shape, os, sizeof(os));
-				r->layers++;
-			}
+			rn_append(g, r, &op, y, &x, shape, os);
 			continue;
 		} else if (kind == 9) {	/* an element-wise function (a LUT) */
 			static const enum npu_function fns[] = {
@@ -238,11 +236,7 @@ static inline void randnet_build(struct npu_graph *g, struct randnet *r,
 			op.act = NPU_ACT_NONE;
 			op.rounding = 0;
 			y = rn_act(g, r, os, "function");
-			op.output = y;
-			if (npu_graph_op(g, &op) == 0) {
-				x = y;
-				r->layers++;
-			}
+			rn_append(g, r, &op, y, &x, shape, shape);
 			continue;
 		} else if (kind == 10) {	/* squeeze-excitation: x times its mean per C */
 			struct npu_op_info gap = { .type = NPU_OP_GLOBAL_AVGPOOL, .name = "squeeze",
@@ -257,11 +251,7 @@ static inline void randnet_build(struct npu_graph *g, struct randnet *r,
 			if (op.inputs[0] == gap.output)
 				op.inputs[1] = x;
 			y = rn_act(g, r, os, "excited");
-			op.output = y;
-			if (npu_graph_op(g, &op) == 0) {
-				x = y;
-				r->layers++;
-			}
+			rn_append(g, r, &op, y, &x, shape, shape);
 			continue;
 		} else if (kind == 11) {	/* channels picked, reordered, repeated */
 			struct npu_tensor_info it = { .name = "index", .elem = NPU_ELEM_INT32 };
@@ -280,12 +270,20 @@ static inline void randnet_build(struct npu_graph *g, struct randnet *r,
 			if (npu_graph_tensor(g, &it, &op.inputs[1]))
 				continue;
 			y = randnet_same_q(g, r, x, os);
-			op.output = y;
-			if (npu_graph_op(g, &op) == 0) {
-				x = y;
-				memcpy(shape, os, sizeof(os));
-				r->layers++;
-			}
+			rn_append(g, r, &op, y, &x, shape, os);
+			continue;
+		} else if (kind == 12) {	/* nearest upsampling, while maps are small */
+			if (shape[1] > 12 || shape[2] > 12)
+				continue;
+			op.type = NPU_OP_UPSAMPLE_NEAREST;
+			op.kernel[0] = rn_range(r, 1, 2);
+			op.kernel[1] = rn_range(r, 1, 3);
+			op.act = NPU_ACT_NONE;
+			op.rounding = 0;
+			os[1] = shape[1] * op.kernel[0];
+			os[2] = shape[2] * op.kernel[1];
+			y = randnet_same_q(g, r, x, os);
+			rn_append(g, r, &op, y, &x, shape, os);
 			continue;
 		} else if (kind == 8) {	/* global average pool, now and then */
 			if (rn_range(r, 0, 2))
@@ -294,12 +292,7 @@ static inline void randnet_build(struct npu_graph *g, struct randnet *r,
 			op.act = NPU_ACT_NONE;
 			os[1] = os[2] = 1;
 			y = randnet_same_q(g, r, x, os);
-			op.output = y;
-			if (npu_graph_op(g, &op) == 0) {
-				x = y;
-				memcpy(shape, os, sizeof(os));
-				r->layers++;
-			}
+			rn_append(g, r, &op, y, &x, shape, os);
 			continue;
 		} else {		/* residual add or mul with a 1x1 conv */
 			struct npu_op_info side = op;
@@ -318,12 +311,7 @@ static inline void randnet_build(struct npu_graph *g, struct randnet *r,
 			op.inputs[1] = b;
 		}
 		y = rn_act(g, r, os, "out");
-		op.output = y;
-		if (npu_graph_op(g, &op) == 0) {
-			x = y;
-			memcpy(shape, os, sizeof(os));
-			r->layers++;
-		}
+		rn_append(g, r, &op, y, &x, shape, os);
 	}
 	/* A fully connected head over the flattened features. */
 	{

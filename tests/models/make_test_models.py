@@ -308,6 +308,29 @@ def honoured(out, rng):
     np.save(os.path.join(out, 'h_split_batchnorm_input.npy'), x)
     np.save(os.path.join(out, 'h_split_batchnorm_output.npy'),
             np.concatenate([c[:, :1], bn], 1).astype(np.float32))
+
+    # An FPN's top-down path: Resize nearest 2x (scales, as PyTorch exports it) and
+    # 3x2 (sizes, half_pixel), each joined by Concat to a map of the larger size.
+    x = rng.random((1, 2, 4, 6)).astype(np.float32)
+    c = conv_general(x.astype(np.float64), w4, b4, 1, [0, 0, 0, 0])
+    pooled = c[:, :, ::2, ::2]          # MaxPool 1x1 stride 2
+    up = pooled.repeat(2, axis=2).repeat(2, axis=3)
+    small = c[:, :, ::4, ::2]
+    up3 = small.repeat(4, axis=2).repeat(2, axis=3)
+    y = np.concatenate([up, c, up3], 1)
+    save(out, 'h_resize_nearest',
+         [helper.make_node('Conv', ['x', 'w', 'b'], ['c']),
+          helper.make_node('MaxPool', ['c'], ['p'], kernel_shape=[1, 1], strides=[2, 2]),
+          helper.make_node('Resize', ['p', '', 'sc'], ['u'], mode='nearest',
+                           coordinate_transformation_mode='asymmetric', nearest_mode='floor'),
+          helper.make_node('MaxPool', ['c'], ['q'], kernel_shape=[1, 1], strides=[4, 2]),
+          helper.make_node('Resize', ['q', '', '', 'sz'], ['u3'], mode='nearest'),
+          helper.make_node('Concat', ['u', 'c', 'u3'], ['y'], axis=1)],
+         [vinfo('x', [1, 2, 4, 6])], [vinfo('y', [1, 12, 4, 6])],
+         [numpy_helper.from_array(w4, 'w'), numpy_helper.from_array(b4, 'b'),
+          f32('sc', [1, 1, 2, 2]), i64('sz', [1, 4, 4, 6])])
+    np.save(os.path.join(out, 'h_resize_nearest_input.npy'), x)
+    np.save(os.path.join(out, 'h_resize_nearest_output.npy'), y.astype(np.float32))
     np.save(os.path.join(out, 'h_concat5_output.npy'), np.concatenate(parts, 1).astype(np.float32))
 
 
@@ -334,6 +357,8 @@ def refused(out, rng):
     case('r_dropout_training', [helper.make_node('Dropout', ['c', 'r', 't'], ['y'])],
          [1, 3, 4, 4], [numpy_helper.from_array(np.array(0.5, np.float32), 'r'),
                         numpy_helper.from_array(np.array(True), 't')])
+    case('r_resize_linear', [helper.make_node('Resize', ['c', '', 'sc'], ['y'], mode='linear')],
+         [1, 3, 8, 8], [numpy_helper.from_array(np.array([1, 1, 2, 2], np.float32), 'sc')])
     case('r_slice_height', [helper.make_node('Slice', ['c', 'st', 'en', 'ax'], ['y'])],
          [1, 3, 2, 4], [numpy_helper.from_array(np.array(v, np.int64), k)
                         for k, v in (('st', [1]), ('en', [3]), ('ax', [2]))])

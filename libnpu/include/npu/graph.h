@@ -96,6 +96,10 @@ enum npu_op_type {
 				 * x[n][h][w][index[c]], the same scale and
 				 * zero point (slices, splits and shuffles of
 				 * channels, as device copies) */
+	NPU_OP_UPSAMPLE_NEAREST,	/* inputs: x; each pixel repeated @kernel[0]
+					 * times down and @kernel[1] across (ONNX
+					 * Resize, nearest, integer scales), the same
+					 * scale and zero point, as device copies */
 };
 
 /** enum npu_function - element-wise functions of %NPU_OP_FUNCTION (ONNX names) */

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * libnpu compiler: ops that move data without arithmetic: CONCAT and
- * CHANNEL_GATHER (strided copies) and RESHAPE (a view of the same bytes,
- * planned in plan.c).
+ * libnpu compiler: ops that move data without arithmetic: CONCAT,
+ * CHANNEL_GATHER and UPSAMPLE_NEAREST (strided copies) and RESHAPE (a view
+ * of the same bytes, planned in plan.c).
  *
  * Copyright (c) 2026 The qnpu authors
  */
@@ -177,5 +177,51 @@ int npu_lower_channel_gather(struct npu_compiler *c, const struct npu_gop *op)
 		ret = channel_copy(c, op, c0, dstep, (uint32_t)idx[c0], sstep, len);
 	}
 	free(done);
+	return ret;
+}
+
+int npu_check_upsample(struct npu_compiler *c, const struct npu_gop *op)
+{
+	const struct npu_gtensor *x = npu_operand(c, op, 0), *out = npu_result(c, op);
+	const uint32_t *k = op->info.kernel;
+
+	if (!npu_quantized8(x) || !npu_quantized8(out) || x->scales[0] != out->scales[0] ||
+	    x->zero_points[0] != out->zero_points[0])
+		return npu_graph_fail(c->g, -EINVAL,
+				      "op %s: repeats int8 pixels into the input's scale and zero point",
+				      op->name);
+	if (!k[0] || !k[1] || k[0] > 64 || k[1] > 64 || out->shape[0] != x->shape[0] ||
+	    out->shape[1] != x->shape[1] * k[0] || out->shape[2] != x->shape[2] * k[1] ||
+	    out->shape[3] != x->shape[3])
+		return npu_graph_fail(c->g, -EINVAL,
+				      "op %s: %s is not %s with each pixel repeated %u x %u (1..64)",
+				      op->name, out->name, x->name, k[0], k[1]);
+	return 0;
+}
+
+/* One COPY per position in the repeat: the input into every k0-th row and k1-th column. */
+int npu_lower_upsample(struct npu_compiler *c, const struct npu_gop *op)
+{
+	const struct reloc_spec r[] = {
+		ARENA(struct qnpu_desc_copy, src.addr),
+		ARENA(struct qnpu_desc_copy, dst.addr),
+	};
+	const uint32_t *k = op->info.kernel;
+	uint32_t dy, dx;
+	int ret = 0;
+
+	for (dy = 0; dy < k[0] && !ret; dy++) {
+		for (dx = 0; dx < k[1] && !ret; dx++) {
+			struct qnpu_desc_copy d = { .hdr = { QNPU_OP_COPY, 1, 0, sizeof(d) } };
+
+			d.src = npu_arena_tensor(c, op->info.inputs[0], NULL);
+			d.dst = npu_arena_tensor(c, op->info.output, NULL);
+			d.dst.addr += dy * d.dst.stride[1] + dx * d.dst.stride[2];
+			memcpy(d.dst.dim, d.src.dim, sizeof(d.dst.dim));
+			d.dst.stride[1] *= k[0];
+			d.dst.stride[2] *= k[1];
+			ret = npu_emit_relocated(c, &d, sizeof(d), r, 2);
+		}
+	}
 	return ret;
 }

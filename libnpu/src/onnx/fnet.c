@@ -124,9 +124,9 @@ static int infer(struct fnet *n, struct fnode *f, const char *where)
 	memcpy(o, s, 4 * sizeof(uint32_t));
 	n->vals[f->out].rank = f->kind == F_FLATTEN || f->kind == F_FC || f->flat ? 2 :
 			       f->kind == F_CONV || f->kind == F_MAXPOOL || f->kind == F_AVGPOOL ||
-			       f->kind == F_GAP ? 4 : n->vals[f->in[0]].rank;
+			       f->kind == F_GAP || f->kind == F_UPSAMPLE ? 4 : n->vals[f->in[0]].rank;
 	if ((f->kind == F_CONV || f->kind == F_MAXPOOL || f->kind == F_AVGPOOL ||
-	     f->kind == F_GAP) && n->vals[f->in[0]].rank != 4)
+	     f->kind == F_GAP || f->kind == F_UPSAMPLE) && n->vals[f->in[0]].rank != 4)
 		return ferr(n, -EOPNOTSUPP, "%s: a 2-D window over a %u-D input", where,
 			    n->vals[f->in[0]].rank);
 	switch (f->kind) {
@@ -152,6 +152,10 @@ static int infer(struct fnet *n, struct fnode *f, const char *where)
 	}
 	case F_GAP:
 		o[1] = o[2] = 1;
+		break;
+	case F_UPSAMPLE:
+		o[1] *= f->kernel[0];
+		o[2] *= f->kernel[1];
 		break;
 	case F_FLATTEN:
 		o[1] = o[2] = 1;
@@ -298,6 +302,78 @@ static int parse_batchnorm(struct fnet *n, struct fnode *f, const Onnx__GraphPro
 	for (k = 0; k < 4; k++)
 		free(p[k]);
 	return ret ?: f->w && f->b ? 0 : -ENOMEM;
+}
+
+/* String attribute @name of @nd, or @dflt, into @buf. */
+static void attr_string(const Onnx__NodeProto *nd, const char *name, const char *dflt,
+			char *buf, size_t len)
+{
+	const Onnx__AttributeProto *a = npu_onnx_attr(nd, name);
+
+	if (a)
+		snprintf(buf, len, "%.*s", (int)a->s.len, (const char *)a->s.data);
+	else
+		snprintf(buf, len, "%s", dflt);
+}
+
+/* Resize's integer scale along H and W, from its scales or its sizes; 0 if not one. */
+static int resize_factors(struct fnet *n, struct fnode *f, const Onnx__GraphProto *g,
+			  const Onnx__NodeProto *nd)
+{
+	const uint32_t *s = n->vals[f->in[0]].shape;
+	const uint32_t nchw[4] = { 1, s[3], s[1], s[2] };
+	size_t k = nd->n_input == 2 ? 1 : nd->n_input > 2 && nd->input[2][0] ? 2 : 3;
+	const Onnx__TensorProto *t = k < nd->n_input ? fnet_const(n, g, nd->input[k]) : NULL;
+	struct npu_onnx_tensor d = { 0 };
+	double v[4];
+	int i, ok;
+
+	if (!t || npu_onnx_decode(t, &d, "", NULL, 0))
+		return 0;
+	ok = d.count == 4 && (k == 3 ? d.type == NPU_ONNX_INT64 : d.type == NPU_ONNX_FLOAT);
+	for (i = 0; ok && i < 4; i++) {
+		v[i] = k == 3 ? (double)((int64_t *)d.data)[i] / (i ? nchw[i] : n->batch) :
+		       ((float *)d.data)[i];
+		ok = v[i] >= 1 && v[i] <= 64 && v[i] == (uint32_t)v[i] && (i > 1 || v[i] == 1);
+	}
+	npu_onnx_tensor_release(&d);
+	f->kernel[0] = ok ? (uint32_t)v[2] : 0;
+	f->kernel[1] = ok ? (uint32_t)v[3] : 0;
+	return ok;
+}
+
+/*
+ * Resize, nearest, by integer factors along H and W: each pixel repeated,
+ * where the coordinate transformation and rounding pick input pixel
+ * floor(x / scale) (asymmetric with floor or round_prefer_floor; the
+ * half-pixel modes with round_prefer_floor or round_prefer_ceil, which never
+ * meet a tie at an integer scale).
+ */
+static int parse_resize(struct fnet *n, struct fnode *f, const Onnx__GraphProto *g,
+			const Onnx__NodeProto *nd, const char *where)
+{
+	char mode[32], coord[32], near[32], policy[32];
+	bool repeat;
+
+	attr_string(nd, "mode", "nearest", mode, sizeof(mode));
+	attr_string(nd, "coordinate_transformation_mode", "half_pixel", coord, sizeof(coord));
+	attr_string(nd, "nearest_mode", "round_prefer_floor", near, sizeof(near));
+	attr_string(nd, "keep_aspect_ratio_policy", "stretch", policy, sizeof(policy));
+	repeat = (!strcmp(coord, "asymmetric") && (!strcmp(near, "floor") ||
+						    !strcmp(near, "round_prefer_floor"))) ||
+		 ((!strcmp(coord, "half_pixel") || !strcmp(coord, "pytorch_half_pixel")) &&
+		  (!strcmp(near, "round_prefer_floor") || !strcmp(near, "round_prefer_ceil")));
+	if (strcmp(mode, "nearest") || !repeat)
+		return ferr(n, -EOPNOTSUPP,
+			    "%s: Resize mode '%s', coordinates '%s', nearest '%s' (nearest pixel repetition only)",
+			    where, mode, coord, near);
+	if (npu_onnx_attr(nd, "axes") || strcmp(policy, "stretch"))
+		return ferr(n, -EOPNOTSUPP, "%s: Resize with axes or an aspect-ratio policy", where);
+	if (!resize_factors(n, f, g, nd))
+		return ferr(n, -EOPNOTSUPP,
+			    "%s: Resize by integer factors of H and W (1 to 64) only, given as constants",
+			    where);
+	return 0;
 }
 
 /* Dropout in inference: the identity; a training mode or a mask output is refused. */
@@ -567,6 +643,12 @@ static const struct npu_onnx_attr_spec alpha_attrs[] = { NPU_ATTR_F("alpha"), { 
 static const struct npu_onnx_attr_spec batchnorm_attrs[] = {
 	NPU_ATTR_F("epsilon"), NPU_ATTR_F("momentum"), NPU_ATTR_I("training_mode"), { NULL }
 };
+static const struct npu_onnx_attr_spec resize_attrs[] = {
+	NPU_ATTR_S("mode"), NPU_ATTR_S("coordinate_transformation_mode"),
+	NPU_ATTR_S("nearest_mode"), NPU_ATTR_F("cubic_coeff_a"), NPU_ATTR_I("exclude_outside"),
+	NPU_ATTR_F("extrapolation_value"), NPU_ATTR_I("antialias"), NPU_ATTR_INTS("axes", 0),
+	NPU_ATTR_S("keep_aspect_ratio_policy"), { NULL }
+};
 static const struct npu_onnx_attr_spec dropout_attrs[] = {
 	NPU_ATTR_F("ratio"), NPU_ATTR_I("seed"), { NULL }
 };
@@ -602,6 +684,7 @@ static const struct fop {
 	{ "Softmax", F_SOFTMAX, parse_softmax, axis_attrs },
 	{ "Identity", F_IDENTITY, NULL, NULL },
 	{ "Dropout", F_IDENTITY, parse_dropout, dropout_attrs },
+	{ "Resize", F_UPSAMPLE, parse_resize, resize_attrs },
 	{ "BatchNormalization", F_CONV, parse_batchnorm, batchnorm_attrs },
 };
 

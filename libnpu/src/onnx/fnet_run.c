@@ -173,6 +173,19 @@ static void run_gather(const struct fnet *n, const struct fnode *f, const struct
 			r->y[px * f->cout + c] = r->x[px * C + f->index[c]];
 }
 
+static void run_upsample(const struct fnet *n, const struct fnode *f, const struct frun *r)
+{
+	const uint32_t *s = r->s, *o = r->o;
+	uint32_t b, y, x;
+
+	for (b = 0; b < o[0]; b++)
+	for (y = 0; y < o[1]; y++)
+	for (x = 0; x < o[2]; x++)
+		memcpy(r->y + ((uint64_t)(b * o[1] + y) * o[2] + x) * o[3],
+		       r->x + ((uint64_t)(b * s[1] + y / f->kernel[0]) * s[2] + x / f->kernel[1]) * s[3],
+		       sizeof(float) * o[3]);
+}
+
 static void run_function(const struct fnet *n, const struct fnode *f, const struct frun *r)
 {
 	uint64_t i;
@@ -214,6 +227,7 @@ static void (*const run[F_KIND_COUNT])(const struct fnet *n, const struct fnode 
 	[F_CONCAT] = run_concat,	[F_FN] = run_function,
 	[F_FLATTEN] = run_flatten,	[F_SOFTMAX] = run_softmax,
 	[F_IDENTITY] = run_flatten,	[F_GATHER] = run_gather,
+	[F_UPSAMPLE] = run_upsample,
 };
 
 void fnet_run(struct fnet *n, const float *in)

@@ -158,7 +158,8 @@ static void propagate_qparams(struct fnet *n, struct npu_qparams *qp)
 		struct fnode *f = &n->nodes[i];
 
 		if (f->kind == F_MAXPOOL || f->kind == F_AVGPOOL || f->kind == F_GAP ||
-		    f->kind == F_FLATTEN || f->kind == F_IDENTITY || f->kind == F_GATHER)
+		    f->kind == F_FLATTEN || f->kind == F_IDENTITY || f->kind == F_GATHER ||
+		    f->kind == F_UPSAMPLE)
 			qp[f->out] = qp[f->in[0]];
 	}
 	/* Backwards, so that a concatenation's parameters reach a nested one's inputs. */
@@ -376,12 +377,12 @@ static int build_concat(struct npu_graph *g, struct fnet *n, const struct fnode 
 }
 
 /*
- * A channel gather: its index a constant INT32 tensor. It keeps its
- * input's parameters; where a concatenation gave its output others, it
- * gathers into a tensor of the input's and a RESCALE follows.
+ * A channel gather (its index a constant INT32 tensor) or an upsample: it
+ * keeps its input's parameters; where a concatenation gave its output
+ * others, it writes a tensor of the input's and a RESCALE follows.
  */
-static int build_gather(struct npu_graph *g, struct fnet *n, const struct fnode *f,
-			const struct npu_qparams *qp, struct npu_op_info *op)
+static int build_moved(struct npu_graph *g, struct fnet *n, const struct fnode *f,
+		       const struct npu_qparams *qp, struct npu_op_info *op)
 {
 	struct npu_tensor_info it = { .name = "channel index", .elem = NPU_ELEM_INT32,
 				      .shape = { 1, 1, 1, f->cout }, .data = f->index };
@@ -390,13 +391,18 @@ static int build_gather(struct npu_graph *g, struct fnet *n, const struct fnode 
 	struct fvalue kept = n->vals[f->out];
 	bool same = qp[f->out].scale == qp[f->in[0]].scale &&
 		    qp[f->out].zero_point == qp[f->in[0]].zero_point;
-	int ret;
+	int ret = 0;
 
-	op->type = NPU_OP_CHANNEL_GATHER;
 	op->inputs[0] = n->vals[f->in[0]].tensor;
-	ret = npu_graph_tensor(g, &it, &op->inputs[1]);
+	if (f->kind == F_GATHER) {
+		op->type = NPU_OP_CHANNEL_GATHER;
+		ret = npu_graph_tensor(g, &it, &op->inputs[1]);
+	} else {
+		op->type = NPU_OP_UPSAMPLE_NEAREST;
+		memcpy(op->kernel, f->kernel, sizeof(op->kernel));
+	}
 	if (!ret && !same) {
-		snprintf(kept.name, sizeof(kept.name), "%.100s (gathered)", n->vals[f->out].name);
+		snprintf(kept.name, sizeof(kept.name), "%.100s (moved)", n->vals[f->out].name);
 		ret = q_tensor(g, &kept, qp[f->in[0]], &op->output);
 		rs.inputs[0] = op->output;
 	}
@@ -423,8 +429,8 @@ static int build_node(struct npu_graph *g, struct fnet *n, int i, bool *skip,
 	op.output = n->vals[outv].tensor;
 	if (f->kind == F_CONCAT) {
 		ret = build_concat(g, n, f, qp[outv], &op);
-	} else if (f->kind == F_GATHER) {
-		ret = build_gather(g, n, f, qp, &op);
+	} else if (f->kind == F_GATHER || f->kind == F_UPSAMPLE) {
+		ret = build_moved(g, n, f, qp, &op);
 	} else {
 		op.inputs[0] = n->vals[f->in[0]].tensor;
 		ret = node_op(g, o, n, f, qp[f->in[0]].scale, &op);

@@ -86,7 +86,7 @@ ZOO_VM_MODELS := mobilenet_v3_small_opset17_b1.onnx efficientnet_b0_opset13_b1.o
 $(B)/tests/zoo_vm_prepare: tests/host/zoo_vm_prepare.c $(B)/lib/libnpu.a $(NPU_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(TOOL_CFLAGS) $< -o $@ $(B)/lib/libnpu.a $(NPU_LIBS) -lm
-$(ZOO_VM)/.done: $(B)/tests/zoo_vm_prepare $(ZOO)/.done $(B)/lib/libnpu-emu.so.0
+$(ZOO_VM)/.done: $(B)/tests/zoo_vm_prepare $(ZOO)/.done $(B)/lib/libnpu-emu.so.0 mk/tests.mk
 	@rm -rf $(@D) && mkdir -p $(@D)
 	NPU_EMU_PLUGIN=$(B)/lib/libnpu-emu.so.0 $< $(ZOO) $(@D) $(ZOO_VM_MODELS)
 	@touch $@

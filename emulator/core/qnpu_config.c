@@ -22,6 +22,7 @@ void qnpu_config_defaults(struct qnpu_config *cfg)
         .dram_mbps = QNPU_DEFAULT_DRAM_MBPS,
         .workers = QNPU_DEFAULT_WORKERS,
         .contexts = QNPU_DEFAULT_CONTEXTS,
+        .version_minor = QNPU_HW_VERSION_MINOR,
     };
 }
 
@@ -57,6 +58,8 @@ int qnpu_config_check(const struct qnpu_config *cfg, char *err,
                                   QNPU_MAX_WORKERS, err, errlen);
     ret = ret ? ret : check_range("contexts", cfg->contexts, 2,
                                   65535, err, errlen);
+    ret = ret ? ret : check_range("version-minor", cfg->version_minor, 0,
+                                  QNPU_HW_VERSION_MINOR, err, errlen);
     return ret;
 }
 
@@ -76,7 +79,7 @@ bool qnpu_cap_read(const struct qnpu_config *cfg, uint32_t offset,
         v = QNPU_ID_MAGIC;
         break;
     case QNPU_REG_VERSION:
-        v = QNPU_HW_VERSION_MAJOR << 16 | QNPU_HW_VERSION_MINOR;
+        v = QNPU_HW_VERSION_MAJOR << 16 | cfg->version_minor;
         break;
     case QNPU_REG_CAP_ARRAY:
         v = cfg->array_cols << 16 | cfg->array_rows;
@@ -91,7 +94,7 @@ bool qnpu_cap_read(const struct qnpu_config *cfg, uint32_t offset,
         v = cfg->dram_mbps;
         break;
     case QNPU_REG_CAP_OPS:
-        v = qnpu_ops_supported();
+        v = qnpu_ops_supported(cfg);
         break;
     case QNPU_REG_CAP_MMU:
         v = (uint32_t)QNPU_PAGE_SHIFT << 24 |

@@ -31,6 +31,7 @@ struct qnpu_config {
     uint32_t inject_delay_us;	/* extra wall time per job */
     uint32_t inject_corrupt_status;	/* every Nth job: bad status */
     uint32_t inject_spurious_irq;	/* every Nth job: extra IRQ */
+    uint32_t version_minor;		/* programming model 1.x it models */
 };
 
 #define QNPU_DEFAULT_ARRAY_ROWS		32
@@ -72,7 +73,10 @@ int qnpu_config_check(const struct qnpu_config *cfg, char *err,
 bool qnpu_cap_read(const struct qnpu_config *cfg, uint32_t offset,
                    uint32_t *value);
 
-/** qnpu_ops_supported() - CAP_OPS: bit n set when op n is implemented */
-uint32_t qnpu_ops_supported(void);
+/**
+ * qnpu_ops_supported() - CAP_OPS: bit n set when op n is implemented in the
+ *	programming model @cfg models (1.0 lacks LUT)
+ */
+uint32_t qnpu_ops_supported(const struct qnpu_config *cfg);
 
 #endif /* QNPU_CONFIG_H */

@@ -84,9 +84,10 @@ static const uint32_t op_size[QNPU_OP_COUNT] = {
     [QNPU_OP_LUT] = sizeof(struct qnpu_desc_lut),
 };
 
-uint32_t qnpu_ops_supported(void)
+uint32_t qnpu_ops_supported(const struct qnpu_config *cfg)
 {
-    return (1u << QNPU_OP_COUNT) - 1;
+    /* 1.0: NOP..MUL; 1.1 added LUT (hardware.md, revision history). */
+    return cfg->version_minor ? (1u << QNPU_OP_COUNT) - 1 : (1u << QNPU_OP_LUT) - 1;
 }
 
 uint32_t qnpu_exec_desc(struct qnpu_engine *eng, struct qnpu_vm *vm,
@@ -98,7 +99,7 @@ uint32_t qnpu_exec_desc(struct qnpu_engine *eng, struct qnpu_vm *vm,
 
     memcpy(&h, desc, sizeof(h));
     op = le16toh(h.op);
-    if (op >= QNPU_OP_COUNT || !(qnpu_ops_supported() & (1u << op))) {
+    if (op >= QNPU_OP_COUNT || !(qnpu_ops_supported(eng->cfg) & (1u << op))) {
         return QNPU_STATUS_UNKNOWN_OP;
     }
     if (h.version != 1) {

@@ -627,6 +627,8 @@ static const Property qnpu_properties[] = {
                        cfg.inject_corrupt_status, 0),
     DEFINE_PROP_UINT32("inject-spurious-irq", QnpuState,
                        cfg.inject_spurious_irq, 0),
+    DEFINE_PROP_UINT32("version-minor", QnpuState, cfg.version_minor,
+                       QNPU_HW_VERSION_MINOR),
 };
 
 /* Jobs in flight live in guest memory and host threads: no migration. */

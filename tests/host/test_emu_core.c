@@ -75,6 +75,18 @@ static void test_fault_injection_feature(void **state)
     }
 }
 
+/* version-minor=0 models a 1.0 part: its VERSION, and CAP_OPS without LUT. */
+static void test_older_programming_model(void **state)
+{
+    struct qnpu_config cfg;
+
+    qnpu_config_defaults(&cfg);
+    cfg.version_minor = 0;
+    assert_int_equal(qnpu_config_check(&cfg, NULL, 0), 0);
+    assert_int_equal(cap(&cfg, 0x004), 0x00010000);
+    assert_int_equal(cap(&cfg, 0x020), 0x3ff);
+}
+
 static void test_not_capability_registers(void **state)
 {
     static const uint32_t others[] = {
@@ -110,6 +122,7 @@ static void test_property_ranges(void **state)
         { "dram-mbps", FIELD(dram_mbps), 1, 1u << 30 },
         { "workers", FIELD(workers), 1, 64 },
         { "contexts", FIELD(contexts), 2, 65535 },
+        { "version-minor", FIELD(version_minor), 0, 1 },
     };
     size_t i;
 
@@ -167,6 +180,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_default_registers),
         cmocka_unit_test(test_fault_injection_feature),
+        cmocka_unit_test(test_older_programming_model),
         cmocka_unit_test(test_not_capability_registers),
         cmocka_unit_test(test_property_ranges),
         cmocka_unit_test(test_random_geometry_roundtrip),

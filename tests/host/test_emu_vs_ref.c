@@ -521,6 +521,31 @@ static void lut_case(struct world *w, char *what, size_t len)
 
 typedef void case_fn(struct world *w, char *what, size_t len);
 
+/* A device modelling programming model 1.0 has no LUT: UNKNOWN_OP, nothing written. */
+static void test_lut_unknown_on_1_0(void **state)
+{
+    struct sys *s = *state;
+    struct qnpu_desc_lut d = { .hdr = { QNPU_OP_LUT, 1, 0, sizeof(d) } };
+    struct qnpu_job_result res;
+    struct buf *out;
+    struct world w;
+    struct cb cb;
+
+    world_init(&w, s);
+    tensor_buf(&w, &d.input, 1, 2, 2, 8, QNPU_DTYPE_INT8, true);
+    d.table = buf_new(&w, QNPU_LUT_ENTRIES, true)->va;
+    out = tensor_buf(&w, &d.output, 1, 2, 2, 8, QNPU_DTYPE_INT8, false);
+    cb_init(&cb);
+    memcpy(cb_add(&cb, QNPU_OP_LUT, sizeof(d)), &d, sizeof(d));
+    memcpy(cb.buf + sizeof(struct qnpu_cmdbuf_header), &d, sizeof(d));
+    s->cfg.version_minor = 0;
+    assert_true(run(s, &cb, 1, &res));
+    s->cfg.version_minor = QNPU_HW_VERSION_MINOR;
+    assert_int_equal(res.status, QNPU_STATUS_UNKNOWN_OP);
+    assert_memory_equal(out->dev, out->ref, out->len);
+    world_reset(&w);
+}
+
 static void run_cases(void **state, case_fn *fn, int count)
 {
     struct sys *s = *state;
@@ -586,6 +611,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pool, sim_setup, sim_teardown),
         cmocka_unit_test_setup_teardown(test_eltwise, sim_setup, sim_teardown),
         cmocka_unit_test_setup_teardown(test_lut, sim_setup, sim_teardown),
+        cmocka_unit_test_setup_teardown(test_lut_unknown_on_1_0, sim_setup, sim_teardown),
     };
 
     return cmocka_run_group_tests_name("emulator vs reference", tests, NULL,

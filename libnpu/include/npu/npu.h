@@ -28,10 +28,13 @@ extern "C" {
  * enum npu_error - library error codes, beyond negative errno values
  * @NPU_E_NOT_QNPU: the device node belongs to another driver
  * @NPU_E_ABI: the kernel driver speaks an incompatible interface
+ * @NPU_E_DEVICE_OPS: the program uses an operation the device lacks (an
+ *	older programming model: its CAP_OPS)
  */
 enum npu_error {
 	NPU_E_NOT_QNPU = -4096,
 	NPU_E_ABI = -4097,
+	NPU_E_DEVICE_OPS = -4098,
 };
 
 /** npu_strerror() - a message for any error code libnpu returns */

@@ -78,6 +78,28 @@ static int ref_segment(struct npu_executor *e, const struct npu_step *s,
 
 /* ---- the NPU executor ---- */
 
+/* The device ops @p's segments use: bit n for enum qnpu_op n. */
+static uint64_t ops_used(const struct npu_program *p)
+{
+	uint64_t ops = 0;
+	uint32_t i, k, off;
+
+	for (i = 0; i < p->nsteps; i++) {
+		const struct npu_step *s = &p->steps[i];
+		struct qnpu_desc_header h = { 0 };
+
+		off = sizeof(struct qnpu_cmdbuf_header);
+		for (k = 0; s->kind == NPU_STEP_DEVICE && k < s->ndesc &&
+		     off <= s->cb_size - sizeof(h); k++, off += h.size) {
+			memcpy(&h, p->cmdbuf + s->cb_offset + off, sizeof(h));
+			ops |= h.op < 64 ? UINT64_C(1) << h.op : 0;
+			if (h.size < sizeof(h))
+				break;
+		}
+	}
+	return ops;
+}
+
 static int npu_segment(struct npu_executor *e, const struct npu_step *s,
 		       struct npu_job_result *res)
 {
@@ -154,8 +176,16 @@ static int emu_segment(struct npu_executor *e, const struct npu_step *s,
 static int npu_setup(struct npu_executor *e)
 {
 	const struct npu_program *p = e->p;
+	struct npu_device_info info;
 	void *map;
 	int ret;
+
+	/* A 1.1 program (LUT) on a 1.0 device: refused here, not UNKNOWN_OP mid-run. */
+	ret = npu_device_info(e->dev, &info);
+	if (ret)
+		return ret;
+	if (ops_used(p) & ~info.ops)
+		return NPU_E_DEVICE_OPS;
 
 	ret = npu_buffer_new(e->dev, p->weights_size ? p->weights_size : 64,
 			     NPU_BUFFER_DEVICE_READONLY, &e->wbo);

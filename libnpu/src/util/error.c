@@ -20,6 +20,8 @@ NPU_API const char *npu_strerror(int err)
 		return "not a qnpu device";
 	case NPU_E_ABI:
 		return "the qnpu kernel driver speaks an incompatible interface";
+	case NPU_E_DEVICE_OPS:
+		return "the program uses an operation this device lacks (an older programming model)";
 	}
 	if (err < 0 && err > -4096)
 		return strerror(-err);

@@ -17,7 +17,7 @@ libdrm-dev libcmocka-dev sparse clang-14 libfuzzer-14-dev libclang-rt-14-dev llv
 ninja-build python3-pycotap libglib2.0-dev libpixman-1-dev libfdt-dev
 flex bison python3-venv qemu-system-data seabios ipxe-qemu
 libprotobuf-c-dev protobuf-c-compiler libonnx-dev libonnx-testdata dataset-fashion-mnist
-gnuplot-nox python3-onnx python3-numpy python3-torch python3-torchvision
+gnuplot-nox python3-onnx python3-numpy python3-torch python3-torchvision libopenblas0-pthread
 linux-source-6.12 libelf-dev bc libssl-dev
 "
 

@@ -6,6 +6,7 @@
  *
  * Copyright (c) 2026 The qnpu authors
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <float.h>
 #include <math.h>
@@ -793,6 +794,22 @@ uint64_t vcount(const struct fvalue *v)
 	return (uint64_t)v->shape[0] * v->shape[1] * v->shape[2] * v->shape[3];
 }
 
+/* A BLAS for the float convolutions, when one is installed (not in the VM). */
+static void open_blas(struct fnet *n)
+{
+	static const char *const libs[] = { "libopenblas.so.0", "libblas.so.3" };
+	size_t i;
+
+	for (i = 0; i < 2 && !n->sgemm; i++) {
+		n->blas = dlopen(libs[i], RTLD_NOW | RTLD_LOCAL);
+		n->sgemm = n->blas ? (fnet_sgemm_fn *)dlsym(n->blas, "cblas_sgemm") : NULL;
+		if (n->blas && !n->sgemm) {
+			dlclose(n->blas);
+			n->blas = NULL;
+		}
+	}
+}
+
 int fnet_build(struct fnet *n, const struct npu_onnx *m, char *err,
 		      size_t errlen)
 {
@@ -805,6 +822,7 @@ int fnet_build(struct fnet *n, const struct npu_onnx *m, char *err,
 	n->err = err;
 	n->errlen = errlen;
 	n->opset = npu_onnx_opset(m);
+	open_blas(n);
 	for (i = 0; i < g->n_input && !in; i++) {
 		if (!npu_onnx_constant(g, g->input[i]->name))
 			in = g->input[i];
@@ -868,5 +886,7 @@ void fnet_free(struct fnet *n)
 	free(n->nodes);
 	free(n->vals);
 	fnet_fold_free(n);
+	if (n->blas)
+		dlclose(n->blas);
 }
 

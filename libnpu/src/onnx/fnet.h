@@ -51,6 +51,11 @@ struct fvalue {
 	bool is_const;
 };
 
+/* cblas_sgemm's signature (row-major 101, no-trans 111, trans 112). */
+typedef void fnet_sgemm_fn(int order, int transa, int transb, int m, int n, int k,
+			   float alpha, const float *a, int lda, const float *b, int ldb,
+			   float beta, float *c, int ldc);
+
 struct fnet {
 	struct fnode *nodes;
 	int nnodes;
@@ -61,6 +66,8 @@ struct fnet {
 	uint32_t batch;		/* the model's N (the net itself runs one image) */
 	Onnx__TensorProto **folded;	/* shape arithmetic's values (fold.c) */
 	int nfolded;
+	void *blas;		/* OpenBLAS or libblas, dlopen()ed when present */
+	fnet_sgemm_fn *sgemm;	/* its cblas_sgemm, or NULL: plain loops */
 	char *err;
 	size_t errlen;
 };

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: MIT
 /*
  * libnpu ONNX: the float executor of the float network, one function per
- * node kind; plain loops in double accumulators (calibration data and the
- * FP32 reference answers come from here).
+ * node kind (calibration data and the FP32 reference answers come from
+ * here). Convolutions and fully connected layers go through a BLAS sgemm
+ * (im2col) when one is installed, else plain loops in double accumulators.
  *
  * Copyright (c) 2026 The qnpu authors
  */
 #include <float.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fnet.h"
@@ -21,11 +23,69 @@ struct frun {
 	uint64_t count;		/* output elements */
 };
 
+/* Group @g's patches of image @b: row p holds output pixel p's taps (ky, kx, ci). */
+static void im2col(const struct fnode *f, const struct frun *r, uint32_t b, uint32_t g,
+		   float *cols)
+{
+	const uint32_t *s = r->s, *o = r->o;
+	uint32_t oy, ox, ky, kx;
+
+	for (oy = 0; oy < o[1]; oy++)
+	for (ox = 0; ox < o[2]; ox++)
+	for (ky = 0; ky < f->kh; ky++)
+	for (kx = 0; kx < f->kw; kx++) {
+		int64_t iy = (int64_t)oy * f->stride[0] - f->pad[0] + ky * f->dil[0];
+		int64_t ix = (int64_t)ox * f->stride[1] - f->pad[1] + kx * f->dil[1];
+		float *dst = cols + (((uint64_t)oy * o[2] + ox) * f->kh * f->kw +
+				     ky * f->kw + kx) * f->cin_g;
+
+		if (iy < 0 || iy >= s[1] || ix < 0 || ix >= s[2])
+			memset(dst, 0, sizeof(float) * f->cin_g);
+		else
+			memcpy(dst, r->x + ((b * s[1] + iy) * s[2] + ix) * s[3] + g * f->cin_g,
+			       sizeof(float) * f->cin_g);
+	}
+}
+
+/*
+ * Convolution as a matrix product per image and group: patches [P][K] times
+ * the group's weights [cog][K] transposed, into [P][cog], plus the bias.
+ * false when there is no BLAS or the layer is depthwise (loops are as fast).
+ */
+static bool conv_blas(const struct fnet *n, const struct fnode *f, const struct frun *r)
+{
+	const uint32_t *o = r->o;
+	uint32_t cog = f->cout / f->groups, K = f->kh * f->kw * f->cin_g, b, g, c;
+	uint64_t P = (uint64_t)o[1] * o[2], p;
+	float *cols, *prod;
+
+	if (!n->sgemm || cog < 4 || P * K > (1u << 28))
+		return false;
+	cols = malloc(sizeof(float) * P * K);
+	prod = malloc(sizeof(float) * P * cog);
+	for (b = 0; cols && prod && b < o[0]; b++) {
+		for (g = 0; g < f->groups; g++) {
+			im2col(f, r, b, g, cols);
+			n->sgemm(101, 111, 112, (int)P, (int)cog, (int)K, 1.0f, cols, (int)K,
+				 f->w + (uint64_t)g * cog * K, (int)K, 0.0f, prod, (int)cog);
+			for (p = 0; p < P; p++)
+				for (c = 0; c < cog; c++)
+					r->y[(b * P + p) * o[3] + g * cog + c] =
+						prod[p * cog + c] + (f->b ? f->b[g * cog + c] : 0);
+		}
+	}
+	free(prod);
+	free(cols);
+	return cols && prod;
+}
+
 static void run_conv(const struct fnet *n, const struct fnode *f, const struct frun *r)
 {
 	const uint32_t *s = r->s, *o = r->o;
 	uint32_t cog = f->cout / f->groups, b, oy, ox, c, ky, kx, ci;
 
+	if (conv_blas(n, f, r))
+		return;
 	for (b = 0; b < o[0]; b++)
 	for (oy = 0; oy < o[1]; oy++)
 	for (ox = 0; ox < o[2]; ox++)

@@ -225,6 +225,21 @@ static void float_model(const struct npu_graph *g, const int8_t *input,
 			for (i = 0; i < npu_shape_count(os); i++)
 				y[i] = fq(function(o, x[i]), ot);
 			break;
+		case NPU_OP_PAD: {
+			uint32_t n, oy, ox, c;
+
+			for (n = 0; n < os[0]; n++)
+			for (oy = 0; oy < os[1]; oy++)
+			for (ox = 0; ox < os[2]; ox++)
+			for (c = 0; c < os[3]; c++) {
+				int64_t iy = (int64_t)oy - o->pad[0], ix = (int64_t)ox - o->pad[1];
+				bool in = iy >= 0 && iy < is[1] && ix >= 0 && ix < is[2];
+
+				y[((n * os[1] + oy) * os[2] + ox) * os[3] + c] =
+					in ? x[((n * is[1] + iy) * is[2] + ix) * is[3] + c] : 0;
+			}
+			break;
+		}
 		case NPU_OP_UPSAMPLE_NEAREST: {
 			uint32_t n, oy, ox, c;
 

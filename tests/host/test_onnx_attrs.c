@@ -115,7 +115,7 @@ static const char *const honoured[] = {
 	"h_conv_same_upper", "h_conv_same_lower", "h_conv_valid", "h_conv_batch4",
 	"h_gemm_alpha_beta", "h_clip_attrs", "h_maxpool_same_upper", "h_maxpool_ceil",
 	"h_broadcast_se", "h_concat5", "h_flatten_by_shape", "h_reducemean",
-	"h_channel_shuffle", "h_split_batchnorm", "h_resize_nearest",
+	"h_channel_shuffle", "h_split_batchnorm", "h_resize_nearest", "h_pad",
 };
 
 /* FP32 models whose attributes change the answer: INT8 against numpy, in the model's layout. */
@@ -177,6 +177,7 @@ static const struct {
 	{ "r_slice_height", "a Slice along axis 2 (channels only)" },
 	{ "r_dropout_training", "Dropout in training mode" },
 	{ "r_resize_linear", "Resize mode 'linear'" },
+	{ "r_pad_reflect", "Pad other than constant 0" },
 	{ "r_gemm_alpha_int", "attribute 'alpha' is an int, ONNX says a float" },
 	{ "r_qdq_weight_axis", "quantized along axis 1" },
 	{ "r_qdq_gemm_alpha", "alpha 2" },

@@ -149,7 +149,7 @@ static inline void randnet_build(struct npu_graph *g, struct randnet *r,
 	for (i = 0; i < layers; i++) {
 		struct npu_op_info op = { .inputs = { x, -1, -1 }, .name = "layer" };
 		uint32_t os[4];
-		int kind = rn_range(r, 0, 12), y;
+		int kind = rn_range(r, 0, 13), y;
 
 		memcpy(os, shape, sizeof(os));
 		op.act = (enum npu_activation)rn_range(r, 0, 2);
@@ -284,6 +284,20 @@ static inline void randnet_build(struct npu_graph *g, struct randnet *r,
 			os[2] = shape[2] * op.kernel[1];
 			y = randnet_same_q(g, r, x, os);
 			rn_append(g, r, &op, y, &x, shape, os);
+			continue;
+		} else if (kind == 13) {	/* zero padding, uneven */
+			int k;
+
+			if (shape[1] > 12 || shape[2] > 12)
+				continue;
+			op.type = NPU_OP_PAD;
+			for (k = 0; k < 4; k++)
+				op.pad[k] = rn_range(r, 0, 2);
+			op.act = NPU_ACT_NONE;
+			op.rounding = 0;
+			os[1] = shape[1] + op.pad[0] + op.pad[2];
+			os[2] = shape[2] + op.pad[1] + op.pad[3];
+			rn_append(g, r, &op, randnet_same_q(g, r, x, os), &x, shape, os);
 			continue;
 		} else if (kind == 8) {	/* global average pool, now and then */
 			if (rn_range(r, 0, 2))

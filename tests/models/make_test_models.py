@@ -331,6 +331,24 @@ def honoured(out, rng):
           f32('sc', [1, 1, 2, 2]), i64('sz', [1, 4, 4, 6])])
     np.save(os.path.join(out, 'h_resize_nearest_input.npy'), x)
     np.save(os.path.join(out, 'h_resize_nearest_output.npy'), y.astype(np.float32))
+
+    # Pad (constant 0, uneven) before a convolution without padding, as TensorFlow's
+    # exporters write SAME padding.
+    x = rng.random((1, 2, 4, 5)).astype(np.float32)
+    c = conv_general(x.astype(np.float64), w4, b4, 1, [0, 0, 0, 0])
+    p = np.pad(c, ((0, 0), (0, 0), (1, 2), (2, 1)))
+    w3 = (rng.standard_normal((3, 4, 3, 3)) * 0.3).astype(np.float32)
+    y = conv_general(p, w3, np.zeros(3), 1, [0, 0, 0, 0])
+    save(out, 'h_pad',
+         [helper.make_node('Conv', ['x', 'w', 'b'], ['c']),
+          helper.make_node('Pad', ['c', 'pads', 'zero'], ['p'], mode='constant'),
+          helper.make_node('Conv', ['p', 'w3'], ['y'])],
+         [vinfo('x', [1, 2, 4, 5])], [vinfo('y', [1, 3, 5, 6])],
+         [numpy_helper.from_array(w4, 'w'), numpy_helper.from_array(b4, 'b'),
+          numpy_helper.from_array(w3, 'w3'), i64('pads', [0, 0, 1, 2, 0, 0, 2, 1]),
+          f32('zero', 0.0)])
+    np.save(os.path.join(out, 'h_pad_input.npy'), x)
+    np.save(os.path.join(out, 'h_pad_output.npy'), y.astype(np.float32))
     np.save(os.path.join(out, 'h_concat5_output.npy'), np.concatenate(parts, 1).astype(np.float32))
 
 
@@ -357,6 +375,9 @@ def refused(out, rng):
     case('r_dropout_training', [helper.make_node('Dropout', ['c', 'r', 't'], ['y'])],
          [1, 3, 4, 4], [numpy_helper.from_array(np.array(0.5, np.float32), 'r'),
                         numpy_helper.from_array(np.array(True), 't')])
+    case('r_pad_reflect', [helper.make_node('Pad', ['c', 'pads'], ['y'], mode='reflect')],
+         [1, 3, 6, 6], [numpy_helper.from_array(np.array([0, 0, 1, 1, 0, 0, 1, 1], np.int64),
+                                                'pads')])
     case('r_resize_linear', [helper.make_node('Resize', ['c', '', 'sc'], ['y'], mode='linear')],
          [1, 3, 8, 8], [numpy_helper.from_array(np.array([1, 1, 2, 2], np.float32), 'sc')])
     case('r_slice_height', [helper.make_node('Slice', ['c', 'st', 'en', 'ax'], ['y'])],

@@ -100,6 +100,9 @@ enum npu_op_type {
 					 * times down and @kernel[1] across (ONNX
 					 * Resize, nearest, integer scales), the same
 					 * scale and zero point, as device copies */
+	NPU_OP_PAD,		/* inputs: x; @pad (top, left, bottom, right)
+				 * pixels of real 0 (the zero point) around
+				 * it, the same scale and zero point */
 };
 
 /** enum npu_function - element-wise functions of %NPU_OP_FUNCTION (ONNX names) */

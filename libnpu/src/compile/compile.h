@@ -176,6 +176,8 @@ int npu_check_channel_gather(struct npu_compiler *c, const struct npu_gop *op);
 int npu_lower_channel_gather(struct npu_compiler *c, const struct npu_gop *op);
 int npu_check_upsample(struct npu_compiler *c, const struct npu_gop *op);
 int npu_lower_upsample(struct npu_compiler *c, const struct npu_gop *op);
+int npu_check_pad(struct npu_compiler *c, const struct npu_gop *op);
+int npu_lower_pad(struct npu_compiler *c, const struct npu_gop *op);
 int npu_lower_reshape(struct npu_compiler *c, const struct npu_gop *op);
 /* cpu.c: the ops that run on the CPU */
 int npu_check_quantize(struct npu_compiler *c, const struct npu_gop *op);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * libnpu compiler: ops that move data without arithmetic: CONCAT,
- * CHANNEL_GATHER and UPSAMPLE_NEAREST (strided copies) and RESHAPE (a view
- * of the same bytes, planned in plan.c).
+ * CHANNEL_GATHER, UPSAMPLE_NEAREST and PAD (strided copies) and RESHAPE (a
+ * view of the same bytes, planned in plan.c).
  *
  * Copyright (c) 2026 The qnpu authors
  */
@@ -224,4 +224,62 @@ int npu_lower_upsample(struct npu_compiler *c, const struct npu_gop *op)
 		}
 	}
 	return ret;
+}
+
+int npu_check_pad(struct npu_compiler *c, const struct npu_gop *op)
+{
+	const struct npu_gtensor *x = npu_operand(c, op, 0), *out = npu_result(c, op);
+	const uint32_t *p = op->info.pad;
+
+	if (!npu_quantized8(x) || !npu_quantized8(out) || x->scales[0] != out->scales[0] ||
+	    x->zero_points[0] != out->zero_points[0])
+		return npu_graph_fail(c->g, -EINVAL,
+				      "op %s: pads int8 pixels in the input's scale and zero point",
+				      op->name);
+	if (out->shape[0] != x->shape[0] || out->shape[3] != x->shape[3] ||
+	    out->shape[1] != x->shape[1] + p[0] + p[2] || out->shape[2] != x->shape[2] + p[1] + p[3])
+		return npu_graph_fail(c->g, -EINVAL, "op %s: %s is not %s padded by %u %u %u %u",
+				      op->name, out->name, x->name, p[0], p[1], p[2], p[3]);
+	return 0;
+}
+
+/*
+ * Two COPYs: the zero point, one pixel of it in the weights read with
+ * stride 0, over the whole output; then, after a BARRIER (the second
+ * overwrites what the first wrote), the input into its interior.
+ */
+int npu_lower_pad(struct npu_compiler *c, const struct npu_gop *op)
+{
+	const struct npu_gtensor *x = npu_operand(c, op, 0);
+	const struct reloc_spec fill_r[] = {
+		WEIGHTS(struct qnpu_desc_copy, src.addr, true),
+		ARENA(struct qnpu_desc_copy, dst.addr),
+	};
+	const struct reloc_spec copy_r[] = {
+		ARENA(struct qnpu_desc_copy, src.addr),
+		ARENA(struct qnpu_desc_copy, dst.addr),
+	};
+	struct qnpu_desc_copy fill = { .hdr = { QNPU_OP_COPY, 1, 0, sizeof(fill) } };
+	struct qnpu_desc_header barrier = { QNPU_OP_BARRIER, 1, 0, sizeof(barrier) };
+	struct qnpu_desc_copy in = fill;
+	int8_t *zp = malloc(x->shape[3]);
+	uint64_t off;
+	int ret;
+
+	if (!zp)
+		return -ENOMEM;
+	memset(zp, (int8_t)x->zero_points[0], x->shape[3]);
+	ret = npu_blob_add(&c->weights, zp, x->shape[3], WEIGHTS_ALIGN, &off);
+	free(zp);
+	fill.dst = npu_arena_tensor(c, op->info.output, NULL);
+	fill.src = fill.dst;
+	fill.src.addr = off;
+	fill.src.stride[0] = fill.src.stride[1] = fill.src.stride[2] = 0;
+	in.src = npu_arena_tensor(c, op->info.inputs[0], NULL);
+	in.dst = fill.dst;
+	in.dst.addr += op->info.pad[0] * in.dst.stride[1] + op->info.pad[1] * in.dst.stride[2];
+	memcpy(in.dst.dim, in.src.dim, sizeof(in.dst.dim));
+	ret = ret ?: npu_emit_relocated(c, &fill, sizeof(fill), fill_r, 2);
+	ret = ret ?: npu_emit_relocated(c, &barrier, sizeof(barrier), NULL, 0);
+	return ret ?: npu_emit_relocated(c, &in, sizeof(in), copy_r, 2);
 }

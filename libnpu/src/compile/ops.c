@@ -75,6 +75,9 @@ static const struct npu_op_desc ops[] = {
 	[NPU_OP_UPSAMPLE_NEAREST] = {
 		"UPSAMPLE_NEAREST", 1, 1, NPU_ATTR_KERNEL,
 		QNPU_OP_COPY, 0, npu_check_upsample, npu_lower_upsample },
+	[NPU_OP_PAD] = {
+		"PAD", 1, 1, NPU_ATTR_PAD,
+		QNPU_OP_COPY, 0, npu_check_pad, npu_lower_pad },
 	[NPU_OP_FUNCTION] = {
 		"FUNCTION", 1, 1, NPU_ATTR_FN,
 		QNPU_OP_LUT, NPU_STEP_FUNCTION, npu_check_float_fn, npu_lower_float_fn },

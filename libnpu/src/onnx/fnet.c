@@ -116,47 +116,59 @@ static int infer_broadcast(struct fnet *n, struct fnode *f, const char *where)
 	return 0;
 }
 
+/* A convolution's or pool's output extents from its window. */
+static int infer_window(struct fnet *n, struct fnode *f, const char *where)
+{
+	const uint32_t *s = n->vals[f->in[0]].shape;
+	uint32_t *o = n->vals[f->out].shape;
+	uint32_t kh = f->kind == F_CONV ? f->kh : f->kernel[0];
+	uint32_t kw = f->kind == F_CONV ? f->kw : f->kernel[1];
+	int64_t eh, ew;
+
+	if (f->kind == F_CONV && s[3] != f->cin_g * f->groups)
+		return ferr(n, -EPROTO, "%s: %u input channels, weights expect %u",
+			    where, s[3], f->cin_g * f->groups);
+	eh = (int64_t)s[1] + f->pad[0] + f->pad[2] - ((int64_t)(kh - 1) * f->dil[0] + 1);
+	ew = (int64_t)s[2] + f->pad[1] + f->pad[3] - ((int64_t)(kw - 1) * f->dil[1] + 1);
+	if (eh < 0 || ew < 0 || !f->stride[0] || !f->stride[1])
+		return ferr(n, -EPROTO, "%s: window larger than its input", where);
+	o[1] = eh / f->stride[0] + 1;
+	o[2] = ew / f->stride[1] + 1;
+	if (f->kind == F_CONV)
+		o[3] = f->cout;
+	return 0;
+}
+
 static int infer(struct fnet *n, struct fnode *f, const char *where)
 {
 	const uint32_t *s = n->vals[f->in[0]].shape;
 	uint32_t *o = n->vals[f->out].shape;
-	int64_t eh, ew;
 
 	memcpy(o, s, 4 * sizeof(uint32_t));
 	n->vals[f->out].rank = f->kind == F_FLATTEN || f->kind == F_FC || f->flat ? 2 :
 			       f->kind == F_CONV || f->kind == F_MAXPOOL || f->kind == F_AVGPOOL ||
-			       f->kind == F_GAP || f->kind == F_UPSAMPLE ? 4 : n->vals[f->in[0]].rank;
+			       f->kind == F_GAP || f->kind == F_UPSAMPLE || f->kind == F_PAD ? 4 :
+			       n->vals[f->in[0]].rank;
 	if ((f->kind == F_CONV || f->kind == F_MAXPOOL || f->kind == F_AVGPOOL ||
-	     f->kind == F_GAP || f->kind == F_UPSAMPLE) && n->vals[f->in[0]].rank != 4)
+	     f->kind == F_GAP || f->kind == F_UPSAMPLE || f->kind == F_PAD) &&
+	    n->vals[f->in[0]].rank != 4)
 		return ferr(n, -EOPNOTSUPP, "%s: a 2-D window over a %u-D input", where,
 			    n->vals[f->in[0]].rank);
 	switch (f->kind) {
 	case F_CONV:
-		if (s[3] != f->cin_g * f->groups)
-			return ferr(n, -EPROTO, "%s: %u input channels, weights expect %u",
-				    where, s[3], f->cin_g * f->groups);
-		/* fall through */
 	case F_MAXPOOL:
-	case F_AVGPOOL: {
-		uint32_t kh = f->kind == F_CONV ? f->kh : f->kernel[0];
-		uint32_t kw = f->kind == F_CONV ? f->kw : f->kernel[1];
-
-		eh = (int64_t)s[1] + f->pad[0] + f->pad[2] - ((int64_t)(kh - 1) * f->dil[0] + 1);
-		ew = (int64_t)s[2] + f->pad[1] + f->pad[3] - ((int64_t)(kw - 1) * f->dil[1] + 1);
-		if (eh < 0 || ew < 0 || !f->stride[0] || !f->stride[1])
-			return ferr(n, -EPROTO, "%s: window larger than its input", where);
-		o[1] = eh / f->stride[0] + 1;
-		o[2] = ew / f->stride[1] + 1;
-		if (f->kind == F_CONV)
-			o[3] = f->cout;
-		break;
-	}
+	case F_AVGPOOL:
+		return infer_window(n, f, where);
 	case F_GAP:
 		o[1] = o[2] = 1;
 		break;
 	case F_UPSAMPLE:
 		o[1] *= f->kernel[0];
 		o[2] *= f->kernel[1];
+		break;
+	case F_PAD:
+		o[1] += f->pad[0] + f->pad[2];
+		o[2] += f->pad[1] + f->pad[3];
 		break;
 	case F_FLATTEN:
 		o[1] = o[2] = 1;
@@ -374,6 +386,54 @@ static int parse_resize(struct fnet *n, struct fnode *f, const Onnx__GraphProto 
 		return ferr(n, -EOPNOTSUPP,
 			    "%s: Resize by integer factors of H and W (1 to 64) only, given as constants",
 			    where);
+	return 0;
+}
+
+/*
+ * Pad, constant 0, of H and W only (the pads input from opset 11, the
+ * attribute before; NCHW begins then ends); other modes, values, axes or
+ * negative pads are refused.
+ */
+static int parse_pad(struct fnet *n, struct fnode *f, const Onnx__GraphProto *g,
+		     const Onnx__NodeProto *nd, const char *where)
+{
+	const Onnx__AttributeProto *pa = npu_onnx_attr(nd, "pads");
+	const Onnx__TensorProto *t = nd->n_input > 1 && nd->input[1][0] ?
+				     fnet_const(n, g, nd->input[1]) : NULL;
+	const Onnx__TensorProto *v = nd->n_input > 2 && nd->input[2][0] ?
+				     fnet_const(n, g, nd->input[2]) : NULL;
+	struct npu_onnx_tensor d = { 0 }, val = { 0 };
+	int64_t p[8] = { 0 };
+	char mode[16];
+	bool ok = true;
+	int i;
+
+	attr_string(nd, "mode", "constant", mode, sizeof(mode));
+	if (pa && pa->n_ints == 8)
+		for (i = 0; i < 8; i++)
+			p[i] = pa->ints[i];
+	else if (t && !npu_onnx_decode(t, &d, where, NULL, 0) && d.type == NPU_ONNX_INT64 &&
+		 d.count == 8)
+		memcpy(p, d.data, sizeof(p));
+	else
+		ok = false;
+	npu_onnx_tensor_release(&d);
+	if (v && !npu_onnx_decode(v, &val, where, NULL, 0))
+		ok &= val.type == NPU_ONNX_FLOAT && val.count == 1 && ((float *)val.data)[0] == 0;
+	else if (v || (nd->n_input > 2 && nd->input[2][0]) || npu_onnx_attr_f(nd, "value", 0))
+		ok = false;
+	npu_onnx_tensor_release(&val);
+	ok &= !strcmp(mode, "constant") && !(nd->n_input > 3 && nd->input[3][0]) &&
+	      !p[0] && !p[1] && !p[4] && !p[5];
+	for (i = 0; i < 8; i++)
+		ok &= p[i] >= 0 && p[i] <= 65535;
+	if (!ok)
+		return ferr(n, -EOPNOTSUPP,
+			    "%s: Pad other than constant 0 around H and W, given as constants", where);
+	f->pad[0] = p[2];
+	f->pad[1] = p[3];
+	f->pad[2] = p[6];
+	f->pad[3] = p[7];
 	return 0;
 }
 
@@ -650,6 +710,9 @@ static const struct npu_onnx_attr_spec resize_attrs[] = {
 	NPU_ATTR_F("extrapolation_value"), NPU_ATTR_I("antialias"), NPU_ATTR_INTS("axes", 0),
 	NPU_ATTR_S("keep_aspect_ratio_policy"), { NULL }
 };
+static const struct npu_onnx_attr_spec pad_attrs[] = {
+	NPU_ATTR_S("mode"), NPU_ATTR_INTS("pads", 8), NPU_ATTR_F("value"), { NULL }
+};
 static const struct npu_onnx_attr_spec dropout_attrs[] = {
 	NPU_ATTR_F("ratio"), NPU_ATTR_I("seed"), { NULL }
 };
@@ -686,6 +749,7 @@ static const struct fop {
 	{ "Identity", F_IDENTITY, NULL, NULL },
 	{ "Dropout", F_IDENTITY, parse_dropout, dropout_attrs },
 	{ "Resize", F_UPSAMPLE, parse_resize, resize_attrs },
+	{ "Pad", F_PAD, parse_pad, pad_attrs },
 	{ "BatchNormalization", F_CONV, parse_batchnorm, batchnorm_attrs },
 };
 

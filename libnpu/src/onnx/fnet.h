@@ -20,7 +20,7 @@
 /* What a float node computes; one ONNX op or several map to each (fnet.c). */
 enum fkind { F_CONV, F_RELU, F_CLIP, F_MAXPOOL, F_AVGPOOL, F_GAP, F_ADD,
 	     F_FC, F_FLATTEN, F_SOFTMAX, F_MUL, F_CONCAT, F_FN, F_IDENTITY,
-	     F_GATHER, F_UPSAMPLE, F_KIND_COUNT };
+	     F_GATHER, F_UPSAMPLE, F_PAD, F_KIND_COUNT };
 
 /* A Concat's inputs at most (the graph op takes 3: the import chains them). */
 #define FNODE_MAX_IN 16

@@ -246,6 +246,19 @@ static void run_upsample(const struct fnet *n, const struct fnode *f, const stru
 		       sizeof(float) * o[3]);
 }
 
+static void run_pad(const struct fnet *n, const struct fnode *f, const struct frun *r)
+{
+	const uint32_t *s = r->s, *o = r->o;
+	uint32_t b, y;
+
+	memset(r->y, 0, sizeof(float) * r->count);
+	for (b = 0; b < s[0]; b++)
+		for (y = 0; y < s[1]; y++)
+			memcpy(r->y + ((uint64_t)(b * o[1] + y + f->pad[0]) * o[2] + f->pad[1]) * o[3],
+			       r->x + (uint64_t)(b * s[1] + y) * s[2] * s[3],
+			       sizeof(float) * s[2] * s[3]);
+}
+
 static void run_function(const struct fnet *n, const struct fnode *f, const struct frun *r)
 {
 	uint64_t i;
@@ -287,7 +300,7 @@ static void (*const run[F_KIND_COUNT])(const struct fnet *n, const struct fnode 
 	[F_CONCAT] = run_concat,	[F_FN] = run_function,
 	[F_FLATTEN] = run_flatten,	[F_SOFTMAX] = run_softmax,
 	[F_IDENTITY] = run_flatten,	[F_GATHER] = run_gather,
-	[F_UPSAMPLE] = run_upsample,
+	[F_UPSAMPLE] = run_upsample,	[F_PAD] = run_pad,
 };
 
 void fnet_run(struct fnet *n, const float *in)

@@ -159,7 +159,7 @@ static void propagate_qparams(struct fnet *n, struct npu_qparams *qp)
 
 		if (f->kind == F_MAXPOOL || f->kind == F_AVGPOOL || f->kind == F_GAP ||
 		    f->kind == F_FLATTEN || f->kind == F_IDENTITY || f->kind == F_GATHER ||
-		    f->kind == F_UPSAMPLE)
+		    f->kind == F_UPSAMPLE || f->kind == F_PAD)
 			qp[f->out] = qp[f->in[0]];
 	}
 	/* Backwards, so that a concatenation's parameters reach a nested one's inputs. */
@@ -397,6 +397,9 @@ static int build_moved(struct npu_graph *g, struct fnet *n, const struct fnode *
 	if (f->kind == F_GATHER) {
 		op->type = NPU_OP_CHANNEL_GATHER;
 		ret = npu_graph_tensor(g, &it, &op->inputs[1]);
+	} else if (f->kind == F_PAD) {
+		op->type = NPU_OP_PAD;
+		memcpy(op->pad, f->pad, sizeof(op->pad));
 	} else {
 		op->type = NPU_OP_UPSAMPLE_NEAREST;
 		memcpy(op->kernel, f->kernel, sizeof(op->kernel));
@@ -429,7 +432,7 @@ static int build_node(struct npu_graph *g, struct fnet *n, int i, bool *skip,
 	op.output = n->vals[outv].tensor;
 	if (f->kind == F_CONCAT) {
 		ret = build_concat(g, n, f, qp[outv], &op);
-	} else if (f->kind == F_GATHER || f->kind == F_UPSAMPLE) {
+	} else if (f->kind == F_GATHER || f->kind == F_UPSAMPLE || f->kind == F_PAD) {
 		ret = build_moved(g, n, f, qp, &op);
 	} else {
 		op.inputs[0] = n->vals[f->in[0]].tensor;

@@ -301,6 +301,93 @@ static void float_model(const struct npu_graph *g, const int8_t *input,
 	}
 }
 
+/* Bytes [lo, hi) of the arena a tensor field at cmdbuf position @pos spans; false if not arena. */
+static bool arena_span(const struct npu_program *p, uint32_t pos, uint64_t *lo, uint64_t *hi)
+{
+	struct qnpu_tensor t;
+	uint32_t i, d, es;
+	bool arena = false;
+
+	for (i = 0; i < p->nrelocs; i++)
+		arena |= p->relocs[i].offset == pos && p->relocs[i].region == NPU_REGION_ARENA;
+	memcpy(&t, p->cmdbuf + pos, sizeof(t));
+	es = t.dtype == QNPU_DTYPE_INT32 ? 4 : 1;
+	*lo = t.addr;
+	*hi = t.addr + es;
+	for (d = 0; d < 4; d++)
+		*hi += (uint64_t)(t.dim[d] - 1) * t.stride[d];
+	return arena && t.addr;
+}
+
+/* The tensor fields each descriptor reads and writes, from the uapi structs. */
+static void tensor_fields(uint16_t op, size_t *reads, int *nreads, size_t *write)
+{
+	*nreads = 1;
+	reads[0] = offsetof(struct qnpu_desc_conv2d, input);
+	*write = offsetof(struct qnpu_desc_conv2d, output);
+	if (op == QNPU_OP_COPY) {
+		reads[0] = offsetof(struct qnpu_desc_copy, src);
+		*write = offsetof(struct qnpu_desc_copy, dst);
+	} else if (op == QNPU_OP_MATMUL) {
+		reads[0] = offsetof(struct qnpu_desc_matmul, a);
+		reads[(*nreads)++] = offsetof(struct qnpu_desc_matmul, b);
+		*write = offsetof(struct qnpu_desc_matmul, output);
+	} else if (op == QNPU_OP_ADD || op == QNPU_OP_MUL) {
+		reads[0] = offsetof(struct qnpu_desc_eltwise, input1);
+		reads[(*nreads)++] = offsetof(struct qnpu_desc_eltwise, input2);
+		*write = offsetof(struct qnpu_desc_eltwise, output);
+	} else if (op == QNPU_OP_FULLY_CONNECTED) {
+		reads[0] = offsetof(struct qnpu_desc_fc, input);
+		*write = offsetof(struct qnpu_desc_fc, output);
+	} else if (op == QNPU_OP_MAXPOOL || op == QNPU_OP_AVGPOOL) {
+		reads[0] = offsetof(struct qnpu_desc_pool, input);
+		*write = offsetof(struct qnpu_desc_pool, output);
+	} else if (op == QNPU_OP_LUT) {
+		reads[0] = offsetof(struct qnpu_desc_lut, input);
+		*write = offsetof(struct qnpu_desc_lut, output);
+	}
+}
+
+/*
+ * hardware.md 10.4: a descriptor that reads arena bytes an earlier
+ * descriptor of its job wrote needs a BARRIER between them. The number of
+ * reads that would miss one (0 is right).
+ */
+static int unfenced_reads(const struct npu_program *p)
+{
+	uint64_t wlo[256], whi[256], lo, hi;
+	uint32_t i, k, off;
+	int nw, bad = 0, r, j, nreads;
+
+	for (i = 0; i < p->nsteps; i++) {
+		const struct npu_step *s = &p->steps[i];
+		struct qnpu_desc_header h;
+
+		off = s->cb_offset + sizeof(struct qnpu_cmdbuf_header);
+		for (k = 0, nw = 0; s->kind == NPU_STEP_DEVICE && k < s->ndesc; k++, off += h.size) {
+			size_t reads[2], write;
+
+			memcpy(&h, p->cmdbuf + off, sizeof(h));
+			if (h.op == QNPU_OP_BARRIER)
+				nw = 0;
+			if (h.op == QNPU_OP_BARRIER || h.op == QNPU_OP_NOP)
+				continue;
+			tensor_fields(h.op, reads, &nreads, &write);
+			for (r = 0; r < nreads; r++) {
+				if (!arena_span(p, off + reads[r], &lo, &hi))
+					continue;
+				for (j = 0; j < nw; j++)
+					bad += lo < whi[j] && wlo[j] < hi;
+			}
+			if (nw < 256 && arena_span(p, off + write, &lo, &hi)) {
+				wlo[nw] = lo;
+				whi[nw++] = hi;
+			}
+		}
+	}
+	return bad;
+}
+
 static void fill_random(uint8_t *p, size_t n, uint64_t seed)
 {
 	size_t i;
@@ -333,6 +420,9 @@ static void test_random_networks_ref_equals_emu(void **state)
 		if (npu_compile(g, &p))
 			fail_msg("seed %d: %s", seed, npu_graph_error(g));
 		assert_int_equal(npu_program_stats(p, &st), 0);
+		if (unfenced_reads(p))
+			fail_msg("seed %d: %d reads of earlier writes without a BARRIER", seed,
+				 unfenced_reads(p));
 		devops += st.device_ops;
 		shared += st.arena_bytes < st.arena_bytes_unshared;
 		assert_true(p->inputs[0].bytes <= sizeof(in));

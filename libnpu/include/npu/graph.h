@@ -225,7 +225,7 @@ NPU_API int npu_program_load(const char *path, struct npu_program **out);
 
 /**
  * struct npu_program_stats - what a program holds
- * @device_ops: descriptors for the device
+ * @device_ops: operations for the device (its BARRIERs not counted)
  * @cpu_ops: operations left to the CPU
  * @weight_bytes: packed weights, biases and requantization parameters
  * @arena_bytes: activation memory after buffer reuse

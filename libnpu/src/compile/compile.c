@@ -43,19 +43,59 @@ static int make_view(struct npu_graph *g, struct npu_graph *view)
 	return 0;
 }
 
-/* Every op, in order: checked against its description, then lowered. */
+/*
+ * Whether @op reads a tensor a descriptor of the open segment wrote since
+ * its last BARRIER: the format needs one between them (hardware.md 10.4),
+ * for a device that overlaps independent descriptors.
+ */
+static bool reads_unfenced(const struct npu_compiler *c, const struct npu_gop *op)
+{
+	int k;
+
+	if (c->seg < 0 || c->seg != c->written_seg)
+		return false;
+	for (k = 0; k < 3; k++) {
+		if (op->info.inputs[k] >= 0 && c->written[c->storage[op->info.inputs[k]]])
+			return true;
+	}
+	return false;
+}
+
+/* After @op: its output is written, if it went to the device. */
+static void mark_written(struct npu_compiler *c, const struct npu_gop *op)
+{
+	if (c->seg < 0)
+		return;
+	if (c->seg != c->written_seg) {	/* a new segment: a new job, ordered */
+		memset(c->written, 0, sizeof(bool) * c->g->ntensors);
+		c->written_seg = c->seg;
+	}
+	c->written[c->storage[op->info.output]] = true;
+}
+
+/* Every op, in order: checked against its description, fenced, then lowered. */
 static int lower_all(struct npu_compiler *c)
 {
 	int i, ret = npu_plan_memory(c);
 
+	c->written = calloc(c->g->ntensors + 1, sizeof(bool));
+	c->written_seg = -1;
+	if (!c->written && !ret)
+		ret = -ENOMEM;
 	for (i = 0; !ret && i < c->g->nops; i++) {
 		const struct npu_gop *op = &c->g->ops[i];
 
 		ret = npu_op_check(c, op);
+		if (!ret && reads_unfenced(c, op))
+			ret = npu_emit_barrier(c);
 		if (!ret)
 			ret = npu_op_desc(op->info.type)->lower(c, op);
+		if (!ret)
+			mark_written(c, op);
 	}
 	npu_close_segment(c);
+	free(c->written);
+	c->written = NULL;
 	return ret;
 }
 

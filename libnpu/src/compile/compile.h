@@ -46,6 +46,9 @@ struct npu_compiler {
 	uint64_t arena, unshared;
 	uint32_t device_ops, cpu_ops;
 	uint64_t sram;		/* bytes a tiled layer must fit in */
+	bool *written;		/* per storage tensor: written in segment written_seg
+				 * since its last BARRIER (hardware.md 10.4) */
+	int written_seg;
 };
 
 /* ---- the op table (ops.c) ---- */
@@ -103,6 +106,8 @@ int npu_blob_add(struct blob *b, const void *src, size_t len, size_t align,
 		 uint64_t *off);
 void npu_close_segment(struct npu_compiler *c);
 int npu_add_cpu_step(struct npu_compiler *c, const struct npu_step *step);
+/* A BARRIER in the open segment: later descriptors see earlier writes. */
+int npu_emit_barrier(struct npu_compiler *c);
 
 /* A descriptor's address field and the region it is relative to. */
 struct reloc_spec {

@@ -260,7 +260,6 @@ int npu_lower_pad(struct npu_compiler *c, const struct npu_gop *op)
 		ARENA(struct qnpu_desc_copy, dst.addr),
 	};
 	struct qnpu_desc_copy fill = { .hdr = { QNPU_OP_COPY, 1, 0, sizeof(fill) } };
-	struct qnpu_desc_header barrier = { QNPU_OP_BARRIER, 1, 0, sizeof(barrier) };
 	struct qnpu_desc_copy in = fill;
 	int8_t *zp = malloc(x->shape[3]);
 	uint64_t off;
@@ -280,6 +279,6 @@ int npu_lower_pad(struct npu_compiler *c, const struct npu_gop *op)
 	in.dst.addr += op->info.pad[0] * in.dst.stride[1] + op->info.pad[1] * in.dst.stride[2];
 	memcpy(in.dst.dim, in.src.dim, sizeof(in.dst.dim));
 	ret = ret ?: npu_emit_relocated(c, &fill, sizeof(fill), fill_r, 2);
-	ret = ret ?: npu_emit_relocated(c, &barrier, sizeof(barrier), NULL, 0);
+	ret = ret ?: npu_emit_barrier(c);
 	return ret ?: npu_emit_relocated(c, &in, sizeof(in), copy_r, 2);
 }

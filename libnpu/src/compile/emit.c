@@ -119,6 +119,7 @@ int npu_add_cpu_step(struct npu_compiler *c, const struct npu_step *step)
 static int add_desc(struct npu_compiler *c, const void *desc, size_t size,
 		    size_t *at)
 {
+	struct qnpu_desc_header h;
 	uint64_t off;
 	int ret = open_segment(c);
 
@@ -126,10 +127,21 @@ static int add_desc(struct npu_compiler *c, const void *desc, size_t size,
 		ret = npu_blob_add(&c->cmd, desc, size, 8, &off);
 	if (ret)
 		return ret;
+	memcpy(&h, desc, sizeof(h));
 	c->steps[c->seg].ndesc++;
-	c->device_ops++;
+	c->device_ops += h.op != QNPU_OP_BARRIER;	/* an operation, not an ordering */
 	*at = off;
 	return 0;
+}
+
+int npu_emit_barrier(struct npu_compiler *c)
+{
+	struct qnpu_desc_header barrier = { QNPU_OP_BARRIER, 1, 0, sizeof(barrier) };
+	size_t at;
+
+	if (c->written)
+		memset(c->written, 0, sizeof(bool) * c->g->ntensors);
+	return add_desc(c, &barrier, sizeof(barrier), &at);
 }
 
 int npu_emit_relocated(struct npu_compiler *c, const void *desc, size_t size,

@@ -45,7 +45,8 @@ $(B)/tests/test_onnx_nodes: tests/host/test_onnx_nodes.c tests/lib/onnx_case.h \
 $(B)/tests/test_npu_run: tests/host/test_npu_run.c $(B)/lib/libnpu.a \
 		$(B)/lib/libnpu-emu.so.0 $(B)/bin/npu-run $(NPU_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(TOOL_CFLAGS) -DEMU_PLUGIN_PATH='"$(B)/lib/libnpu-emu.so.0"' $< -o $@ \
+	$(CC) $(TOOL_CFLAGS) -DEMU_PLUGIN_PATH='"$(B)/lib/libnpu-emu.so.0"' \
+		-DNPU_RUN='"$(B)/bin/npu-run"' $< -o $@ \
 		$(B)/lib/libnpu.a $(NPU_LIBS) $(CMOCKA_LIBS)
 
 TEST_MODELS := $(B)/test-models
@@ -82,7 +83,7 @@ $(ZOO)/.done: models/zoo/make_zoo.py
 # emulator's answer (tests/host/zoo_vm_prepare.c); between them they hold a
 # LUT, a broadcast Mul, a chained Concat and channel gathers.
 ZOO_VM_MODELS := mobilenet_v3_small_opset17_b1.onnx efficientnet_b0_opset13_b1.onnx \
-	googlenet_opset13_b1.onnx shufflenet_v2_x1_0_opset17_b1.onnx
+	googlenet_opset13_b1.onnx shufflenet_v2_x1_0_opset17_b1.onnx vit_tiny_opset13_b1.onnx
 $(B)/tests/zoo_vm_prepare: tests/host/zoo_vm_prepare.c $(B)/lib/libnpu.a $(NPU_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(TOOL_CFLAGS) $< -o $@ $(B)/lib/libnpu.a $(NPU_LIBS) -lm

@@ -5,7 +5,9 @@
 
     /usr/bin/python3 models/zoo/make_zoo.py OUTDIR [--models a,b] [--bn-images N]
 
-For each network: torchvision's architecture with random weights (seeded),
+For each network: torchvision's architecture (or, for vit_tiny, a small
+vision transformer encoder written here: patch embedding, multi-head
+self-attention, LayerNorm, GELU MLP) with random weights (seeded),
 its BatchNorm statistics set by running real images through it in train
 mode (Fashion-MNIST from Debian's dataset-fashion-mnist, resized to 224x224,
 three channels, ImageNet normalisation), exported to ONNX at opsets 13 and
@@ -14,7 +16,9 @@ three channels, ImageNet normalisation), exported to ONNX at opsets 13 and
     OUTDIR/NAME_opset13_b1.onnx, NAME_opset13_b4.onnx, NAME_opset17_b1.onnx, ...
 
 and, shared by all, OUTDIR/calib.npy (16 images, NCHW float32) and
-OUTDIR/eval.npy (8 other images), prepared the same way. The same weights
+OUTDIR/eval.npy (8 other images), prepared the same way; OUTDIR/NAME_logits.npy
+holds PyTorch's FP32 logits of the first 4 eval images (the reference the
+importer's float runner is checked against). The same weights
 are quantized by PyTorch (onednn engine, per-channel weights, the first 4
 calibration images): in eager mode where torchvision has a quantizable
 version of the architecture, by FX graph mode otherwise (ops it cannot
@@ -64,7 +68,56 @@ ZOO = {
     'mobilenet_v3_small': lambda: torchvision.models.mobilenet_v3_small(weights=None),
     'efficientnet_b0': lambda: torchvision.models.efficientnet_b0(weights=None),
     'shufflenet_v2_x1_0': lambda: torchvision.models.shufflenet_v2_x1_0(weights=None),
+    'vit_tiny': lambda: TinyViT(),
 }
+
+
+class EncoderBlock(torch.nn.Module):
+    """A pre-norm transformer encoder block: multi-head self-attention, then a GELU MLP."""
+
+    def __init__(self, dim, heads, hidden):
+        super().__init__()
+        self.heads, self.dim, self.scale = heads, dim, (dim // heads) ** -0.5
+        self.ln1 = torch.nn.LayerNorm(dim)
+        self.q = torch.nn.Linear(dim, dim)
+        self.k = torch.nn.Linear(dim, dim)
+        self.v = torch.nn.Linear(dim, dim)
+        self.proj = torch.nn.Linear(dim, dim)
+        self.ln2 = torch.nn.LayerNorm(dim)
+        self.fc1 = torch.nn.Linear(dim, hidden)
+        self.act = torch.nn.GELU()
+        self.fc2 = torch.nn.Linear(hidden, dim)
+
+    def forward(self, x):
+        n, t, d, h = x.shape[0], x.shape[1], self.dim, self.heads
+        y = self.ln1(x)
+        q = self.q(y).reshape(n, t, h, d // h).transpose(1, 2)
+        k = self.k(y).reshape(n, t, h, d // h).transpose(1, 2)
+        v = self.v(y).reshape(n, t, h, d // h).transpose(1, 2)
+        a = torch.softmax(q @ k.transpose(-2, -1) * self.scale, dim=-1)
+        x = x + self.proj((a @ v).transpose(1, 2).reshape(n, t, d))
+        return x + self.fc2(self.act(self.fc1(self.ln2(x))))
+
+
+class TinyViT(torch.nn.Module):
+    """A small vision transformer encoder: 16x16 patches, 2 blocks, mean over tokens."""
+
+    def __init__(self, dim=96, depth=2, heads=3, patch=16, classes=1000):
+        super().__init__()
+        self.embed = torch.nn.Conv2d(3, dim, patch, patch)
+        self.blocks = torch.nn.Sequential(*[EncoderBlock(dim, heads, 4 * dim)
+                                            for _ in range(depth)])
+        self.norm = torch.nn.LayerNorm(dim)
+        self.head = torch.nn.Linear(dim, classes)
+        for m in self.modules():
+            if isinstance(m, torch.nn.LayerNorm):  # not the identity they start as
+                torch.nn.init.normal_(m.weight, 1.0, 0.1)
+                torch.nn.init.normal_(m.bias, 0.0, 0.1)
+
+    def forward(self, x):
+        x = self.embed(x).flatten(2).transpose(1, 2)
+        x = self.norm(self.blocks(x))
+        return self.head(x.mean(dim=1))
 
 
 def images(first, count):
@@ -164,6 +217,9 @@ def main():
             for batch in (1, 4):
                 export(model, os.path.join(a.out, '%s_opset%d_b%d.onnx' % (name, opset, batch)),
                        opset, batch)
+        with torch.no_grad():
+            np.save(os.path.join(a.out, '%s_logits.npy' % name),
+                    model(torch.from_numpy(evals[:4])).numpy())
         peers.append('%s %.2f %.2f %s\n' % ((name,) + pytorch_sqnr(name, model, calib, evals)))
         print('make_zoo: %s' % name)
     with open(os.path.join(a.out, 'pytorch_sqnr.txt'), 'w') as f:

@@ -123,6 +123,62 @@ static double function(const struct npu_op_info *o, double x)
 	}
 }
 
+/* out[i0][i1][i2][i3] = x at the input index whose dim perm[k] is ik. */
+static void transpose_model(const uint32_t *perm, const uint32_t *is, const uint32_t *os,
+			    const double *x, double *y)
+{
+	uint64_t stride[4] = { (uint64_t)is[1] * is[2] * is[3], (uint64_t)is[2] * is[3], is[3], 1 };
+	uint32_t i[4];
+	uint64_t k = 0;
+
+	for (i[0] = 0; i[0] < os[0]; i[0]++)
+	for (i[1] = 0; i[1] < os[1]; i[1]++)
+	for (i[2] = 0; i[2] < os[2]; i[2]++)
+	for (i[3] = 0; i[3] < os[3]; i[3]++)
+		y[k++] = x[i[0] * stride[perm[0]] + i[1] * stride[perm[1]] +
+			   i[2] * stride[perm[2]] + i[3] * stride[perm[3]]];
+}
+
+static void layer_norm_model(const struct npu_graph *g, const struct npu_op_info *o,
+			     const uint32_t *is, const double *x, double *y)
+{
+	const float *gamma = g->tensors[o->inputs[1]].data;
+	const float *beta = o->inputs[2] >= 0 ? g->tensors[o->inputs[2]].data : NULL;
+	const struct npu_gtensor *ot = &g->tensors[o->output];
+	uint64_t px, pixels = npu_shape_count(is) / is[3];
+	uint32_t c, C = is[3];
+
+	for (px = 0; px < pixels; px++) {
+		double mean = 0, var = 0;
+
+		for (c = 0; c < C; c++)
+			mean += x[px * C + c] / C;
+		for (c = 0; c < C; c++)
+			var += (x[px * C + c] - mean) * (x[px * C + c] - mean) / C;
+		for (c = 0; c < C; c++)
+			y[px * C + c] = fq((x[px * C + c] - mean) / sqrt(var + o->alpha) *
+					   gamma[c] + (beta ? beta[c] : 0), ot);
+	}
+}
+
+/* [N][H][M][K] x [N][H][K][P], requantized as fq() would after the activation. */
+static void matmul_model(const struct npu_op_info *o, const struct npu_gtensor *ot,
+			 const uint32_t *as, const uint32_t *bs, const double *a, const double *b,
+			 double *y)
+{
+	uint32_t nh, m, p, k, M = as[2], K = as[3], P = bs[3];
+
+	for (nh = 0; nh < as[0] * as[1]; nh++)
+	for (m = 0; m < M; m++)
+	for (p = 0; p < P; p++) {
+		double acc = 0;
+
+		for (k = 0; k < K; k++)
+			acc += a[((uint64_t)nh * M + m) * K + k] * b[((uint64_t)nh * K + k) * P + p];
+		y[((uint64_t)nh * M + m) * P + p] = fq(act(acc, o->act), ot);
+	}
+}
+
 static void float_model(const struct npu_graph *g, const int8_t *input,
 			double **val)
 {
@@ -261,6 +317,16 @@ static void float_model(const struct npu_graph *g, const int8_t *input,
 		}
 		case NPU_OP_RESHAPE:
 			memcpy(y, x, sizeof(double) * npu_shape_count(os));
+			break;
+		case NPU_OP_TRANSPOSE:
+			transpose_model(o->perm, is, os, x, y);
+			break;
+		case NPU_OP_LAYER_NORM:
+			layer_norm_model(g, o, is, x, y);
+			break;
+		case NPU_OP_MATMUL:
+			matmul_model(o, ot, is, g->tensors[o->inputs[1]].shape, x,
+				     val[o->inputs[1]], y);
 			break;
 		case NPU_OP_RESCALE:
 			for (i = 0; i < npu_shape_count(os); i++)

@@ -75,7 +75,7 @@ static void node_case(const char *name, const char *exec)
 	}
 	assert_true(n > 0);
 	snprintf(file, sizeof(file), "%s/%s_out.npy", tmp, name);
-	assert_int_equal(sh(err, sizeof(err), "build/bin/npu-run --executor %s %s/%s/model.onnx%s --output %s",
+	assert_int_equal(sh(err, sizeof(err), NPU_RUN " --executor %s %s/%s/model.onnx%s --output %s",
 			    exec, NODE, name, args, file), 0);
 	snprintf(path, sizeof(path), "%s/%s/test_data_set_0/output_0.pb", NODE, name);
 	assert_int_equal(npu_onnx_tensor_load(path, &want, err, sizeof(err)), 0);
@@ -139,7 +139,7 @@ static void test_fp32_model(void **state)
 			x[k] = (float)(y * y + xx * xx < 60 ? 0.9 : 0.05);
 		}
 		assert_int_equal(npu_npy_save(in, &img, err, sizeof(err)), 0);
-		assert_int_equal(sh(err, sizeof(err), "build/bin/npu-run --executor ref %s --input %s --output %s",
+		assert_int_equal(sh(err, sizeof(err), NPU_RUN " --executor ref %s --input %s --output %s",
 				    MODEL, in, out), 0);
 		assert_int_equal(npu_npy_load(out, &got, err, sizeof(err)), 0);
 		assert_int_equal(got.type, NPU_ONNX_FLOAT);
@@ -164,18 +164,18 @@ static void test_bad_input_files(void **state)
 	assert_non_null(f);
 	fputs("\x93NUMPY\x01\x00garbage", f);
 	fclose(f);
-	assert_int_equal(sh(err, sizeof(err), "build/bin/npu-run --executor ref %s --input %s",
+	assert_int_equal(sh(err, sizeof(err), NPU_RUN " --executor ref %s --input %s",
 			    MODEL, path), 1);
 	assert_non_null(strstr(err, "bad.npy"));
 
 	/* The right format, the wrong size: named with both sizes. */
 	assert_int_equal(sh(err, sizeof(err),
-			    "build/bin/npu-run --executor ref %s/test_qlinearmatmul_2D/model.onnx --input %s/test_qlinearconv_in0.npy",
+			    NPU_RUN " --executor ref %s/test_qlinearmatmul_2D/model.onnx --input %s/test_qlinearconv_in0.npy",
 			    NODE, tmp), 1);
 	assert_true(strlen(err) > 10);
 	print_message("%s", err);
 
-	assert_int_equal(sh(err, sizeof(err), "build/bin/npu-run --executor ref %s --input /nonexistent.npy",
+	assert_int_equal(sh(err, sizeof(err), NPU_RUN " --executor ref %s --input /nonexistent.npy",
 			    MODEL), 1);
 	assert_non_null(strstr(err, "/nonexistent.npy"));
 }

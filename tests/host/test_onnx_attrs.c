@@ -116,6 +116,7 @@ static const char *const honoured[] = {
 	"h_gemm_alpha_beta", "h_clip_attrs", "h_maxpool_same_upper", "h_maxpool_ceil",
 	"h_broadcast_se", "h_concat5", "h_flatten_by_shape", "h_reducemean",
 	"h_channel_shuffle", "h_split_batchnorm", "h_resize_nearest", "h_pad",
+	"h_image_to_sequence", "h_attention", "h_layernorm_spelled",
 };
 
 /* FP32 models whose attributes change the answer: INT8 against numpy, in the model's layout. */
@@ -172,8 +173,13 @@ static const struct {
 	{ "r_unknown_attr", "attribute 'bogus' is not supported" },
 	{ "r_softmax_axis", "Softmax over axis 3" },
 	{ "r_flatten_axis", "Flatten at axis 2" },
-	{ "r_reshape_shape", "Reshape to [N, -1] only" },
-	{ "r_reducemean_channels", "ReduceMean over H and W of a 4-D tensor only" },
+	{ "r_reshape_batch", "the batch 1 first" },
+	{ "r_transpose_batch", "a Transpose that moves the batch axis" },
+	{ "r_layernorm_axis", "normalising from axis 1 (the last axis only)" },
+	{ "r_matmul_image", "MatMul over the W axis of an image" },
+	{ "r_add_constant", "an Add of a constant other than the bias of the MatMul" },
+	{ "r_mul_negative", "a factor -2 (positive scalars only)" },
+	{ "r_reducemean_channels", "ReduceMean over axes other than an image's H and W" },
 	{ "r_slice_height", "a Slice along axis 2 (channels only)" },
 	{ "r_dropout_training", "Dropout in training mode" },
 	{ "r_resize_linear", "Resize mode 'linear'" },

@@ -49,6 +49,7 @@ static const struct {
 	{ "mobilenet_v3_small", 5.5 },
 	{ "efficientnet_b0", 4.5 },
 	{ "shufflenet_v2_x1_0", 11.0 },
+	{ "vit_tiny", 29.5 },
 };
 
 /*
@@ -181,6 +182,38 @@ static double pytorch_sqnr(const char *file, int images, bool *eager)
 	return db;
 }
 
+/*
+ * The float runner against PyTorch's own FP32 logits of the same images
+ * (make_zoo.py, NAME_logits.npy: the first 4 eval images): what the
+ * quantized model is scored against must be the model.
+ */
+static void check_float(const char *file, size_t first, size_t batch, const float *yf,
+			size_t classes)
+{
+	struct npu_onnx_tensor t;
+	char path[512], err[256];
+	double signal = 0, noise = 0, d;
+	size_t k;
+	int len = (int)(strstr(file, "_opset") ? strstr(file, "_opset") - file : 0);
+
+	if (first >= 4)
+		return;
+	snprintf(path, sizeof(path), "%s/%.*s_logits.npy", ZOO, len, file);
+	if (npu_npy_load(path, &t, err, sizeof(err)))
+		fail_msg("%s: %s", path, err);
+	assert_int_equal(t.type, NPU_ONNX_FLOAT);
+	assert_true(t.count >= (first + batch) * classes);
+	for (k = 0; k < batch * classes; k++) {
+		d = ((const float *)t.data)[first * classes + k];
+		signal += d * d;
+		noise += (yf[k] - d) * (yf[k] - d);
+	}
+	npu_onnx_tensor_release(&t);
+	if (10 * log10(signal / (noise + 1e-30)) < 60)
+		fail_msg("%s: the float runner is %.1f dB from PyTorch's FP32 logits", file,
+			 10 * log10(signal / noise));
+}
+
 /* Import, compile, run @batch images on ref and emu; score against FP32. */
 static void run_model(const char *file, const struct images *calib, const struct images *eval,
 		      int images)
@@ -226,6 +259,7 @@ static void run_model(const char *file, const struct images *calib, const struct
 		assert_memory_equal(ye, yr, sizeof(float) * sig.outputs[0].count);
 		if (npu_onnx_run_float(m, in[0], batch, yf, err, sizeof(err)))
 			fail_msg("%s: %s", file, err);
+		check_float(file, done, batch, yf, classes);
 		for (k = 0; k < batch; k++)
 			add_score(&s, ye + k * classes, yf + k * classes, classes);
 	}

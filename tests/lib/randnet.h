@@ -127,6 +127,64 @@ static inline int rn_weights(struct npu_graph *g, struct randnet *r,
 	return id;
 }
 
+/* @x with its dims permuted by @perm (the same quantization); 0 on success. */
+static inline int rn_transpose_to(struct npu_graph *g, struct randnet *r, int *x,
+				  uint32_t shape[4], const uint32_t perm[4])
+{
+	struct npu_op_info op = { .type = NPU_OP_TRANSPOSE, .name = "transpose",
+				  .inputs = { *x, -1, -1 } };
+	uint32_t os[4];
+	int i, layers = r->layers;
+
+	for (i = 0; i < 4; i++) {
+		op.perm[i] = perm[i];
+		os[i] = shape[perm[i]];
+	}
+	rn_append(g, r, &op, randnet_same_q(g, r, *x, os), x, shape, os);
+	return r->layers == layers;
+}
+
+/* A random permutation of H, W and C. */
+static inline void rn_transpose(struct npu_graph *g, struct randnet *r, int *x,
+				uint32_t shape[4])
+{
+	uint32_t perm[4] = { 0, 1, 2, 3 }, t;
+	int i, j;
+
+	for (i = 3; i > 1; i--) {
+		j = rn_range(r, 1, i);
+		t = perm[i];
+		perm[i] = perm[j];
+		perm[j] = t;
+	}
+	rn_transpose_to(g, r, x, shape, perm);
+}
+
+/* Layer norm over C with random float scale and bias (or none). */
+static inline void rn_layer_norm(struct npu_graph *g, struct randnet *r, int *x,
+				 uint32_t shape[4])
+{
+	struct npu_op_info op = { .type = NPU_OP_LAYER_NORM, .name = "layer norm",
+				  .inputs = { *x, -1, -1 }, .alpha = 1e-5f };
+	struct npu_tensor_info t = { .name = "gamma", .elem = NPU_ELEM_FLOAT32,
+				     .shape = { 1, 1, 1, shape[3] } };
+	float v[2][64];
+	uint32_t c;
+
+	if (shape[3] > 64 || shape[3] < 2)
+		return;
+	for (c = 0; c < shape[3]; c++) {
+		v[0][c] = 0.5f + (rn_next(r) % 100) / 100.0f;
+		v[1][c] = ((int)(rn_next(r) % 100) - 50) / 100.0f;
+	}
+	t.data = v[0];
+	npu_graph_tensor(g, &t, &op.inputs[1]);
+	t.data = v[1];
+	if (rn_range(r, 0, 1))
+		npu_graph_tensor(g, &t, &op.inputs[2]);
+	rn_append(g, r, &op, rn_act(g, r, shape, "normed"), x, shape, shape);
+}
+
 /*
  * Build a random network on @g: input [1][h][w][c] int8, output int8.
  * @seed makes it reproducible.
@@ -149,7 +207,7 @@ static inline void randnet_build(struct npu_graph *g, struct randnet *r,
 	for (i = 0; i < layers; i++) {
 		struct npu_op_info op = { .inputs = { x, -1, -1 }, .name = "layer" };
 		uint32_t os[4];
-		int kind = rn_range(r, 0, 13), y;
+		int kind = rn_range(r, 0, 16), y;
 
 		memcpy(os, shape, sizeof(os));
 		op.act = (enum npu_activation)rn_range(r, 0, 2);
@@ -299,6 +357,27 @@ static inline void randnet_build(struct npu_graph *g, struct randnet *r,
 			os[2] = shape[2] + op.pad[1] + op.pad[3];
 			rn_append(g, r, &op, randnet_same_q(g, r, x, os), &x, shape, os);
 			continue;
+		} else if (kind == 14) {	/* the non-batch dims permuted */
+			rn_transpose(g, r, &x, shape);
+			continue;
+		} else if (kind == 15) {	/* layer norm over C, on the CPU */
+			rn_layer_norm(g, r, &x, shape);
+			continue;
+		} else if (kind == 16) {	/* x times its own transpose: [W][C] x [C][W] */
+			uint32_t xs[4];
+			int a = x;
+
+			if (shape[2] > 16)
+				continue;
+			memcpy(xs, shape, sizeof(xs));
+			op.type = NPU_OP_MATMUL;
+			if (rn_transpose_to(g, r, &x, shape, (const uint32_t[4]){ 0, 1, 3, 2 }))
+				continue;
+			op.inputs[0] = a;
+			op.inputs[1] = x;
+			memcpy(os, xs, sizeof(os));
+			os[3] = xs[2];
+			memcpy(shape, xs, sizeof(xs));
 		} else if (kind == 8) {	/* global average pool, now and then */
 			if (rn_range(r, 0, 2))
 				continue;

@@ -18,6 +18,7 @@
 
 Needs Debian's python3-onnx and python3-numpy. Deterministic (seeded).
 """
+import math
 import os
 import sys
 
@@ -351,6 +352,125 @@ def honoured(out, rng):
     np.save(os.path.join(out, 'h_pad_output.npy'), y.astype(np.float32))
     np.save(os.path.join(out, 'h_concat5_output.npy'), np.concatenate(parts, 1).astype(np.float32))
 
+def np_layernorm(x, g, b, eps):
+    mu = x.mean(-1, keepdims=True)
+    return (x - mu) / np.sqrt(((x - mu) ** 2).mean(-1, keepdims=True) + eps) * g + b
+
+
+def np_gelu(x, tanh=False):
+    if tanh:
+        return 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3)))
+    erf = np.vectorize(math.erf)
+    return 0.5 * x * (1 + erf(x / np.sqrt(2)))
+
+
+def sequences(out, rng):
+    """Sequence models (tensors [N, T, D] and [N, heads, T, d]) with numpy's answers."""
+    f32 = lambda name, v: numpy_helper.from_array(np.asarray(v, np.float32), name)
+    i64 = lambda name, v: numpy_helper.from_array(np.asarray(v, np.int64), name)
+    x = rng.random((1, 4, 3, 4)).astype(np.float32)
+    w = (rng.standard_normal((8, 4, 1, 1)) * 0.5).astype(np.float32)
+    b = rng.standard_normal(8) * 0.1
+    c = conv_general(x.astype(np.float64), w, b, 1, [0, 0, 0, 0])   # [1, 8, 3, 4]
+    t = c.reshape(1, 8, 12).transpose(0, 2, 1)                      # [1, 12, 8] tokens
+    wp = (rng.standard_normal((8, 5)) * 0.4).astype(np.float32)
+    bp = (rng.standard_normal(5) * 0.1).astype(np.float32)
+
+    # An image's features as a sequence (Reshape of NCHW, Transpose), a MatMul with
+    # constant weights and its bias Add (the constant first, as PyTorch writes it).
+    save(out, 'h_image_to_sequence',
+         [helper.make_node('Conv', ['x', 'w', 'b'], ['c']),
+          helper.make_node('Reshape', ['c', 'shape'], ['r']),
+          helper.make_node('Transpose', ['r'], ['t'], perm=[0, 2, 1]),
+          helper.make_node('MatMul', ['t', 'wp'], ['m']),
+          helper.make_node('Add', ['bp', 'm'], ['y'])],
+         [vinfo('x', [1, 4, 3, 4])], [vinfo('y', [1, 12, 5])],
+         [numpy_helper.from_array(w, 'w'), f32('b', b), i64('shape', [1, 8, -1]),
+          numpy_helper.from_array(wp, 'wp'), f32('bp', bp)])
+    np.save(os.path.join(out, 'h_image_to_sequence_input.npy'), x)
+    np.save(os.path.join(out, 'h_image_to_sequence_output.npy'),
+            np.ascontiguousarray(t @ wp + bp, np.float32))
+
+    # Self-attention of 2 heads over the 12 tokens: LayerNormalization, q/k/v
+    # projections split into heads, scores scaled by a Div, Softmax over the last
+    # axis, heads joined, a residual Add, a GELU (as exporters spell it before
+    # opset 20), the mean over the tokens and a Gemm.
+    g1, b1 = rng.random(8) + 0.5, rng.standard_normal(8) * 0.1
+    wq, wk, wv = [(rng.standard_normal((8, 8)) * 0.4).astype(np.float32) for _ in range(3)]
+    wf = (rng.standard_normal((3, 8)) * 0.4).astype(np.float32)
+    n1 = np_layernorm(t, g1, b1, 1e-5)
+    q, k, v = [(n1 @ m).reshape(1, 12, 2, 4).transpose(0, 2, 1, 3) for m in (wq, wk, wv)]
+    s = q @ k.transpose(0, 1, 3, 2) / 2.0
+    a = np.exp(s - s.max(-1, keepdims=True))
+    a /= a.sum(-1, keepdims=True)
+    h = (a @ v).transpose(0, 2, 1, 3).reshape(1, 12, 8) + t
+    y = np_gelu(h).mean(1) @ wf.T
+    heads = []
+    for nm in ('q', 'k', 'v'):
+        perm = [0, 2, 3, 1] if nm == 'k' else [0, 2, 1, 3]
+        heads += [helper.make_node('MatMul', ['n1', 'w' + nm], [nm + 'm']),
+                  helper.make_node('Reshape', [nm + 'm', 'hshape'], [nm + 'r']),
+                  helper.make_node('Transpose', [nm + 'r'], [nm], perm=perm)]
+    save(out, 'h_attention',
+         [helper.make_node('Conv', ['x', 'w', 'b'], ['c']),
+          helper.make_node('Reshape', ['c', 'shape'], ['r']),
+          helper.make_node('Transpose', ['r'], ['t'], perm=[0, 2, 1]),
+          helper.make_node('LayerNormalization', ['t', 'g1', 'b1'], ['n1'], axis=-1,
+                           epsilon=1e-5)] + heads +
+         [helper.make_node('MatMul', ['q', 'k'], ['s']),
+          helper.make_node('Div', ['s', 'two'], ['ss']),
+          helper.make_node('Softmax', ['ss'], ['a'], axis=-1),
+          helper.make_node('MatMul', ['a', 'v'], ['av']),
+          helper.make_node('Transpose', ['av'], ['at'], perm=[0, 2, 1, 3]),
+          helper.make_node('Reshape', ['at', 'tshape'], ['ar']),
+          helper.make_node('Add', ['ar', 't'], ['h']),
+          helper.make_node('Div', ['h', 'sqrt2'], ['gd']),
+          helper.make_node('Erf', ['gd'], ['ge']),
+          helper.make_node('Add', ['ge', 'one'], ['ga']),
+          helper.make_node('Mul', ['h', 'ga'], ['gm']),
+          helper.make_node('Mul', ['gm', 'half'], ['gelu']),
+          helper.make_node('ReduceMean', ['gelu'], ['p'], axes=[1], keepdims=0),
+          helper.make_node('Gemm', ['p', 'wf'], ['y'], transB=1)],
+         [vinfo('x', [1, 4, 3, 4])], [vinfo('y', [1, 3])],
+         [numpy_helper.from_array(w, 'w'), f32('b', b), i64('shape', [1, 8, -1]),
+          f32('g1', g1), f32('b1', b1), numpy_helper.from_array(wq, 'wq'),
+          numpy_helper.from_array(wk, 'wk'), numpy_helper.from_array(wv, 'wv'),
+          i64('hshape', [1, 12, 2, 4]), i64('tshape', [1, 12, 8]), f32('two', 2.0),
+          f32('sqrt2', np.sqrt(2.0)), f32('one', 1.0), f32('half', 0.5),
+          numpy_helper.from_array(wf, 'wf')], opset=17)
+    np.save(os.path.join(out, 'h_attention_input.npy'), x)
+    np.save(os.path.join(out, 'h_attention_output.npy'), y.astype(np.float32))
+
+    # LayerNorm as opset 13 spells it (ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt,
+    # Div, Mul, Add), then Gelu (opset 20, tanh), Squeeze/Unsqueeze and a Concat on
+    # the last axis; the output stays [N, T, D].
+    g2, b2 = rng.random(8) + 0.5, rng.standard_normal(8) * 0.1
+    n2 = np_layernorm(t, g2, b2, 1e-3)
+    y = np.concatenate([np_gelu(n2, tanh=True), t], -1)
+    save(out, 'h_layernorm_spelled',
+         [helper.make_node('Conv', ['x', 'w', 'b'], ['c']),
+          helper.make_node('Reshape', ['c', 'shape'], ['r']),
+          helper.make_node('Transpose', ['r'], ['t'], perm=[0, 2, 1]),
+          helper.make_node('ReduceMean', ['t'], ['mu'], axes=[-1]),
+          helper.make_node('Sub', ['t', 'mu'], ['d']),
+          helper.make_node('Pow', ['d', 'two'], ['d2']),
+          helper.make_node('ReduceMean', ['d2'], ['var'], axes=[-1]),
+          helper.make_node('Add', ['var', 'eps'], ['ve']),
+          helper.make_node('Sqrt', ['ve'], ['sd']),
+          helper.make_node('Div', ['d', 'sd'], ['nd']),
+          helper.make_node('Mul', ['nd', 'g2'], ['ng']),
+          helper.make_node('Add', ['ng', 'b2'], ['n2']),
+          helper.make_node('Gelu', ['n2'], ['ge'], approximate='tanh'),
+          helper.make_node('Unsqueeze', ['ge', 'ax1'], ['u']),
+          helper.make_node('Squeeze', ['u', 'ax1'], ['sq']),
+          helper.make_node('Concat', ['sq', 't'], ['y'], axis=-1)],
+         [vinfo('x', [1, 4, 3, 4])], [vinfo('y', [1, 12, 16])],
+         [numpy_helper.from_array(w, 'w'), f32('b', b), i64('shape', [1, 8, -1]),
+          f32('two', 2.0), f32('eps', 1e-3), f32('g2', g2), f32('b2', b2), i64('ax1', [1])],
+         opset=20, check=False)
+    np.save(os.path.join(out, 'h_layernorm_spelled_input.npy'), x)
+    np.save(os.path.join(out, 'h_layernorm_spelled_output.npy'), np.ascontiguousarray(y, np.float32))
+
 
 def refused(out, rng):
     """Models whose attributes the importer cannot honour: each must be refused by name."""
@@ -368,8 +488,19 @@ def refused(out, rng):
          check=False)
     case('r_softmax_axis', [helper.make_node('Softmax', ['c'], ['y'], axis=-1)], [1, 3, 4, 4])
     case('r_flatten_axis', [helper.make_node('Flatten', ['c'], ['y'], axis=2)], [3, 16])
-    case('r_reshape_shape', [helper.make_node('Reshape', ['c', 'shape'], ['y'])], [1, 3, 16],
-         [numpy_helper.from_array(np.array([1, 3, -1], np.int64), 'shape')])
+    case('r_reshape_batch', [helper.make_node('Reshape', ['c', 'shape'], ['y'])], [3, 16],
+         [numpy_helper.from_array(np.array([3, -1], np.int64), 'shape')])
+    case('r_transpose_batch', [helper.make_node('Transpose', ['c'], ['y'], perm=[1, 0, 2, 3])],
+         [3, 1, 4, 4])
+    case('r_layernorm_axis', [helper.make_node('LayerNormalization', ['c', 'g'], ['y'],
+                                               axis=1)], [1, 3, 4, 4],
+         [numpy_helper.from_array(np.ones((3, 4, 4), np.float32), 'g')], opset=17)
+    case('r_matmul_image', [helper.make_node('MatMul', ['c', 'wf4'], ['y'])], [1, 3, 4, 3],
+         [numpy_helper.from_array(np.ones((4, 3), np.float32), 'wf4')])
+    case('r_add_constant', [helper.make_node('Add', ['c', 'k'], ['y'])], [1, 3, 4, 4],
+         [numpy_helper.from_array(np.ones((1, 3, 4, 4), np.float32), 'k')])
+    case('r_mul_negative', [helper.make_node('Mul', ['c', 'k'], ['y'])], [1, 3, 4, 4],
+         [numpy_helper.from_array(np.array(-2.0, np.float32), 'k')])
     case('r_reducemean_channels', [helper.make_node('ReduceMean', ['c'], ['y'], axes=[1])],
          [1, 1, 4, 4])
     case('r_dropout_training', [helper.make_node('Dropout', ['c', 'r', 't'], ['y'])],
@@ -447,6 +578,7 @@ def attr_models(out):
     os.makedirs(out, exist_ok=True)
     rng = np.random.default_rng(11)
     honoured(out, rng)
+    sequences(out, rng)
     refused(out, rng)
     qdq(out, rng)
 

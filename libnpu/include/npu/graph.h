@@ -103,6 +103,12 @@ enum npu_op_type {
 	NPU_OP_PAD,		/* inputs: x; @pad (top, left, bottom, right)
 				 * pixels of real 0 (the zero point) around
 				 * it, the same scale and zero point */
+	NPU_OP_TRANSPOSE,	/* inputs: x; out[i0][i1][i2][i3] with dim k
+				 * of the output dim @perm[k] of x, the same
+				 * scale and zero point (one device copy) */
+	NPU_OP_LAYER_NORM,	/* inputs: x, scale, bias (float32 constants
+				 * of C, bias optional); over C, epsilon
+				 * @alpha, on the CPU (float32 or int8) */
 };
 
 /** enum npu_function - element-wise functions of %NPU_OP_FUNCTION (ONNX names) */
@@ -119,6 +125,8 @@ enum npu_function {
 	NPU_FN_HARD_SWISH,	/* x * max(0, min(1, x / 6 + 1 / 2)) */
 	NPU_FN_ELU,		/* x < 0 ? alpha * (exp(x) - 1) : x */
 	NPU_FN_SOFTPLUS,	/* log(1 + exp(x)) */
+	NPU_FN_GELU,		/* x / 2 * (1 + erf(x / sqrt 2)) */
+	NPU_FN_GELU_TANH,	/* x / 2 * (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))) */
 	NPU_FN_COUNT
 };
 
@@ -139,6 +147,7 @@ enum npu_function {
  * @fn: %NPU_OP_FUNCTION: which function
  * @alpha: its first parameter, where it has one
  * @beta: its second parameter
+ * @perm: %NPU_OP_TRANSPOSE: the input dim each output dim is (all 0: none)
  */
 struct npu_op_info {
 	enum npu_op_type type;
@@ -155,6 +164,7 @@ struct npu_op_info {
 	int rounding;
 	enum npu_function fn;
 	float alpha, beta;
+	uint32_t perm[4];
 };
 
 /** struct npu_graph - a graph under construction (opaque) */

@@ -63,6 +63,8 @@ enum npu_op_attr {
 	NPU_ATTR_ACT		= 1 << 5,
 	NPU_ATTR_ROUNDING	= 1 << 6,
 	NPU_ATTR_FN		= 1 << 7,	/* fn, alpha, beta */
+	NPU_ATTR_PERM		= 1 << 8,
+	NPU_ATTR_EPSILON	= 1 << 9,	/* alpha alone */
 };
 
 /**
@@ -183,6 +185,8 @@ int npu_check_upsample(struct npu_compiler *c, const struct npu_gop *op);
 int npu_lower_upsample(struct npu_compiler *c, const struct npu_gop *op);
 int npu_check_pad(struct npu_compiler *c, const struct npu_gop *op);
 int npu_lower_pad(struct npu_compiler *c, const struct npu_gop *op);
+int npu_check_transpose(struct npu_compiler *c, const struct npu_gop *op);
+int npu_lower_transpose(struct npu_compiler *c, const struct npu_gop *op);
 int npu_lower_reshape(struct npu_compiler *c, const struct npu_gop *op);
 /* cpu.c: the ops that run on the CPU */
 int npu_check_quantize(struct npu_compiler *c, const struct npu_gop *op);
@@ -192,6 +196,8 @@ int npu_lower_dequantize(struct npu_compiler *c, const struct npu_gop *op);
 int npu_check_dynamic(struct npu_compiler *c, const struct npu_gop *op);
 int npu_lower_dynamic(struct npu_compiler *c, const struct npu_gop *op);
 int npu_check_float_fn(struct npu_compiler *c, const struct npu_gop *op);
+int npu_check_layer_norm(struct npu_compiler *c, const struct npu_gop *op);
+int npu_lower_layer_norm(struct npu_compiler *c, const struct npu_gop *op);
 int npu_lower_float_fn(struct npu_compiler *c, const struct npu_gop *op);
 
 #endif /* NPU_COMPILE_H */

@@ -2,13 +2,15 @@
 /*
  * libnpu compiler: the ops that run on the CPU between device segments:
  * QUANTIZE, DEQUANTIZE, the dynamic quantization of ONNX
- * DynamicQuantizeLinear, SOFTMAX and the element-wise FUNCTIONs (in float,
- * int8 at the seams dequantized and quantized).
+ * DynamicQuantizeLinear, SOFTMAX, LAYER_NORM and the element-wise
+ * FUNCTIONs (in float, int8 at the seams dequantized and quantized).
  *
  * Copyright (c) 2026 The qnpu authors
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "compile.h"
 
@@ -131,6 +133,22 @@ int npu_lower_dynamic(struct npu_compiler *c, const struct npu_gop *op)
 	return npu_add_cpu_step(c, &s);
 }
 
+/* A float CPU step between int8 tensors: the dequantization and quantization at its seams. */
+static void int8_seams(struct npu_step *s, const struct npu_gtensor *x,
+		       const struct npu_gtensor *out)
+{
+	s->in_q = x->elem == NPU_ELEM_INT8;
+	s->out_q = out->elem == NPU_ELEM_INT8;
+	if (s->in_q) {
+		s->in_scale = x->scales[0];
+		s->in_zero_point = x->zero_points[0];
+	}
+	if (s->out_q) {
+		s->scale = out->scales[0];
+		s->zero_point = out->zero_points[0];
+	}
+}
+
 /* SOFTMAX and FUNCTION: float, or int8 with the (de)quantization on the CPU. */
 int npu_check_float_fn(struct npu_compiler *c, const struct npu_gop *op)
 {
@@ -187,15 +205,58 @@ int npu_lower_float_fn(struct npu_compiler *c, const struct npu_gop *op)
 	s.fn = op->info.fn;
 	s.alpha = op->info.alpha;
 	s.beta = op->info.beta;
-	s.in_q = x->elem == NPU_ELEM_INT8;
-	s.out_q = out->elem == NPU_ELEM_INT8;
-	if (s.in_q) {
-		s.in_scale = x->scales[0];
-		s.in_zero_point = x->zero_points[0];
-	}
-	if (s.out_q) {
-		s.scale = out->scales[0];
-		s.zero_point = out->zero_points[0];
-	}
+	int8_seams(&s, x, out);
 	return npu_add_cpu_step(c, &s);
+}
+
+/* Float32 constants of @count values, or absent where @optional. */
+static bool float_params(const struct npu_gtensor *t, uint32_t count, bool optional)
+{
+	return t ? t->elem == NPU_ELEM_FLOAT32 && t->data && npu_shape_count(t->shape) == count :
+		   optional;
+}
+
+int npu_check_layer_norm(struct npu_compiler *c, const struct npu_gop *op)
+{
+	const struct npu_gtensor *x = npu_operand(c, op, 0), *out = npu_result(c, op);
+	uint32_t C = x->shape[3];
+
+	if ((x->elem != NPU_ELEM_FLOAT32 && !npu_quantized8(x)) ||
+	    (out->elem != NPU_ELEM_FLOAT32 && !npu_quantized8(out)) || !npu_same_shape(x, out))
+		return npu_graph_fail(c->g, -EINVAL,
+				      "op %s: layer norm takes float32 or int8 per tensor to the same shape",
+				      op->name);
+	if (!float_params(npu_operand(c, op, 1), C, false) ||
+	    !float_params(npu_operand(c, op, 2), C, true))
+		return npu_graph_fail(c->g, -EINVAL,
+				      "op %s: scale and bias must be float32 constants of %u values",
+				      op->name, C);
+	if (!(op->info.alpha >= 0) || !isfinite(op->info.alpha))
+		return npu_graph_fail(c->g, -EINVAL, "op %s: epsilon %g", op->name,
+				      (double)op->info.alpha);
+	return 0;
+}
+
+/* Scale then bias (zeros when absent) in the weights, read by the CPU step. */
+int npu_lower_layer_norm(struct npu_compiler *c, const struct npu_gop *op)
+{
+	const struct npu_gtensor *x = npu_operand(c, op, 0), *out = npu_result(c, op);
+	const struct npu_gtensor *scale = npu_operand(c, op, 1), *bias = npu_operand(c, op, 2);
+	struct npu_step s = cpu_step(c, op, NPU_STEP_LAYER_NORM);
+	uint32_t C = x->shape[3];
+	float *params = calloc(2 * (size_t)C, sizeof(float));
+	int ret;
+
+	if (!params)
+		return -ENOMEM;
+	memcpy(params, scale->data, sizeof(float) * C);
+	if (bias)
+		memcpy(params + C, bias->data, sizeof(float) * C);
+	ret = npu_blob_add(&c->weights, params, sizeof(float) * 2 * C, WEIGHTS_ALIGN,
+			   &s.params_offset);
+	free(params);
+	s.inner = C;
+	s.alpha = op->info.alpha;
+	int8_seams(&s, x, out);
+	return ret ?: npu_add_cpu_step(c, &s);
 }

@@ -282,3 +282,49 @@ int npu_lower_pad(struct npu_compiler *c, const struct npu_gop *op)
 	ret = ret ?: npu_emit_barrier(c);
 	return ret ?: npu_emit_relocated(c, &in, sizeof(in), copy_r, 2);
 }
+
+int npu_check_transpose(struct npu_compiler *c, const struct npu_gop *op)
+{
+	const struct npu_gtensor *x = npu_operand(c, op, 0), *out = npu_result(c, op);
+	const uint32_t *perm = op->info.perm;
+	bool seen[4] = { false };
+	int i;
+
+	if (!npu_quantized8(x) || !npu_quantized8(out) || x->scales[0] != out->scales[0] ||
+	    x->zero_points[0] != out->zero_points[0])
+		return npu_graph_fail(c->g, -EINVAL,
+				      "op %s: transposes int8 into the input's scale and zero point",
+				      op->name);
+	for (i = 0; i < 4; i++) {
+		if (perm[i] > 3 || seen[perm[i]])
+			return npu_graph_fail(c->g, -EINVAL, "op %s: perm is not a permutation",
+					      op->name);
+		seen[perm[i]] = true;
+		if (out->shape[i] != x->shape[perm[i]])
+			return npu_graph_fail(c->g, -EINVAL,
+					      "op %s: output dim %d is %u, input dim %u is %u",
+					      op->name, i, out->shape[i], perm[i],
+					      x->shape[perm[i]]);
+	}
+	return 0;
+}
+
+/* One COPY: the source walks the input with its strides permuted. */
+int npu_lower_transpose(struct npu_compiler *c, const struct npu_gop *op)
+{
+	struct qnpu_desc_copy d = { .hdr = { QNPU_OP_COPY, 1, 0, sizeof(d) } };
+	const struct reloc_spec r[] = {
+		ARENA(struct qnpu_desc_copy, src.addr),
+		ARENA(struct qnpu_desc_copy, dst.addr),
+	};
+	struct qnpu_tensor x = npu_arena_tensor(c, op->info.inputs[0], NULL);
+	int i;
+
+	d.src = x;
+	for (i = 0; i < 4; i++) {
+		d.src.dim[i] = x.dim[op->info.perm[i]];
+		d.src.stride[i] = x.stride[op->info.perm[i]];
+	}
+	d.dst = npu_arena_tensor(c, op->info.output, NULL);
+	return npu_emit_relocated(c, &d, sizeof(d), r, 2);
+}

@@ -81,6 +81,12 @@ static const struct npu_op_desc ops[] = {
 	[NPU_OP_FUNCTION] = {
 		"FUNCTION", 1, 1, NPU_ATTR_FN,
 		QNPU_OP_LUT, NPU_STEP_FUNCTION, npu_check_float_fn, npu_lower_float_fn },
+	[NPU_OP_TRANSPOSE] = {
+		"TRANSPOSE", 1, 1, NPU_ATTR_PERM,
+		QNPU_OP_COPY, 0, npu_check_transpose, npu_lower_transpose },
+	[NPU_OP_LAYER_NORM] = {
+		"LAYER_NORM", 2, 3, NPU_ATTR_EPSILON,
+		0, NPU_STEP_LAYER_NORM, npu_check_layer_norm, npu_lower_layer_norm },
 };
 
 const struct npu_op_desc *npu_op_desc(enum npu_op_type type)
@@ -124,8 +130,13 @@ static const char *unhonoured_attr(const struct npu_op_info *o, uint32_t attrs)
 		return "act";
 	if (o->act != NPU_ACT_CLIP && (o->clip[0] != 0 || o->clip[1] != 0))
 		return "clip";
-	if (!(attrs & NPU_ATTR_FN) && (o->fn || o->alpha != 0 || o->beta != 0))
+	if (!(attrs & NPU_ATTR_FN) && (o->fn || o->beta != 0))
 		return "fn";
+	if (!(attrs & (NPU_ATTR_FN | NPU_ATTR_EPSILON)) && o->alpha != 0)
+		return "alpha";
+	if (!(attrs & NPU_ATTR_PERM) && !neutral(o->perm, 4, 0) &&
+	    (o->perm[0] != 0 || o->perm[1] != 1 || o->perm[2] != 2 || o->perm[3] != 3))
+		return "perm";
 	return NULL;
 }
 

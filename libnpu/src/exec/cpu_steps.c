@@ -223,6 +223,37 @@ static void avgpool_step(const struct npu_step *s, uint8_t *arena,
 	}
 }
 
+/*
+ * SOFTMAX and LAYER_NORM, over rows of @inner: in float, an int8 input
+ * dequantized and an int8 output quantized.
+ */
+static void float_rows(const struct npu_step *s, uint8_t *arena, const uint8_t *weights)
+{
+	float *x = malloc(sizeof(float) * s->count);
+	float *y = malloc(sizeof(float) * s->count);
+	const float *params = (const float *)(weights + s->params_offset);
+	uint64_t i;
+
+	for (i = 0; x && y && i < s->count; i++)
+		x[i] = s->in_q ? npu_ref_dequantize((int8_t)arena[s->in_offset + i],
+						    s->in_scale, s->in_zero_point) :
+				 ((const float *)(arena + s->in_offset))[i];
+	if (x && y && s->kind == NPU_STEP_SOFTMAX)
+		softmax(x, y, s->count / s->inner, s->inner);
+	else if (x && y)
+		npu_ref_layernorm(x, y, s->count / s->inner, s->inner, params,
+				  params + s->inner, s->alpha);
+	for (i = 0; x && y && i < s->count; i++) {
+		if (s->out_q)
+			arena[s->out_offset + i] = (uint8_t)npu_ref_quantize(y[i], s->scale,
+									   s->zero_point);
+		else
+			((float *)(arena + s->out_offset))[i] = y[i];
+	}
+	free(x);
+	free(y);
+}
+
 void npu_cpu_step(const struct npu_step *s, uint8_t *arena,
 		  const uint8_t *weights)
 {
@@ -268,33 +299,9 @@ void npu_cpu_step(const struct npu_step *s, uint8_t *arena,
 	case NPU_STEP_DYNAMIC_ZERO_POINT:
 		dynamic_q(s, arena);
 		break;
-	case NPU_STEP_SOFTMAX: {
-		float *x = malloc(sizeof(float) * s->count);
-		float *y = malloc(sizeof(float) * s->count);
-
-		if (!x || !y) {
-			free(x);
-			free(y);
-			break;
-		}
-		/* An unsupported op on int8 data: dequantize, run, quantize. */
-		for (i = 0; i < s->count; i++)
-			x[i] = s->in_q ?
-			       npu_ref_dequantize((int8_t)arena[s->in_offset + i],
-						  s->in_scale, s->in_zero_point) :
-			       ((const float *)(arena + s->in_offset))[i];
-		softmax(x, y, s->count / s->inner, s->inner);
-		for (i = 0; i < s->count; i++) {
-			if (s->out_q)
-				arena[s->out_offset + i] =
-					(uint8_t)npu_ref_quantize(y[i], s->scale,
-								  s->zero_point);
-			else
-				((float *)(arena + s->out_offset))[i] = y[i];
-		}
-		free(x);
-		free(y);
+	case NPU_STEP_SOFTMAX:
+	case NPU_STEP_LAYER_NORM:
+		float_rows(s, arena, weights);
 		break;
-	}
 	}
 }

@@ -168,7 +168,7 @@ NPU_API int npu_graph_op(struct npu_graph *g, const struct npu_op_info *op)
 	if (!g || !op)
 		return -EINVAL;
 	g->error[0] = 0;
-	if (op->type > NPU_OP_PAD)
+	if (op->type > NPU_OP_LAYER_NORM)
 		return npu_graph_fail(g, -EINVAL, "op %s: unknown type %d",
 				      op->name ? op->name : "?", op->type);
 	for (i = 0; i < 3; i++) {

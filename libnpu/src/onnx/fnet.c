@@ -52,8 +52,8 @@ int value_id(struct fnet *n, const char *name, bool create)
 	return n->nvals++;
 }
 
-static float *const_floats(struct fnet *n, const Onnx__GraphProto *g,
-			   const char *name, size_t want, const char *where)
+float *fnet_floats(struct fnet *n, const Onnx__GraphProto *g,
+		   const char *name, size_t want, const char *where)
 {
 	const Onnx__TensorProto *t = fnet_const(n, g, name);
 	struct npu_onnx_tensor dec;
@@ -116,6 +116,21 @@ static int infer_broadcast(struct fnet *n, struct fnode *f, const char *where)
 	return 0;
 }
 
+/* [.., M, K] x [.., K, P] -> [.., M, P], the leading extents broadcast. */
+static int infer_matmul(struct fnet *n, struct fnode *f, const char *where)
+{
+	const uint32_t *a = n->vals[f->in[0]].shape, *b = n->vals[f->in[1]].shape;
+	uint32_t *o = n->vals[f->out].shape;
+
+	if (a[3] != b[2] || (a[1] != b[1] && a[1] != 1 && b[1] != 1))
+		return ferr(n, -EPROTO, "%s: [%u][%u][%u] x [%u][%u][%u] do not multiply", where,
+			    a[1], a[2], a[3], b[1], b[2], b[3]);
+	o[1] = a[1] > b[1] ? a[1] : b[1];
+	o[2] = a[2];
+	o[3] = b[3];
+	return 0;
+}
+
 /* A convolution's or pool's output extents from its window. */
 static int infer_window(struct fnet *n, struct fnode *f, const char *where)
 {
@@ -139,21 +154,44 @@ static int infer_window(struct fnet *n, struct fnode *f, const char *where)
 	return 0;
 }
 
+/* A window over H and W: a conv (but a MatMul's), a pool, an upsample or a pad. */
+static bool spatial(const struct fnode *f)
+{
+	return (f->kind == F_CONV && !f->matmul) || f->kind == F_MAXPOOL ||
+	       f->kind == F_AVGPOOL || (f->kind == F_GAP && !f->rank_out) ||
+	       f->kind == F_UPSAMPLE || f->kind == F_PAD;
+}
+
+/* The output's rank and layout (struct fvalue): the input's unless the kind says. */
+static int infer_layout(struct fnet *n, struct fnode *f, const char *where)
+{
+	const struct fvalue *in = &n->vals[f->in[0]];
+	struct fvalue *out = &n->vals[f->out];
+
+	out->rank = in->rank;
+	out->plain = in->plain;
+	if (f->kind == F_FC) {
+		out->rank = 2;
+		out->plain = true;
+	} else if (f->rank_out) {
+		out->rank = f->rank_out;
+		out->plain = f->plain_out;
+	}
+	if (spatial(f) && (in->rank != 4 || in->plain))
+		return ferr(n, -EOPNOTSUPP, "%s: a 2-D window over a %u-D%s input", where,
+			    in->rank, in->plain ? " non-image" : "");
+	return 0;
+}
+
 static int infer(struct fnet *n, struct fnode *f, const char *where)
 {
 	const uint32_t *s = n->vals[f->in[0]].shape;
 	uint32_t *o = n->vals[f->out].shape;
+	int ret = infer_layout(n, f, where);
 
+	if (ret)
+		return ret;
 	memcpy(o, s, 4 * sizeof(uint32_t));
-	n->vals[f->out].rank = f->kind == F_FLATTEN || f->kind == F_FC || f->flat ? 2 :
-			       f->kind == F_CONV || f->kind == F_MAXPOOL || f->kind == F_AVGPOOL ||
-			       f->kind == F_GAP || f->kind == F_UPSAMPLE || f->kind == F_PAD ? 4 :
-			       n->vals[f->in[0]].rank;
-	if ((f->kind == F_CONV || f->kind == F_MAXPOOL || f->kind == F_AVGPOOL ||
-	     f->kind == F_GAP || f->kind == F_UPSAMPLE || f->kind == F_PAD) &&
-	    n->vals[f->in[0]].rank != 4)
-		return ferr(n, -EOPNOTSUPP, "%s: a 2-D window over a %u-D input", where,
-			    n->vals[f->in[0]].rank);
 	switch (f->kind) {
 	case F_CONV:
 	case F_MAXPOOL:
@@ -170,14 +208,6 @@ static int infer(struct fnet *n, struct fnode *f, const char *where)
 		o[1] += f->pad[0] + f->pad[2];
 		o[2] += f->pad[1] + f->pad[3];
 		break;
-	case F_FLATTEN:
-		o[1] = o[2] = 1;
-		o[3] = s[1] * s[2] * s[3];
-		if (s[1] * s[2] != 1)
-			return ferr(n, -EOPNOTSUPP,
-				    "%s: flattening a %ux%u feature map (NHWC order differs from ONNX's NCHW; only 1x1 maps)",
-				    where, s[1], s[2]);
-		break;
 	case F_FC:
 		if (s[1] * s[2] != 1 || s[3] != f->cin_g)
 			return ferr(n, -EPROTO, "%s: input [%u %u %u %u] does not fit weights of K %u",
@@ -187,6 +217,8 @@ static int infer(struct fnet *n, struct fnode *f, const char *where)
 	case F_ADD:
 	case F_MUL:
 		return infer_broadcast(n, f, where);
+	case F_MATMUL:
+		return infer_matmul(n, f, where);
 	case F_CONCAT: {
 		int k;
 
@@ -217,7 +249,7 @@ typedef int parse_fn(struct fnet *n, struct fnode *f, const Onnx__GraphProto *g,
 static int conv_weights(struct fnet *n, struct fnode *f, const Onnx__GraphProto *g,
 			const char *name, const char *where)
 {
-	float *oihw = const_floats(n, g, name, (size_t)f->cout * f->cin_g * f->kh * f->kw,
+	float *oihw = fnet_floats(n, g, name, (size_t)f->cout * f->cin_g * f->kh * f->kw,
 				   where);
 	uint32_t o, c, y, x;
 
@@ -277,7 +309,7 @@ static int parse_conv(struct fnet *n, struct fnode *f, const Onnx__GraphProto *g
 	if (!ret)
 		ret = conv_weights(n, f, g, nd->input[1], where);
 	if (!ret && nd->n_input > 2 && nd->input[2][0]) {
-		f->b = const_floats(n, g, nd->input[2], f->cout, where);
+		f->b = fnet_floats(n, g, nd->input[2], f->cout, where);
 		if (!f->b)
 			ret = -EPROTO;
 	}
@@ -301,7 +333,7 @@ static int parse_batchnorm(struct fnet *n, struct fnode *f, const Onnx__GraphPro
 		return ferr(n, -EOPNOTSUPP,
 			    "%s: BatchNormalization of a 4-D tensor in inference mode only", where);
 	for (k = 0; k < 4 && !ret; k++) {
-		p[k] = const_floats(n, g, nd->input[k + 1], C, where);
+		p[k] = fnet_floats(n, g, nd->input[k + 1], C, where);
 		ret = p[k] ? 0 : -EPROTO;
 	}
 	f->cout = f->groups = C;
@@ -455,21 +487,55 @@ static int parse_dropout(struct fnet *n, struct fnode *f, const Onnx__GraphProto
 	return 0;
 }
 
-/* Gemm (transB or not, no transA) and MatMul with constant 2-D weights. */
+/*
+ * MatMul of two activations, [.., M, K] x [.., K, P], both plain of rank 3
+ * or 4 (the leading extents equal or 1).
+ */
+static int parse_matmul(struct fnet *n, struct fnode *f, const char *b, const char *where)
+{
+	const struct fvalue *x = &n->vals[f->in[0]];
+	const struct fvalue *y;
+
+	f->kind = F_MATMUL;
+	f->in[1] = value_id(n, b, false);
+	y = &n->vals[f->in[1]];
+	if (x->rank < 3 || x->rank != y->rank || (x->rank == 4 && (!x->plain || !y->plain)))
+		return ferr(n, -EOPNOTSUPP,
+			    "%s: MatMul of two activations of rank %u and %u (3 or 4, the same)",
+			    where, x->rank, y->rank);
+	f->rank_out = x->rank;
+	f->plain_out = true;
+	return 0;
+}
+
+/*
+ * Gemm (transB or not, no transA) and MatMul with constant 2-D weights: a
+ * fully connected layer of [N, K], a 1x1 convolution (each position) of
+ * a plain [N, .., K]; MatMul of two activations.
+ */
 static int parse_fc(struct fnet *n, struct fnode *f, const Onnx__GraphProto *g,
 		    const Onnx__NodeProto *nd, const char *where)
 {
 	const Onnx__TensorProto *w = nd->n_input > 1 ? fnet_const(n, g, nd->input[1]) : NULL;
 	bool gemm = !strcmp(nd->op_type, "Gemm");
 	bool tb = gemm && npu_onnx_attr_i(nd, "transB", 0);
+	const struct fvalue *x = &n->vals[f->in[0]];
 	float *raw;
 	uint32_t o, k;
 
+	if (!gemm && !w && nd->n_input > 1 && value_id(n, nd->input[1], false) >= 0)
+		return parse_matmul(n, f, nd->input[1], where);
 	if (!w || w->n_dims != 2 || (gemm && npu_onnx_attr_i(nd, "transA", 0)))
 		return ferr(n, -EOPNOTSUPP, "%s: needs constant 2-D weights (and no transA)", where);
+	if (!gemm && x->rank > 2) {
+		if (x->rank == 4 && !x->plain)
+			return ferr(n, -EOPNOTSUPP, "%s: MatMul over the W axis of an image", where);
+		f->kind = F_CONV;
+	}
+	f->matmul = !gemm;
 	f->cout = tb ? w->dims[0] : w->dims[1];
 	f->cin_g = tb ? w->dims[1] : w->dims[0];
-	raw = const_floats(n, g, nd->input[1], (size_t)f->cout * f->cin_g, where);
+	raw = fnet_floats(n, g, nd->input[1], (size_t)f->cout * f->cin_g, where);
 	if (!raw)
 		return -EPROTO;
 	f->w = malloc(sizeof(float) * f->cout * f->cin_g);
@@ -485,7 +551,7 @@ static int parse_fc(struct fnet *n, struct fnode *f, const Onnx__GraphProto *g,
 	for (k = 0; gemm && k < f->cout * f->cin_g; k++)
 		f->w[k] *= npu_onnx_attr_f(nd, "alpha", 1.0f);
 	if (gemm && nd->n_input > 2 && nd->input[2][0]) {
-		f->b = const_floats(n, g, nd->input[2], f->cout, where);
+		f->b = fnet_floats(n, g, nd->input[2], f->cout, where);
 		if (!f->b)
 			return -EPROTO;
 		for (o = 0; o < f->cout; o++)
@@ -504,7 +570,7 @@ static int clip_bound(struct fnet *n, const Onnx__GraphProto *g, const Onnx__Nod
 
 	if (nd->n_input <= k || !nd->input[k][0])
 		return 0;
-	c = const_floats(n, g, nd->input[k], 1, where);
+	c = fnet_floats(n, g, nd->input[k], 1, where);
 	if (!c)
 		return -EPROTO;
 	*v = *c;
@@ -551,65 +617,106 @@ static int parse_pool(struct fnet *n, struct fnode *f, const Onnx__GraphProto *g
 	return 0;
 }
 
-/* Flatten at axis 1 and Reshape to [N, -1]: the same bytes, [N][C*H*W]. */
-static int parse_flatten(struct fnet *n, struct fnode *f, const Onnx__GraphProto *g,
-			 const Onnx__NodeProto *nd, const char *where)
-{
-	const uint32_t *s = n->vals[f->in[0]].shape;
-	const Onnx__TensorProto *t;
-	struct npu_onnx_tensor shape;
-	int64_t rest = (int64_t)s[1] * s[2] * s[3], d0, d1;
-	bool ok;
-
-	if (!strcmp(nd->op_type, "Flatten")) {
-		if (npu_onnx_attr_i(nd, "axis", 1) != 1)
-			return ferr(n, -EOPNOTSUPP, "%s: Flatten at axis %lld (1 only)", where,
-				    (long long)npu_onnx_attr_i(nd, "axis", 1));
-		return 0;
-	}
-	t = nd->n_input > 1 ? fnet_const(n, g, nd->input[1]) : NULL;
-	if (!t || npu_onnx_decode(t, &shape, where, NULL, 0))
-		return ferr(n, -EOPNOTSUPP, "%s: a Reshape to a shape computed at run time", where);
-	ok = shape.type == NPU_ONNX_INT64 && shape.count == 2;
-	d0 = ok ? ((int64_t *)shape.data)[0] : 0;
-	d1 = ok ? ((int64_t *)shape.data)[1] : 0;
-	npu_onnx_tensor_release(&shape);
-	if (npu_onnx_attr_i(nd, "allowzero", 0) && (!d0 || !d1))
-		ok = false;
-	if (!ok || (d0 != 1 && d0 != 0 && d0 != -1 && d0 != n->batch) ||
-	    (d1 != rest && d1 != -1) ||
-	    (d0 == -1 && d1 == -1))
-		return ferr(n, -EOPNOTSUPP, "%s: Reshape to [N, -1] only (the graph keeps NHWC)",
-			    where);
-	return 0;
-}
-
-/*
- * Softmax over the channels: a 2-D input's axis 1, or a 4-D one's channel
- * axis (before opset 13 the axis flattens all that follows it, the same
- * only when H = W = 1).
- */
+/* Softmax over the axis the graph holds last: an image's channels, a plain value's last axis. */
 static int parse_softmax(struct fnet *n, struct fnode *f, const Onnx__GraphProto *g,
 			 const Onnx__NodeProto *nd, const char *where)
 {
 	const struct fvalue *x = &n->vals[f->in[0]];
 	int64_t axis = npu_onnx_attr_i(nd, "axis", n->opset >= 13 ? -1 : 1);
 
-	if (axis < 0)
-		axis += x->rank;
-	if (axis == 1 && (x->rank == 2 || n->opset >= 13 || x->shape[1] * x->shape[2] == 1))
+	/* Before opset 13 the axis flattens all that follows it. */
+	if (fvalue_axis(x, axis) == 3 && (n->opset >= 13 || x->rank < 4 || x->plain ||
+					  x->shape[1] * x->shape[2] == 1))
 		return 0;
-	return ferr(n, -EOPNOTSUPP, "%s: Softmax over axis %lld of a %u-D tensor (channels only)",
-		    where, (long long)axis, x->rank);
+	return ferr(n, -EOPNOTSUPP,
+		    "%s: Softmax over axis %lld of a %u-D tensor (an image's channels or the last axis only)",
+		    where, (long long)(axis < 0 ? axis + x->rank : axis), x->rank);
 }
 
+/* The node computing value @v, or NULL. */
+static struct fnode *producer(struct fnet *n, int v)
+{
+	int i;
+
+	for (i = n->nnodes - 1; i >= 0; i--) {
+		if (n->nodes[i].out == v)
+			return &n->nodes[i];
+	}
+	return NULL;
+}
+
+/*
+ * Add of a constant vector along the last axis to a MatMul's or FC's
+ * result: its bias, folded in (an F_IDENTITY marks the Add until
+ * fnet_fold_biases() removes it).
+ */
+static int fold_bias(struct fnet *n, struct fnode *f, const Onnx__GraphProto *g,
+		     const char *name, const char *where)
+{
+	const Onnx__TensorProto *t = fnet_const(n, g, name);
+	struct fnode *p = producer(n, f->in[0]);
+	size_t i, count = 1;
+
+	for (i = 0; t && i < t->n_dims; i++)
+		count *= t->dims[i];
+	for (i = 0; t && i + 1 < t->n_dims; i++)
+		count = t->dims[i] == 1 ? count : 0;
+	if (!t || !p || (p->kind != F_CONV && p->kind != F_FC) || !p->matmul || p->b ||
+	    count != p->cout)
+		return ferr(n, -EOPNOTSUPP,
+			    "%s: an Add of a constant other than the bias of the MatMul before it",
+			    where);
+	p->b = fnet_floats(n, g, name, p->cout, where);
+	f->kind = F_IDENTITY;
+	f->bias_add = true;
+	return p->b ? 0 : -EPROTO;
+}
+
+/* Mul or Div by a positive constant scalar: a change of scale. */
+static int scale_by(struct fnet *n, struct fnode *f, const Onnx__GraphProto *g,
+		    const Onnx__NodeProto *nd, const char *name, const char *where)
+{
+	float *c = fnet_floats(n, g, name, 1, where);
+	float v = c ? *c : 0;
+
+	free(c);
+	if (!c)
+		return -EPROTO;
+	f->kind = F_SCALE;
+	f->alpha = strcmp(nd->op_type, "Div") ? v : 1.0f / v;
+	if (!(f->alpha > 0) || !isfinite(f->alpha))
+		return ferr(n, -EOPNOTSUPP, "%s: a factor %g (positive scalars only)", where,
+			    (double)f->alpha);
+	return 0;
+}
+
+/*
+ * Add and Mul of two activations; Add of a MatMul's bias; Mul or Div by a
+ * constant scalar. A constant may come first in Add and Mul.
+ */
 static int parse_binary(struct fnet *n, struct fnode *f, const Onnx__GraphProto *g,
 			const Onnx__NodeProto *nd, const char *where)
 {
-	f->in[1] = nd->n_input > 1 ? value_id(n, nd->input[1], false) : -1;
-	if (f->in[1] < 0)
-		return ferr(n, -EOPNOTSUPP, "%s: an operand that is a constant or missing", where);
-	return 0;
+	bool div = !strcmp(nd->op_type, "Div");
+	int a = nd->n_input == 2 ? value_id(n, nd->input[0], false) : -1;
+	int b = nd->n_input == 2 ? value_id(n, nd->input[1], false) : -1;
+	const char *other;
+
+	if (nd->n_input != 2)
+		return ferr(n, -EPROTO, "%s: %zu operands", where, nd->n_input);
+	f->in[0] = a >= 0 ? a : b;
+	if (a >= 0 && b >= 0 && !div) {
+		f->in[1] = b;
+		return 0;
+	}
+	other = a >= 0 ? nd->input[1] : nd->input[0];
+	if (f->in[0] < 0 || (div && a < 0) || !fnet_const(n, g, other))
+		return ferr(n, -EOPNOTSUPP, "%s: %s", where, div ?
+			    "a divisor that is not a constant" :
+			    "an operand neither computed earlier nor a constant");
+	if (f->kind == F_ADD)
+		return fold_bias(n, f, g, other, where);
+	return scale_by(n, f, g, nd, other, where);
 }
 
 static int parse_concat(struct fnet *n, struct fnode *f, const Onnx__GraphProto *g,
@@ -618,8 +725,9 @@ static int parse_concat(struct fnet *n, struct fnode *f, const Onnx__GraphProto 
 	int64_t axis = npu_onnx_attr_i(nd, "axis", 1);
 	size_t k;
 
-	if (axis != 1 && axis != -3)
-		return ferr(n, -EOPNOTSUPP, "%s: concatenation along axis %lld (channels only)",
+	if (fvalue_axis(&n->vals[f->in[0]], axis) != 3)
+		return ferr(n, -EOPNOTSUPP,
+			    "%s: concatenation along axis %lld (an image's channels or a plain tensor's last axis only)",
 			    where, (long long)axis);
 	if (nd->n_input < 1 || nd->n_input > FNODE_MAX_IN)
 		return ferr(n, -EOPNOTSUPP, "%s: %zu inputs (1 to %d)", where, nd->n_input,
@@ -629,42 +737,71 @@ static int parse_concat(struct fnet *n, struct fnode *f, const Onnx__GraphProto 
 		if (f->in[k] < 0)
 			return ferr(n, -EOPNOTSUPP, "%s: input '%s' is not computed earlier",
 				    where, nd->input[k]);
+		if (n->vals[f->in[k]].rank != n->vals[f->in[0]].rank ||
+		    n->vals[f->in[k]].plain != n->vals[f->in[0]].plain)
+			return ferr(n, -EPROTO, "%s: inputs of different ranks", where);
 	}
 	return 0;
 }
 
-/*
- * ReduceMean over H and W of a 4-D tensor is a global average pool; without
- * keepdims its result is [N, C]. The axes are an attribute before opset 18,
- * an input from then on.
- */
-static int parse_reduce_mean(struct fnet *n, struct fnode *f, const Onnx__GraphProto *g,
-			     const Onnx__NodeProto *nd, const char *where)
+/* ReduceMean's axes, an attribute before opset 18 and an input from then on; count or error. */
+static int reduce_axes(struct fnet *n, const Onnx__GraphProto *g, const Onnx__NodeProto *nd,
+		       int64_t ax[4], const char *where)
 {
 	const Onnx__AttributeProto *a = npu_onnx_attr(nd, "axes");
 	const Onnx__TensorProto *t = nd->n_input > 1 ? fnet_const(n, g, nd->input[1]) : NULL;
 	struct npu_onnx_tensor axes = { 0 };
-	int64_t ax[2] = { 0, 0 };
 	size_t count = 0, i;
 
 	if (a) {
 		count = a->n_ints;
-		for (i = 0; i < count && i < 2; i++)
+		for (i = 0; i < count && i < 4; i++)
 			ax[i] = a->ints[i];
 	} else if (t && !npu_onnx_decode(t, &axes, where, NULL, 0)) {
 		count = axes.type == NPU_ONNX_INT64 ? axes.count : 0;
-		for (i = 0; i < count && i < 2; i++)
+		for (i = 0; i < count && i < 4; i++)
 			ax[i] = ((int64_t *)axes.data)[i];
 		npu_onnx_tensor_release(&axes);
 	} else if (nd->n_input > 1 && nd->input[1][0]) {
 		return ferr(n, -EOPNOTSUPP, "%s: axes computed at run time", where);
 	}
-	for (i = 0; i < 2; i++)
-		ax[i] = ax[i] < 0 ? ax[i] + 4 : ax[i];
-	if (n->vals[f->in[0]].rank != 4 || count != 2 || ax[0] + ax[1] != 5 || ax[0] * ax[1] != 6)
-		return ferr(n, -EOPNOTSUPP, "%s: ReduceMean over H and W of a 4-D tensor only",
-			    where);
-	f->flat = !npu_onnx_attr_i(nd, "keepdims", 1);
+	return count > 4 ? 0 : (int)count;
+}
+
+/*
+ * ReduceMean over the axes that hold H and W in the graph (an image's H
+ * and W, a [N, T, D] sequence's T) is a global average pool; its result
+ * keeps the reduced axes as 1 or drops them (keepdims).
+ */
+static int parse_reduce_mean(struct fnet *n, struct fnode *f, const Onnx__GraphProto *g,
+			     const Onnx__NodeProto *nd, const char *where)
+{
+	const struct fvalue *x = &n->vals[f->in[0]];
+	int64_t ax[4];
+	int count = reduce_axes(n, g, nd, ax, where), i, p;
+	bool keep = npu_onnx_attr_i(nd, "keepdims", 1), hw[4] = { false };
+
+	if (count < 0)
+		return count;
+	for (i = 0; i < count; i++) {
+		p = fvalue_axis(x, ax[i]);
+		if (p < 0 || hw[p])
+			return ferr(n, -EPROTO, "%s: axis %lld repeated or out of range", where,
+				    (long long)ax[i]);
+		hw[p] = true;
+	}
+	for (p = 0; p < 4; p++) {
+		if ((p == 1 || p == 2) ? !hw[p] && x->shape[p] != 1 : hw[p])
+			return ferr(n, -EOPNOTSUPP,
+				    "%s: ReduceMean over axes other than an image's H and W or a sequence's length",
+				    where);
+	}
+	if (!count)
+		return ferr(n, -EOPNOTSUPP, "%s: ReduceMean over all axes", where);
+	f->rank_out = keep ? x->rank : x->rank - count;
+	f->plain_out = !keep || x->plain || x->rank < 4;
+	if (f->rank_out < 2)
+		return ferr(n, -EOPNOTSUPP, "%s: a result of rank %u", where, f->rank_out);
 	return 0;
 }
 
@@ -679,6 +816,47 @@ static int parse_function(struct fnet *n, struct fnode *f, const Onnx__GraphProt
 		f->alpha = npu_onnx_attr(nd, "alpha")->f;
 	if (npu_onnx_attr(nd, "beta"))
 		f->beta = npu_onnx_attr(nd, "beta")->f;
+	if (f->fn == NPU_FN_GELU) {
+		char approx[16];
+
+		attr_string(nd, "approximate", "none", approx, sizeof(approx));
+		if (strcmp(approx, "none") && strcmp(approx, "tanh"))
+			return ferr(n, -EOPNOTSUPP, "%s: approximate '%s'", where, approx);
+		f->fn = strcmp(approx, "tanh") ? NPU_FN_GELU : NPU_FN_GELU_TANH;
+	}
+	return 0;
+}
+
+/* LayerNormalization over the last axis, with constant scale and bias. */
+static int parse_layernorm(struct fnet *n, struct fnode *f, const Onnx__GraphProto *g,
+			   const Onnx__NodeProto *nd, const char *where)
+{
+	const struct fvalue *x = &n->vals[f->in[0]];
+	int64_t axis = npu_onnx_attr_i(nd, "axis", -1);
+	size_t k;
+
+	if (fvalue_axis(x, axis) != 3 || (x->rank == 4 && !x->plain) ||
+	    (axis >= 0 ? axis : axis + x->rank) != x->rank - 1)
+		return ferr(n, -EOPNOTSUPP, "%s: normalising from axis %lld (the last axis only)",
+			    where, (long long)axis);
+	for (k = 1; k < nd->n_output; k++) {
+		if (nd->output[k][0])
+			return ferr(n, -EOPNOTSUPP, "%s: the Mean and InvStdDev outputs", where);
+	}
+	if (npu_onnx_attr_i(nd, "stash_type", 1) != 1)
+		return ferr(n, -EOPNOTSUPP, "%s: stash_type %lld (1, float, only)", where,
+			    (long long)npu_onnx_attr_i(nd, "stash_type", 1));
+	f->cout = x->shape[3];
+	f->alpha = npu_onnx_attr_f(nd, "epsilon", 1e-5f);
+	f->w = nd->n_input > 1 ? fnet_floats(n, g, nd->input[1], f->cout, where) : NULL;
+	if (!f->w)
+		return nd->n_input > 1 ? -EPROTO :
+		       ferr(n, -EPROTO, "%s: no scale input", where);
+	if (nd->n_input > 2 && nd->input[2][0]) {
+		f->b = fnet_floats(n, g, nd->input[2], f->cout, where);
+		if (!f->b)
+			return -EPROTO;
+	}
 	return 0;
 }
 
@@ -699,7 +877,6 @@ static const struct npu_onnx_attr_spec avgpool_attrs[] = {
 	NPU_ATTR_WINDOW, NPU_ATTR_I("ceil_mode"), NPU_ATTR_I("count_include_pad"), { NULL }
 };
 static const struct npu_onnx_attr_spec axis_attrs[] = { NPU_ATTR_I("axis"), { NULL } };
-static const struct npu_onnx_attr_spec reshape_attrs[] = { NPU_ATTR_I("allowzero"), { NULL } };
 static const struct npu_onnx_attr_spec alpha_attrs[] = { NPU_ATTR_F("alpha"), { NULL } };
 static const struct npu_onnx_attr_spec batchnorm_attrs[] = {
 	NPU_ATTR_F("epsilon"), NPU_ATTR_F("momentum"), NPU_ATTR_I("training_mode"), { NULL }
@@ -720,6 +897,10 @@ static const struct npu_onnx_attr_spec reduce_attrs[] = {
 	NPU_ATTR_INTS("axes", 0), NPU_ATTR_I("keepdims"), NPU_ATTR_I("noop_with_empty_axes"),
 	{ NULL }
 };
+static const struct npu_onnx_attr_spec layernorm_attrs[] = {
+	NPU_ATTR_I("axis"), NPU_ATTR_F("epsilon"), NPU_ATTR_I("stash_type"), { NULL }
+};
+static const struct npu_onnx_attr_spec gelu_attrs[] = { NPU_ATTR_S("approximate"), { NULL } };
 static const struct npu_onnx_attr_spec alpha_beta_attrs[] = {
 	NPU_ATTR_F("alpha"), NPU_ATTR_F("beta"), { NULL }
 };
@@ -742,22 +923,22 @@ static const struct fop {
 	{ "ReduceMean", F_GAP, parse_reduce_mean, reduce_attrs },
 	{ "Add", F_ADD, parse_binary, NULL },
 	{ "Mul", F_MUL, parse_binary, NULL },
+	{ "Div", F_MUL, parse_binary, NULL },
 	{ "Concat", F_CONCAT, parse_concat, axis_attrs },
-	{ "Flatten", F_FLATTEN, parse_flatten, axis_attrs },
-	{ "Reshape", F_FLATTEN, parse_flatten, reshape_attrs },
 	{ "Softmax", F_SOFTMAX, parse_softmax, axis_attrs },
 	{ "Identity", F_IDENTITY, NULL, NULL },
 	{ "Dropout", F_IDENTITY, parse_dropout, dropout_attrs },
 	{ "Resize", F_UPSAMPLE, parse_resize, resize_attrs },
 	{ "Pad", F_PAD, parse_pad, pad_attrs },
 	{ "BatchNormalization", F_CONV, parse_batchnorm, batchnorm_attrs },
+	{ "LayerNormalization", F_LAYERNORM, parse_layernorm, layernorm_attrs },
 };
 
 /* The element-wise functions' attributes (enum npu_function): their parameters. */
 static const struct npu_onnx_attr_spec *function_attrs(enum npu_function fn)
 {
 	return fn == NPU_FN_LEAKY_RELU || fn == NPU_FN_ELU ? alpha_attrs :
-	       fn == NPU_FN_HARD_SIGMOID ? alpha_beta_attrs : NULL;
+	       fn == NPU_FN_HARD_SIGMOID ? alpha_beta_attrs : fn == NPU_FN_GELU ? gelu_attrs : NULL;
 }
 
 /* The table entry of ONNX op @op; element-wise functions share one. */
@@ -800,7 +981,8 @@ static int lower_node(struct fnet *n, const Onnx__GraphProto *g, size_t i)
 	f = fnet_add_node(n, fop.kind, nd);
 	if (!f)
 		return -ENOMEM;
-	if (!nd->n_input || (f->in[0] = value_id(n, nd->input[0], false)) < 0)
+	f->in[0] = nd->n_input ? value_id(n, nd->input[0], false) : -1;
+	if (fop.parse != parse_binary && f->in[0] < 0)
 		return ferr(n, -EPROTO, "%s: input '%s' is computed by no earlier node",
 			    where, nd->n_input ? nd->input[0] : "");
 	f->out = value_id(n, nd->output[0], true);
@@ -826,6 +1008,8 @@ static int lower_one(struct fnet *n, const Onnx__GraphProto *g, size_t i, bool *
 	snprintf(where, sizeof(where), "node %zu (%s, %s)", i, nd->name ? nd->name : "",
 		 nd->op_type);
 	ret = fnet_fold(n, g, nd, where);
+	if (!ret)
+		ret = fnet_fuse(n, g, nd, where, skip);
 	if (!ret)
 		ret = fnet_layout(n, g, nd, where, skip);
 	if (ret)
@@ -853,9 +1037,81 @@ static int lower(struct fnet *n, const Onnx__GraphProto *g)
 	return ret;
 }
 
+/*
+ * The Adds whose constants became their MatMul's bias: the MatMul writes
+ * the Add's output instead (so an activation after it folds in), unless
+ * another node also reads the MatMul's result without the bias.
+ */
+static int fold_biases(struct fnet *n)
+{
+	struct fnode *f, *p;
+	int i;
+
+	for (i = 0; i < n->nnodes; i++) {
+		f = &n->nodes[i];
+		if (!f->bias_add)
+			continue;
+		p = producer(n, f->in[0]);
+		if (n->vals[f->in[0]].consumers != 1 || f->in[0] == n->output)
+			return ferr(n, -EOPNOTSUPP,
+				    "node %s (%s): the MatMul result before this bias is read elsewhere too",
+				    f->name, f->op);
+		p->out = f->out;
+		memmove(f, f + 1, sizeof(*f) * (n->nnodes - i - 1));
+		n->nnodes--;
+		i--;
+	}
+	return 0;
+}
+
 uint64_t vcount(const struct fvalue *v)
 {
 	return (uint64_t)v->shape[0] * v->shape[1] * v->shape[2] * v->shape[3];
+}
+
+/* Where each of the model's axes sits in shape[] (struct fvalue). */
+static const int8_t *axis_map(const struct fvalue *v)
+{
+	static const int8_t image[4] = { 0, 3, 1, 2 }, plain4[4] = { 0, 1, 2, 3 };
+	static const int8_t plain3[3] = { 0, 2, 3 }, plain2[2] = { 0, 3 };
+
+	return v->rank == 2 ? plain2 : v->rank == 3 ? plain3 : v->plain ? plain4 : image;
+}
+
+int fvalue_dims(const struct fvalue *v, int64_t N, int64_t dims[4])
+{
+	const int8_t *map = axis_map(v);
+	int i;
+
+	for (i = 0; i < v->rank; i++)
+		dims[i] = i ? v->shape[map[i]] : N;
+	return v->rank;
+}
+
+int fvalue_axis(const struct fvalue *v, int64_t axis)
+{
+	if (axis < 0)
+		axis += v->rank;
+	return axis < 0 || axis >= v->rank ? -1 : axis_map(v)[axis];
+}
+
+bool fvalue_is_plain(const struct fvalue *v)
+{
+	return v->rank < 4 || v->plain || v->shape[3] == 1 || v->shape[1] * v->shape[2] == 1;
+}
+
+void fvalue_set_plain(struct fvalue *v, int rank, const int64_t *dims)
+{
+	const int8_t *map;
+	int i;
+
+	v->rank = rank;
+	v->plain = true;
+	map = axis_map(v);
+	v->shape[0] = 1;
+	v->shape[1] = v->shape[2] = v->shape[3] = 1;
+	for (i = 1; i < rank; i++)
+		v->shape[map[i]] = dims[i];
 }
 
 /* A BLAS for the float convolutions, when one is installed (not in the VM). */
@@ -915,7 +1171,7 @@ int fnet_build(struct fnet *n, const struct npu_onnx *m, char *err,
 			/* NCHW and NHWC bytes differ: callers pass NHWC data. */
 		}
 	}
-	ret = lower(n, g);
+	ret = lower(n, g) ?: fold_biases(n);
 	if (ret)
 		return ret;
 	if (!n->nnodes)

@@ -20,7 +20,8 @@
 /* What a float node computes; one ONNX op or several map to each (fnet.c). */
 enum fkind { F_CONV, F_RELU, F_CLIP, F_MAXPOOL, F_AVGPOOL, F_GAP, F_ADD,
 	     F_FC, F_FLATTEN, F_SOFTMAX, F_MUL, F_CONCAT, F_FN, F_IDENTITY,
-	     F_GATHER, F_UPSAMPLE, F_PAD, F_KIND_COUNT };
+	     F_GATHER, F_UPSAMPLE, F_PAD, F_TRANSPOSE, F_MATMUL, F_SCALE, F_LAYERNORM,
+	     F_KIND_COUNT };
 
 /* A Concat's inputs at most (the graph op takes 3: the import chains them). */
 #define FNODE_MAX_IN 16
@@ -36,8 +37,12 @@ struct fnode {
 	uint32_t cout, kh, kw, cin_g, groups;
 	uint32_t stride[2], dil[2], pad[4], kernel[2];
 	float lo, hi;		/* clip */
-	bool flat;		/* F_GAP: [N, C] out (ReduceMean without keepdims) */
 	int32_t *index;		/* F_GATHER: input channel of each of @cout outputs */
+	uint32_t perm[4];	/* F_TRANSPOSE: output dim i is input dim perm[i] (NHWC) */
+	uint8_t rank_out;	/* the output's rank in the model when not the input's */
+	bool plain_out;		/* with rank_out: the output is plain (struct fvalue) */
+	bool matmul;		/* F_CONV/F_FC: from a MatMul (a bias Add may fold in) */
+	bool bias_add;		/* F_IDENTITY: a constant Add folded into its producer */
 };
 
 struct fvalue {
@@ -45,7 +50,14 @@ struct fvalue {
 	uint32_t shape[4];	/* NHWC */
 	float *data;		/* the float executor's buffer */
 	struct npu_observer *obs;
-	uint8_t rank;		/* in the model: 4 (NCHW) or 2 ([N][C]) */
+	uint8_t rank;		/* in the model: 2, 3 or 4 */
+	/*
+	 * How shape[] holds the model's extents: a 4-D value is NCHW stored
+	 * NHWC (an image) unless plain; plain values keep the model's order,
+	 * right-aligned after N: [N, C] is {N,1,1,C}, [N, A, B] is {N,1,A,B},
+	 * [N, A, B, C] is {N,A,B,C}.
+	 */
+	bool plain;
 	int tensor;		/* npu_graph tensor */
 	int consumers;
 	bool is_const;
@@ -77,17 +89,42 @@ int ferr(struct fnet *n, int ret, const char *fmt, ...)
 /* The value named @name, created when @create; -1 if absent (or no memory). */
 int value_id(struct fnet *n, const char *name, bool create);
 uint64_t vcount(const struct fvalue *v);
+/* The model's extents of @v (batch @N) in @dims; its rank. */
+int fvalue_dims(const struct fvalue *v, int64_t N, int64_t dims[4]);
+/* The index in shape[] of the model's axis @axis (negative from the end) of @v; -1 if none. */
+int fvalue_axis(const struct fvalue *v, int64_t axis);
+/* The same bytes in the model's order: plain, or an image with C or H x W of 1. */
+bool fvalue_is_plain(const struct fvalue *v);
+/* @v plain of rank @rank with the model's extents @dims (dims[0] ignored: one image). */
+void fvalue_set_plain(struct fvalue *v, int rank, const int64_t *dims);
+
+/* The float constant @name (@want values, 0: any number); NULL with the error set. */
+float *fnet_floats(struct fnet *n, const Onnx__GraphProto *g, const char *name, size_t want,
+		   const char *where);
 
 /* A node of @kind for @nd, its inputs unset (-1). */
 struct fnode *fnet_add_node(struct fnet *n, enum fkind kind, const Onnx__NodeProto *nd);
 
-/* layout.c: Slice and channel shuffles as gathers: 1 done, 0 not one, or an error. */
+/*
+ * layout.c: Slice and channel shuffles as gathers, Transpose, Reshape,
+ * Flatten, Squeeze and Unsqueeze: 1 done, 0 not one, or an error.
+ */
 int fnet_layout(struct fnet *n, const Onnx__GraphProto *g, const Onnx__NodeProto *nd,
 		const char *where, bool *skip);
+/* Constant input @k of @nd as int64 values (at most @max); their count, -1 if absent or not. */
+int fnet_ints(const struct fnet *n, const Onnx__GraphProto *g, const Onnx__NodeProto *nd,
+	      size_t k, int64_t *v, int max);
+/* reshape.c: Transpose, Reshape, Flatten, Squeeze, Unsqueeze: 1 done, 0 not one, or an error. */
+int fnet_reshape(struct fnet *n, const Onnx__GraphProto *g, const Onnx__NodeProto *nd,
+		 const char *where);
 
 /* fold.c: a constant of the model or a value folded from shape arithmetic. */
 const Onnx__TensorProto *fnet_const(const struct fnet *n, const Onnx__GraphProto *g,
 				    const char *name);
+/* fuse.c: LayerNorm and GELU as ONNX exporters spell them: 1 done, 0 not one, or an error. */
+int fnet_fuse(struct fnet *n, const Onnx__GraphProto *g, const Onnx__NodeProto *nd,
+	      const char *where, bool *skip);
+
 /* Fold @nd if it is shape arithmetic: 1 folded, 0 not, or an error. */
 int fnet_fold(struct fnet *n, const Onnx__GraphProto *g, const Onnx__NodeProto *nd,
 	      const char *where);

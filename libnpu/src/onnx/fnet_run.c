@@ -290,6 +290,66 @@ static void run_softmax(const struct fnet *n, const struct fnode *f, const struc
 	}
 }
 
+/* Output element [b][y][x][c] is input element [...] at the dims f->perm names. */
+static void run_transpose(const struct fnet *n, const struct fnode *f, const struct frun *r)
+{
+	const uint32_t *s = r->s, *o = r->o;
+	uint64_t stride[4] = { (uint64_t)s[1] * s[2] * s[3], (uint64_t)s[2] * s[3], s[3], 1 };
+	uint64_t st[4], i = 0;
+	uint32_t b, y, x, c;
+	int d;
+
+	for (d = 0; d < 4; d++)
+		st[d] = stride[f->perm[d]];
+	for (b = 0; b < o[0]; b++)
+	for (y = 0; y < o[1]; y++)
+	for (x = 0; x < o[2]; x++)
+	for (c = 0; c < o[3]; c++)
+		r->y[i++] = r->x[b * st[0] + y * st[1] + x * st[2] + c * st[3]];
+}
+
+/* [H][M][K] x [H][K][P] per image, a side with H = 1 broadcast. */
+static void run_matmul(const struct fnet *n, const struct fnode *f, const struct frun *r)
+{
+	const struct fvalue *bv = &n->vals[f->in[1]];
+	const uint32_t *as = r->s, *bs = bv->shape, *o = r->o;
+	uint32_t M = o[2], P = o[3], K = as[3], h, m, p, k;
+
+	for (h = 0; h < o[1]; h++) {
+		const float *a = r->x + (uint64_t)(as[1] == 1 ? 0 : h) * M * K;
+		const float *b = bv->data + (uint64_t)(bs[1] == 1 ? 0 : h) * K * P;
+		float *y = r->y + (uint64_t)h * M * P;
+
+		if (n->sgemm) {
+			n->sgemm(101, 111, 111, (int)M, (int)P, (int)K, 1.0f, a, (int)K, b,
+				 (int)P, 0.0f, y, (int)P);
+			continue;
+		}
+		for (m = 0; m < M; m++)
+			for (p = 0; p < P; p++) {
+				double acc = 0;
+
+				for (k = 0; k < K; k++)
+					acc += (double)a[m * K + k] * b[k * P + p];
+				y[m * P + p] = acc;
+			}
+	}
+}
+
+static void run_scale(const struct fnet *n, const struct fnode *f, const struct frun *r)
+{
+	uint64_t i;
+
+	for (i = 0; i < r->count; i++)
+		r->y[i] = r->x[i] * f->alpha;
+}
+
+/* (x - mean) / sqrt(variance + epsilon) * scale + bias over each row of C. */
+static void run_layernorm(const struct fnet *n, const struct fnode *f, const struct frun *r)
+{
+	npu_ref_layernorm(r->x, r->y, r->count / f->cout, f->cout, f->w, f->b, f->alpha);
+}
+
 static void (*const run[F_KIND_COUNT])(const struct fnet *n, const struct fnode *f,
 				       const struct frun *r) = {
 	[F_CONV] = run_conv,		[F_FC] = run_conv,
@@ -301,6 +361,8 @@ static void (*const run[F_KIND_COUNT])(const struct fnet *n, const struct fnode 
 	[F_FLATTEN] = run_flatten,	[F_SOFTMAX] = run_softmax,
 	[F_IDENTITY] = run_flatten,	[F_GATHER] = run_gather,
 	[F_UPSAMPLE] = run_upsample,	[F_PAD] = run_pad,
+	[F_TRANSPOSE] = run_transpose,	[F_MATMUL] = run_matmul,
+	[F_SCALE] = run_scale,		[F_LAYERNORM] = run_layernorm,
 };
 
 void fnet_run(struct fnet *n, const float *in)

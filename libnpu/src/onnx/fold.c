@@ -60,17 +60,11 @@ static bool ival_of(const struct fnet *n, const Onnx__GraphProto *g, const Onnx_
 	return iv->v != NULL;
 }
 
-/* The model's shape of value @v: NCHW for 4-D, [N, C] for 2-D. */
+/* The model's shape of value @v. */
 static void shape_of(const struct fnet *n, const struct fvalue *v, struct ival *out)
 {
-	const uint32_t *s = v->shape;
-	int64_t nchw[4] = { n->batch, s[3], s[1], s[2] };
-
 	out->ndims = 1;
-	out->count = out->dims[0] = v->rank == 4 ? 4 : 2;
-	if (v->rank != 4)
-		nchw[1] = (int64_t)s[1] * s[2] * s[3];
-	memcpy(out->v, nchw, sizeof(int64_t) * out->count);
+	out->count = out->dims[0] = fvalue_dims(v, n->batch, out->v);
 }
 
 static int64_t arith(const char *op, int64_t a, int64_t b)
@@ -176,6 +170,52 @@ static int fold_join(const struct fnet *n, const Onnx__GraphProto *g,
 	return 0;
 }
 
+/* Input @k of a Slice as one integer; @dflt when absent, false when not constant. */
+static bool slice_arg(const struct fnet *n, const Onnx__GraphProto *g, const Onnx__NodeProto *nd,
+		      size_t k, int64_t dflt, int64_t *v)
+{
+	struct ival iv;
+	bool one;
+
+	if (k >= nd->n_input || !nd->input[k][0]) {
+		*v = dflt;
+		return true;
+	}
+	if (!ival_of(n, g, nd, k, &iv))
+		return false;
+	one = iv.count == 1;
+	*v = one ? iv.v[0] : 0;
+	free(iv.v);
+	return one;
+}
+
+/* Slice of a 1-D @data (opset 10 on: starts, ends, axes, steps are inputs). */
+static int fold_slice(const struct fnet *n, const Onnx__GraphProto *g,
+		      const Onnx__NodeProto *nd, const struct ival *data, struct ival *out)
+{
+	int64_t len = (int64_t)data->count, start, end, axis, step, i;
+
+	if (nd->n_attribute || data->ndims != 1 || !slice_arg(n, g, nd, 1, 0, &start) ||
+	    !slice_arg(n, g, nd, 2, 0, &end) || !slice_arg(n, g, nd, 3, 0, &axis) ||
+	    !slice_arg(n, g, nd, 4, 1, &step) || (axis != 0 && axis != -1) || step == 0)
+		return -EAGAIN;
+	start = start < 0 ? start + len : start;
+	end = end < 0 ? end + len : end;
+	start = start < 0 ? (step > 0 ? 0 : -1) : start > len ? len : start;
+	end = end < -1 ? -1 : end > len ? len : end;
+	*out = *data;
+	out->v = malloc(sizeof(int64_t) * (data->count ? data->count : 1));
+	if (!out->v)
+		return -ENOMEM;
+	out->count = 0;
+	for (i = start; step > 0 ? i < end : i > end; i += step) {
+		if (i >= 0 && i < len)
+			out->v[out->count++] = data->v[i];
+	}
+	out->dims[0] = out->count;
+	return 0;
+}
+
 /* Keep @iv as the constant named @name. */
 static int keep(struct fnet *n, const char *name, struct ival *iv)
 {
@@ -210,7 +250,8 @@ static int fold(struct fnet *n, const Onnx__GraphProto *g, const Onnx__NodeProto
 		char *why, size_t len)
 {
 	static const char *const ops[] = { "Shape", "Gather", "Unsqueeze", "Squeeze", "Concat",
-					   "Add", "Sub", "Mul", "Div", "Cast", "Identity" };
+					   "Add", "Sub", "Mul", "Div", "Cast", "Identity",
+					   "Slice" };
 	struct ival a = { 0 }, b = { 0 }, out = { 0 };
 	int64_t buf[4];
 	size_t i;
@@ -243,6 +284,8 @@ static int fold(struct fnet *n, const Onnx__GraphProto *g, const Onnx__NodeProto
 			ret = !strcmp(nd->op_type, "Gather") ?
 			      fold_gather(nd, &a, &b, &out, why, len) :
 			      fold_arith(nd, &a, &b, &out, why, len);
+	} else if (!strcmp(nd->op_type, "Slice")) {
+		ret = fold_slice(n, g, nd, &a, &out);
 	} else {
 		ret = fold_join(n, g, nd, &a, &out);
 	}

@@ -68,25 +68,20 @@ NPU_API int npu_onnx_run_float_values(const struct npu_onnx *m, const float *inp
 	return ret;
 }
 
-/* The signature entry of a float (or int8 layer) value of the net. */
+/* The signature entry of a float (or int8 layer) value of the net, in the model's extents. */
 static void fp_io(struct npu_onnx_io *io, const struct fvalue *v, int type,
-		  uint32_t rank, const struct npu_qparams *q)
+		  const struct npu_qparams *q)
 {
+	int64_t dims[4];
+	int i;
+
 	memset(io, 0, sizeof(*io));
 	snprintf(io->name, sizeof(io->name), "%s", v->name);
 	io->type = type;
-	io->ndims = rank;
-	if (rank == 4) {
-		io->dims[0] = v->shape[0];
-		io->dims[1] = v->shape[3];
-		io->dims[2] = v->shape[1];
-		io->dims[3] = v->shape[2];
-		io->nchw = 1;
-	} else {
-		io->ndims = 2;
-		io->dims[0] = v->shape[0];
-		io->dims[1] = (int64_t)v->shape[1] * v->shape[2] * v->shape[3];
-	}
+	io->ndims = fvalue_dims(v, v->shape[0], dims);
+	for (i = 0; i < (int)io->ndims; i++)
+		io->dims[i] = dims[i];
+	io->nchw = v->rank == 4 && !v->plain;
 	io->count = (size_t)v->shape[0] * v->shape[1] * v->shape[2] * v->shape[3];
 	if (q) {
 		io->scale = q->scale;
@@ -159,8 +154,13 @@ static void propagate_qparams(struct fnet *n, struct npu_qparams *qp)
 
 		if (f->kind == F_MAXPOOL || f->kind == F_AVGPOOL || f->kind == F_GAP ||
 		    f->kind == F_FLATTEN || f->kind == F_IDENTITY || f->kind == F_GATHER ||
-		    f->kind == F_UPSAMPLE || f->kind == F_PAD)
+		    f->kind == F_UPSAMPLE || f->kind == F_PAD || f->kind == F_TRANSPOSE)
 			qp[f->out] = qp[f->in[0]];
+		/* a positive factor is a change of scale: the same int8 values */
+		if (f->kind == F_SCALE) {
+			qp[f->out] = qp[f->in[0]];
+			qp[f->out].scale *= f->alpha;
+		}
 	}
 	/* Backwards, so that a concatenation's parameters reach a nested one's inputs. */
 	for (i = n->nnodes - 1; i >= 0; i--) {
@@ -296,6 +296,21 @@ static int quantize_conv(struct npu_graph *g, const struct npu_onnx_import_opts 
 	return ret;
 }
 
+/* A LayerNorm: its scale and bias float32 constants, on the CPU. */
+static int layer_norm_op(struct npu_graph *g, const struct fnode *f, struct npu_op_info *op)
+{
+	struct npu_tensor_info t = { .name = f->name, .elem = NPU_ELEM_FLOAT32,
+				     .shape = { 1, 1, 1, f->cout } };
+	int ret;
+
+	op->type = NPU_OP_LAYER_NORM;
+	op->alpha = f->alpha;
+	t.data = f->w;
+	ret = npu_graph_tensor(g, &t, &op->inputs[1]);
+	t.data = f->b;
+	return ret || !f->b ? ret : npu_graph_tensor(g, &t, &op->inputs[2]);
+}
+
 /* The graph op of node @f (its weights quantized), but for its tensors' ids. */
 static int node_op(struct npu_graph *g, const struct npu_onnx_import_opts *o,
 		   const struct fnet *n, const struct fnode *f, float input_scale,
@@ -331,13 +346,15 @@ static int node_op(struct npu_graph *g, const struct npu_onnx_import_opts *o,
 	case F_GAP:
 		op->type = NPU_OP_GLOBAL_AVGPOOL;
 		return 0;
-	case F_FLATTEN:
-	case F_IDENTITY:
-		op->type = NPU_OP_RESHAPE;
-		return 0;
 	case F_SOFTMAX:
 		op->type = NPU_OP_SOFTMAX;
 		return 0;
+	case F_MATMUL:
+		op->type = NPU_OP_MATMUL;
+		op->inputs[1] = n->vals[f->in[1]].tensor;
+		return 0;
+	case F_LAYERNORM:
+		return layer_norm_op(g, f, op);
 	default:	/* activations are folded before */
 		return -EINVAL;
 	}
@@ -377,9 +394,11 @@ static int build_concat(struct npu_graph *g, struct fnet *n, const struct fnode 
 }
 
 /*
- * A channel gather (its index a constant INT32 tensor) or an upsample: it
- * keeps its input's parameters; where a concatenation gave its output
- * others, it writes a tensor of the input's and a RESCALE follows.
+ * Data movement that keeps its input's values (a channel gather, its index
+ * a constant INT32 tensor; an upsample, a pad, a transpose, a reshape) or rescales
+ * them (a positive factor: the same int8 values, a RESHAPE): its output's
+ * parameters follow from the input's; where a concatenation gave the
+ * output others, it writes a tensor of those and a RESCALE follows.
  */
 static int build_moved(struct npu_graph *g, struct fnet *n, const struct fnode *f,
 		       const struct npu_qparams *qp, struct npu_op_info *op)
@@ -389,12 +408,20 @@ static int build_moved(struct npu_graph *g, struct fnet *n, const struct fnode *
 	struct npu_op_info rs = { .type = NPU_OP_RESCALE, .name = f->name,
 				  .inputs = { -1, -1, -1 }, .output = op->output };
 	struct fvalue kept = n->vals[f->out];
-	bool same = qp[f->out].scale == qp[f->in[0]].scale &&
-		    qp[f->out].zero_point == qp[f->in[0]].zero_point;
+	struct npu_qparams q = qp[f->in[0]];
+	bool same;
 	int ret = 0;
 
+	if (f->kind == F_SCALE)
+		q.scale *= f->alpha;
+	same = qp[f->out].scale == q.scale && qp[f->out].zero_point == q.zero_point;
 	op->inputs[0] = n->vals[f->in[0]].tensor;
-	if (f->kind == F_GATHER) {
+	if (f->kind == F_SCALE || f->kind == F_FLATTEN || f->kind == F_IDENTITY) {
+		op->type = NPU_OP_RESHAPE;
+	} else if (f->kind == F_TRANSPOSE) {
+		op->type = NPU_OP_TRANSPOSE;
+		memcpy(op->perm, f->perm, sizeof(op->perm));
+	} else if (f->kind == F_GATHER) {
 		op->type = NPU_OP_CHANNEL_GATHER;
 		ret = npu_graph_tensor(g, &it, &op->inputs[1]);
 	} else if (f->kind == F_PAD) {
@@ -406,7 +433,7 @@ static int build_moved(struct npu_graph *g, struct fnet *n, const struct fnode *
 	}
 	if (!ret && !same) {
 		snprintf(kept.name, sizeof(kept.name), "%.100s (moved)", n->vals[f->out].name);
-		ret = q_tensor(g, &kept, qp[f->in[0]], &op->output);
+		ret = q_tensor(g, &kept, q, &op->output);
 		rs.inputs[0] = op->output;
 	}
 	ret = ret ?: npu_graph_op(g, op);
@@ -421,7 +448,7 @@ static int build_node(struct npu_graph *g, struct fnet *n, int i, bool *skip,
 	struct npu_op_info op = { .name = f->name, .inputs = { -1, -1, -1 } };
 	int outv = f->out, ret;
 
-	if (f->kind == F_CONV || f->kind == F_FC || f->kind == F_ADD)
+	if (f->kind == F_CONV || f->kind == F_FC || f->kind == F_ADD || f->kind == F_MATMUL)
 		outv = fold_activations(n, f, skip, &op);
 	else if (f->kind == F_RELU || f->kind == F_CLIP)
 		return ferr(n, -EOPNOTSUPP, "node %s (%s): an activation not after a conv, FC or add",
@@ -432,7 +459,9 @@ static int build_node(struct npu_graph *g, struct fnet *n, int i, bool *skip,
 	op.output = n->vals[outv].tensor;
 	if (f->kind == F_CONCAT) {
 		ret = build_concat(g, n, f, qp[outv], &op);
-	} else if (f->kind == F_GATHER || f->kind == F_UPSAMPLE || f->kind == F_PAD) {
+	} else if (f->kind == F_GATHER || f->kind == F_UPSAMPLE || f->kind == F_PAD ||
+		   f->kind == F_TRANSPOSE || f->kind == F_SCALE || f->kind == F_FLATTEN ||
+		   f->kind == F_IDENTITY) {
 		ret = build_moved(g, n, f, qp, &op);
 	} else {
 		op.inputs[0] = n->vals[f->in[0]].tensor;
@@ -467,9 +496,8 @@ static int graph_outputs(struct npu_graph *g, struct fnet *n, const struct npu_q
 	if (sig) {
 		sig->ninputs = 1;
 		sig->noutputs = 1;
-		fp_io(&sig->inputs[0], &n->vals[in_value], NPU_ONNX_FLOAT, 4, NULL);
-		fp_io(&sig->outputs[0], &n->vals[n->output], NPU_ONNX_FLOAT,
-		      n->vals[n->output].rank, NULL);
+		fp_io(&sig->inputs[0], &n->vals[in_value], NPU_ONNX_FLOAT, NULL);
+		fp_io(&sig->outputs[0], &n->vals[n->output], NPU_ONNX_FLOAT, NULL);
 	}
 	for (i = 0; !ret && o->layer_outputs && i < n->nvals; i++) {
 		if (n->vals[i].tensor < 0 || n->vals[i].is_const || i == in_value)
@@ -478,8 +506,7 @@ static int graph_outputs(struct npu_graph *g, struct fnet *n, const struct npu_q
 			return ferr(n, -E2BIG, "more than %d layer outputs", NPU_ONNX_MAX_IO);
 		outs[nout] = n->vals[i].tensor;
 		if (sig) {
-			fp_io(&sig->outputs[nout], &n->vals[i], NPU_ONNX_INT8, n->vals[i].rank,
-			      &qp[i]);
+			fp_io(&sig->outputs[nout], &n->vals[i], NPU_ONNX_INT8, &qp[i]);
 			sig->noutputs = nout + 1;
 		}
 		nout++;

@@ -40,9 +40,8 @@ static const Onnx__NodeProto *only_reader(const Onnx__GraphProto *g, const char 
 	return r;
 }
 
-/* Constant input @k of @nd as int64 values (at most @max); -1 if absent or not. */
-static int ints_of(const struct fnet *n, const Onnx__GraphProto *g, const Onnx__NodeProto *nd,
-		   size_t k, int64_t *v, int max)
+int fnet_ints(const struct fnet *n, const Onnx__GraphProto *g, const Onnx__NodeProto *nd,
+	      size_t k, int64_t *v, int max)
 {
 	const Onnx__TensorProto *t = k < nd->n_input && nd->input[k][0] ?
 				     fnet_const(n, g, nd->input[k]) : NULL;
@@ -113,14 +112,14 @@ static int slice(struct fnet *n, const Onnx__GraphProto *g, const Onnx__NodeProt
 	int32_t *index;
 	char why[160];
 
-	if (in < 0 || n->vals[in].rank != 4)
+	if (in < 0 || n->vals[in].rank != 4 || n->vals[in].plain)
 		return ferr(n, -EOPNOTSUPP, "%s: a Slice of a tensor that is not 4-D", where);
 	if (npu_onnx_check_attrs(nd, NULL, why, sizeof(why)))
 		return ferr(n, -EOPNOTSUPP, "%s: %s", where, why);
-	nk = ints_of(n, g, nd, 1, st, 4);
-	na = nd->n_input > 3 && nd->input[3][0] ? ints_of(n, g, nd, 3, ax, 4) : nk;
-	ns = nd->n_input > 4 && nd->input[4][0] ? ints_of(n, g, nd, 4, sp, 4) : nk;
-	if (nk <= 0 || ints_of(n, g, nd, 2, en, 4) != nk || na != nk || ns != nk)
+	nk = fnet_ints(n, g, nd, 1, st, 4);
+	na = nd->n_input > 3 && nd->input[3][0] ? fnet_ints(n, g, nd, 3, ax, 4) : nk;
+	ns = nd->n_input > 4 && nd->input[4][0] ? fnet_ints(n, g, nd, 4, sp, 4) : nk;
+	if (nk <= 0 || fnet_ints(n, g, nd, 2, en, 4) != nk || na != nk || ns != nk)
 		return ferr(n, -EOPNOTSUPP, "%s: Slice bounds computed at run time", where);
 	for (k = 0; k < nk; k++) {
 		int64_t a = ax[k] < 0 ? ax[k] + 4 : ax[k];
@@ -187,10 +186,10 @@ static int shuffle(struct fnet *n, const Onnx__GraphProto *g, const Onnx__NodePr
 	uint32_t C, G;
 	int32_t *index;
 
-	if (in < 0 || n->vals[in].rank != 4 || ints_of(n, g, nd, 1, s5, 5) != 5 ||
-	    !(tr = only_reader(g, nd->output[0], &at_tr)) || strcmp(tr->op_type, "Transpose") ||
+	if (in < 0 || n->vals[in].rank != 4 || n->vals[in].plain ||
+	    fnet_ints(n, g, nd, 1, s5, 5) != 5 || !(tr = only_reader(g, nd->output[0], &at_tr)) || strcmp(tr->op_type, "Transpose") ||
 	    !(back = only_reader(g, tr->output[0], &at_back)) ||
-	    strcmp(back->op_type, "Reshape") || ints_of(n, g, back, 1, s4, 4) != 4)
+	    strcmp(back->op_type, "Reshape") || fnet_ints(n, g, back, 1, s4, 4) != 4)
 		return 0;
 	p = npu_onnx_attr(tr, "perm");
 	for (i = 0; p && p->n_ints == 5 && i < 5; i++)
@@ -229,7 +228,7 @@ static int split(struct fnet *n, const Onnx__GraphProto *g, const Onnx__NodeProt
 	int64_t sizes[FNODE_MAX_IN], axis = npu_onnx_attr_i(nd, "axis", 0), at = 0, C;
 	char why[160];
 
-	if (in < 0 || n->vals[in].rank != 4 || (axis != 1 && axis != -3))
+	if (in < 0 || n->vals[in].rank != 4 || n->vals[in].plain || (axis != 1 && axis != -3))
 		return ferr(n, -EOPNOTSUPP, "%s: a Split along axis %lld of a %u-D tensor (channels of 4-D only)",
 			    where, (long long)axis, in < 0 ? 0 : n->vals[in].rank);
 	if (npu_onnx_check_attrs(nd, attrs, why, sizeof(why)))
@@ -238,7 +237,7 @@ static int split(struct fnet *n, const Onnx__GraphProto *g, const Onnx__NodeProt
 	count = nd->n_output <= FNODE_MAX_IN ? (int)nd->n_output : -1;
 	for (i = 0; a && count > 0 && i < count; i++)
 		sizes[i] = (size_t)i < a->n_ints ? a->ints[i] : -1;
-	if (!a && nd->n_input > 1 && nd->input[1][0] && ints_of(n, g, nd, 1, sizes, count) != count)
+	if (!a && nd->n_input > 1 && nd->input[1][0] && fnet_ints(n, g, nd, 1, sizes, count) != count)
 		count = -1;
 	if (!a && (nd->n_input < 2 || !nd->input[1][0]))
 		for (i = 0; i < count; i++)
@@ -267,7 +266,11 @@ int fnet_layout(struct fnet *n, const Onnx__GraphProto *g, const Onnx__NodeProto
 		return slice(n, g, nd, where);
 	if (!strcmp(nd->op_type, "Split"))
 		return split(n, g, nd, where);
-	if (!strcmp(nd->op_type, "Reshape") && nd->n_input > 1)
-		return shuffle(n, g, nd, skip);
-	return 0;
+	if (!strcmp(nd->op_type, "Reshape") && nd->n_input > 1) {
+		int ret = shuffle(n, g, nd, skip);
+
+		if (ret)
+			return ret;
+	}
+	return fnet_reshape(n, g, nd, where);
 }

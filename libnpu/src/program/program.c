@@ -209,6 +209,11 @@ static int check_cpu_step(const struct npu_program *p, const struct npu_step *s)
 		out_count = 1;
 		out_es = 1;
 		break;
+	case NPU_STEP_LAYER_NORM:
+		if (!in_range(s->params_offset, (uint64_t)s->inner * 2 * sizeof(float),
+			      p->weights_size))
+			return -EPROTO;
+		/* fall through */
 	case NPU_STEP_SOFTMAX:
 		if (!s->inner || s->count % s->inner)
 			return -EPROTO;

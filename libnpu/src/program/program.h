@@ -46,6 +46,8 @@ enum npu_step_kind {
 	NPU_STEP_DYNAMIC_ZERO_POINT,
 	NPU_STEP_FUNCTION,	/* enum npu_function @fn, in float */
 	NPU_STEP_AVGPOOL,	/* a padded average pool that requantizes */
+	NPU_STEP_LAYER_NORM,	/* over @inner, epsilon @alpha, scale and bias
+				 * (2 x @inner floats) at @params_offset */
 };
 
 struct npu_step {

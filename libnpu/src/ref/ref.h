@@ -81,6 +81,12 @@ int npu_ref_quantize_multiplier(double real, int32_t *multiplier, int32_t *shift
 
 int8_t npu_ref_quantize(float x, float scale, int32_t zero_point);
 float npu_ref_dequantize(int8_t q, float scale, int32_t zero_point);
+/*
+ * Layer normalisation of @rows rows of @C: (x - mean) / sqrt(variance +
+ * @eps) * @scale[c] + @bias[c] (@bias may be NULL), in double.
+ */
+void npu_ref_layernorm(const float *x, float *y, uint64_t rows, uint32_t C,
+		       const float *scale, const float *bias, float eps);
 /* Weights: symmetric, q in [-127, 127]. */
 int8_t npu_ref_quantize_weight(float w, float scale);
 int32_t npu_ref_quantize_bias(float b, float input_scale, float weight_scale);

@@ -38,6 +38,19 @@ static float elu(float x, float a, float b) { return x < 0 ? a * (expf(x) - 1.0f
 /* log1p(exp(x)) is x to float precision above 20, and exp would overflow later. */
 static float softplus(float x, float a, float b) { return x > 20.0f ? x : log1pf(expf(x)); }
 
+static float gelu(float x, float a, float b)
+{
+	return (float)(0.5 * x * (1.0 + erf(x * M_SQRT1_2)));
+}
+
+static float gelu_tanh(float x, float a, float b)
+{
+	double u = sqrt(2.0 / M_PI) * (x + 0.044715 * (double)x * x * x);
+
+	return (float)(0.5 * x * (1.0 + tanh(u)));
+}
+
+/* Where two share an ONNX op, the first is found by name, the other by an attribute. */
 static const struct npu_ref_function functions[NPU_FN_COUNT] = {
 	[NPU_FN_SIGMOID]	= { "Sigmoid", sigmoid },
 	[NPU_FN_TANH]		= { "Tanh", tanh_ },
@@ -51,6 +64,8 @@ static const struct npu_ref_function functions[NPU_FN_COUNT] = {
 	[NPU_FN_HARD_SWISH]	= { "HardSwish", hard_swish },
 	[NPU_FN_ELU]		= { "Elu", elu },
 	[NPU_FN_SOFTPLUS]	= { "Softplus", softplus },
+	[NPU_FN_GELU]		= { "Gelu", gelu },
+	[NPU_FN_GELU_TANH]	= { "Gelu", gelu_tanh },
 };
 
 const struct npu_ref_function *npu_ref_function(uint32_t fn)
@@ -82,4 +97,24 @@ float npu_fn_apply(uint32_t fn, float x, float alpha, float beta)
 	const struct npu_ref_function *f = npu_ref_function(fn);
 
 	return f ? f->apply(x, alpha, beta) : NAN;
+}
+
+void npu_ref_layernorm(const float *x, float *y, uint64_t rows, uint32_t C,
+		       const float *scale, const float *bias, float eps)
+{
+	uint64_t r;
+	uint32_t c;
+
+	for (r = 0; r < rows; r++, x += C, y += C) {
+		double mean = 0, var = 0, inv;
+
+		for (c = 0; c < C; c++)
+			mean += x[c];
+		mean /= C;
+		for (c = 0; c < C; c++)
+			var += (x[c] - mean) * (x[c] - mean);
+		inv = 1.0 / sqrt(var / C + eps);
+		for (c = 0; c < C; c++)
+			y[c] = (float)((x[c] - mean) * inv * scale[c] + (bias ? bias[c] : 0));
+	}
 }

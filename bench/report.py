@@ -42,6 +42,38 @@ def load(path):
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
+CALIB_FLOOR = 2.0   # libnpu's calibration at most this many times ORT FP32's time
+
+
+def calibration(d, items):
+    """The calibration rounds: best time of each side, the ratio against its floor."""
+    npu = load(os.path.join(d, 'calib_npu.jsonl'))
+    ort = [it['value'] for it in load(os.path.join(d, 'calib_ort.jsonl'))]
+    lines = ['| calibration, ResNet-18 224x224, 100 images, 1 thread | seconds (best of %d) '
+             '| / ONNX Runtime FP32 |' % len(ort), '|---|---|---|']
+    text = []
+    if not ort:
+        return lines, text
+    best_ort = min(ort)
+    lines.append('| ONNX Runtime FP32, the 100 forward passes | %.2f | 1.00 |' % best_ort)
+    for method in ('minmax', 'mse'):
+        mine = [it['value'] for it in npu if ' %s ' % method in it['name']]
+        if not mine:
+            continue
+        ratio = min(mine) / best_ort
+        items.append({'name': 'calibration resnet18 100 images libnpu %s / ort fp32' % method,
+                      'value': round(ratio, 3), 'unit': 'x'})
+        floor = method == 'minmax'
+        lines.append('| libnpu import, %s observers%s | %.2f | %.2f |' % (
+            method, ' (floor: at most %.1f)' % CALIB_FLOOR if floor else '', min(mine), ratio))
+        text.append('%-42s  libnpu %6.2f s  ORT %6.2f s  ratio %.2f %s' % (
+            'calibration %s, 100 images' % method, min(mine), best_ort, ratio,
+            ('ok' if ratio <= CALIB_FLOOR else 'ABOVE %.1f' % CALIB_FLOOR) if floor else ''))
+    items.extend(npu)
+    items.extend(load(os.path.join(d, 'calib_ort.jsonl')))
+    return lines, text
+
+
 def main():
     d, out = sys.argv[1], sys.argv[2]
     doc = sys.argv[sys.argv.index('--doc') + 1] if '--doc' in sys.argv else None
@@ -110,6 +142,8 @@ def main():
             layer, max(emu), max(ort), ratio, 'ok' if ratio >= 1 else 'BELOW 1.0'))
         floor_lines.append('| %s | %.1f | %.1f | %.2f |' % (layer, max(emu), max(ort), ratio))
 
+    calib_lines, calib_text = calibration(d, items)
+
     extra = []
     for name in sorted(os.listdir(d)):
         if (name.startswith('fashion') and name.endswith(('.json', '.jsonl'))) or \
@@ -151,7 +185,7 @@ def main():
                                                    it.get('peer', 'qnpu')))
     print('\n'.join(text))
     print('\nfloors (1 thread, best median of the alternating rounds):')
-    print('\n'.join(floor_text))
+    print('\n'.join(floor_text + calib_text))
     print('written', out)
 
     if doc:
@@ -160,7 +194,8 @@ def main():
         with open(doc, 'w') as f:
             f.write(DOC.format(machine=machine, kernels='\n'.join(lines),
                                floors='\n'.join(floor_lines), other='\n'.join(other),
-                               families='\n'.join(fam), peaks=peak_text))
+                               families='\n'.join(fam), peaks=peak_text,
+                               calib='\n'.join(calib_lines)))
         print('written', doc)
 
 
@@ -226,6 +261,18 @@ over the same 10,000 test images; driver overhead measured in the VM by
 the share of a mid-size convolution's wall time that is fixed cost).
 
 {other}
+
+## Calibration
+
+Post-training calibration of torchvision's ResNet-18 (the zoo's, 224x224)
+over 100 images: libnpu's whole FP32 import (`bench/bench_calib`: the float
+runner over every image, im2col and OpenBLAS `cblas_sgemm` with
+`OPENBLAS_NUM_THREADS=1`, every activation observed, weights and graph
+quantized), with min-max observers (the floor) and with MSE's histograms,
+next to ONNX Runtime running the same FP32 model over 100 images on one
+thread (`bench/peers/ort_model.js`), three rounds in turn, the best of each.
+
+{calib}
 
 ## Reproduce
 

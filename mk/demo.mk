@@ -46,8 +46,14 @@ $(B)/bench/bench_emu: bench/bench_emu.c $(EMU_SIM) $(B)/emu/libqnpu-emu.a
 bench:
 	@mkdir -p $(B)
 	@tools/deps.sh bench > $(B)/kver.new && mv $(B)/kver.new $(B)/kver
-	@$(MAKE) -s all $(B)/bench/bench_emu $(B)/bin/npu_overhead
+	@$(MAKE) -s all $(B)/bench/bench_emu $(B)/bench/bench_calib $(B)/bin/npu_overhead \
+		$(ZOO)/.done
 	bench/run $(B)/bench
+
+# Calibration time (the FP32 import of a zoo model), next to ONNX Runtime.
+$(B)/bench/bench_calib: bench/bench_calib.c $(B)/lib/libnpu.a $(NPU_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(TOOL_CFLAGS) $< -o $@ $(B)/lib/libnpu.a $(NPU_LIBS) -lm
 
 # Driver overhead, run in a VM: tools/qnpu-vm -- npu_overhead
 $(B)/bin/npu_overhead: bench/npu_overhead.c $(wildcard uapi/drm/*.h hw/*.h \

@@ -112,6 +112,19 @@ static void progress(size_t done, size_t total, double t0)
 		fprintf(stderr, "\n");
 }
 
+/* The import's calibration progress (struct npu_onnx_import_opts), with an ETA. */
+static void calib_progress(void *arg, size_t done, size_t total)
+{
+	double t0 = *(const double *)arg, secs = now() - t0;
+
+	if (!isatty(2) || getenv("NPU_RUN_QUIET"))
+		return;
+	fprintf(stderr, "\r  calibrating %5zu/%zu images  %5.1f images/s  ETA %4.0f s", done,
+		total, done / (secs + 1e-9), secs / done * (total - done));
+	if (done == total)
+		fprintf(stderr, "\n");
+}
+
 static int calib_method(const char *s)
 {
 	return !strcmp(s, "minmax") ? NPU_CALIB_MINMAX :
@@ -706,6 +719,7 @@ static int compile_model(struct dataset_run *r)
 	struct npu_graph *g;
 	struct stat sb;
 	char err[512];
+	double t0;
 	size_t i;
 	int ret;
 
@@ -714,6 +728,9 @@ static int compile_model(struct dataset_run *r)
 		return 1;
 	}
 	o.calib_data = cal;
+	o.progress = calib_progress;
+	o.progress_arg = &t0;
+	t0 = now();
 	if (npu_onnx_load(r->model, &m, err, sizeof(err)) ||
 	    npu_onnx_import(m, &o, &g, err, sizeof(err))) {
 		fprintf(stderr, "npu-run: %s\n", err);

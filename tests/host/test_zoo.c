@@ -214,14 +214,26 @@ static void check_float(const char *file, size_t first, size_t batch, const floa
 			 10 * log10(signal / noise));
 }
 
+/* The import's progress callback: each calibration image once, in order. */
+static void count_progress(void *arg, size_t done, size_t total)
+{
+	size_t *seen = arg;
+
+	assert_int_equal(done, *seen + 1);
+	assert_int_equal(total, CALIB_IMAGES);
+	*seen = done;
+}
+
 /* Import, compile, run @batch images on ref and emu; score against FP32. */
 static void run_model(const char *file, const struct images *calib, const struct images *eval,
 		      int images)
 {
 	struct npu_onnx_signature sig;
+	size_t progress = 0;
 	struct npu_onnx_import_opts o = { .method = NPU_CALIB_MSE, .sig = &sig,
 					  .calib_data = calib->nhwc,
-					  .calib_count = CALIB_IMAGES };
+					  .calib_count = CALIB_IMAGES,
+					  .progress = count_progress, .progress_arg = &progress };
 	struct npu_executor *emu, *ref;
 	struct npu_program_stats st;
 	struct score s = { 0 };
@@ -239,6 +251,7 @@ static void run_model(const char *file, const struct images *calib, const struct
 	if (npu_onnx_load(path, &m, err, sizeof(err)) ||
 	    npu_onnx_import(m, &o, &g, err, sizeof(err)))
 		fail_msg("%s: %s", file, err);
+	assert_int_equal(progress, CALIB_IMAGES);
 	if (npu_compile(g, &p))
 		fail_msg("%s: %s", file, npu_graph_error(g));
 	assert_int_equal(npu_program_stats(p, &st), 0);

@@ -181,6 +181,9 @@ enum npu_onnx_granularity {
  * @layer_outputs: FP32 models: also output every quantized activation
  *	(int8, named after the model's value) after the model's own outputs,
  *	for per-layer error analysis
+ * @progress: FP32 models, when not NULL: called after each calibration
+ *	image with how many are done of @calib_count (a progress bar)
+ * @progress_arg: passed to @progress
  */
 struct npu_onnx_import_opts {
 	enum npu_calib method;
@@ -191,6 +194,8 @@ struct npu_onnx_import_opts {
 	size_t nvalues;
 	struct npu_onnx_signature *sig;
 	int layer_outputs;
+	void (*progress)(void *arg, size_t done, size_t total);
+	void *progress_arg;
 };
 
 /**

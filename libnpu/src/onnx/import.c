@@ -132,6 +132,8 @@ static int calibrate(struct fnet *n, const struct npu_onnx_import_opts *o,
 		for (i = 0; i < n->nvals && !ret; i++)
 			ret = npu_observer_update(n->vals[i].obs, n->vals[i].data,
 						  vcount(&n->vals[i]));
+		if (o->progress)
+			o->progress(o->progress_arg, k + 1, o->calib_count);
 	}
 	for (i = 0; i < n->nvals && !ret; i++)
 		ret = npu_observer_qparams(n->vals[i].obs, NPU_INT8, false, &qp[i]);

@@ -429,6 +429,50 @@ NPU_API void npu_observer_free(struct npu_observer *obs)
 	free(obs);
 }
 
+/*
+ * The range of @x's finite values; false if it has none. Eight running
+ * minima and maxima by comparison (which NaN never wins), so the compiler
+ * can vectorise it; an infinity found sends it to the exact loop.
+ */
+static bool finite_range(const float *x, size_t n, double *lo, double *hi)
+{
+	float a[8], b[8], v;
+	size_t i, k;
+
+	for (k = 0; k < 8; k++) {
+		a[k] = INFINITY;
+		b[k] = -INFINITY;
+	}
+	for (i = 0; i + 8 <= n; i += 8) {
+		for (k = 0; k < 8; k++) {
+			v = x[i + k];
+			a[k] = v < a[k] ? v : a[k];
+			b[k] = v > b[k] ? v : b[k];
+		}
+	}
+	for (k = 1; k < 8; k++) {
+		a[0] = a[k] < a[0] ? a[k] : a[0];
+		b[0] = b[k] > b[0] ? b[k] : b[0];
+	}
+	for (; i < n; i++) {
+		a[0] = x[i] < a[0] ? x[i] : a[0];
+		b[0] = x[i] > b[0] ? x[i] : b[0];
+	}
+	if (isinf(a[0]) || isinf(b[0])) {
+		a[0] = INFINITY;
+		b[0] = -INFINITY;
+		for (i = 0; i < n; i++) {
+			if (!isfinite(x[i]))
+				continue;
+			a[0] = x[i] < a[0] ? x[i] : a[0];
+			b[0] = x[i] > b[0] ? x[i] : b[0];
+		}
+	}
+	*lo = a[0];
+	*hi = b[0];
+	return a[0] <= b[0];
+}
+
 NPU_API int npu_observer_update(struct npu_observer *obs, const float *x, size_t n)
 {
 	struct hist *h;
@@ -438,14 +482,7 @@ NPU_API int npu_observer_update(struct npu_observer *obs, const float *x, size_t
 
 	if (!obs || !x || !n)
 		return -EINVAL;
-	for (i = 0; i < n; i++) {
-		if (!isfinite(x[i]))
-			continue;
-		bmin = fmin(bmin, x[i]);
-		bmax = fmax(bmax, x[i]);
-		count++;
-	}
-	if (!count)
+	if (!finite_range(x, n, &bmin, &bmax))
 		return 0;
 	obs->range_valid = false;
 
@@ -474,6 +511,7 @@ NPU_API int npu_observer_update(struct npu_observer *obs, const float *x, size_t
 		if (!isfinite(x[i]))
 			continue;
 		h->bins[hist_index(h, h->of_abs ? fabs(x[i]) : x[i])]++;
+		count++;
 	}
 	h->total += count;
 	return 0;

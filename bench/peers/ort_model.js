@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 The qnpu authors
+//
+// ONNX Runtime running an FP32 image model over N images, timed whole (the
+// peer of bench_calib: the forward passes a calibration needs). Input
+// [1, 3, H, W] float32 of seeded pseudo-random values (the time does not
+// depend on them); one session, intraOpNumThreads T (default 1),
+// interOpNumThreads 1, graphOptimizationLevel 'all', session creation and
+// one warm-up run outside the timing.
+//
+//   node bench/peers/ort_model.js MODEL.onnx [--images N] [--threads T]
+//        [--json FILE --name NAME]
+'use strict';
+
+const fs = require('fs');
+const { loadOrt } = require('./ort_fashion.js');
+
+function usage() {
+  console.error('usage: ort_model.js MODEL.onnx [--images N] [--threads T] [--json FILE --name NAME]');
+  process.exit(2);
+}
+
+function parseArgs(argv) {
+  const o = { model: null, images: 100, threads: 1, json: null, name: 'ort model' };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--images' && i + 1 < argv.length) o.images = parseInt(argv[++i], 10);
+    else if (a === '--threads' && i + 1 < argv.length) o.threads = parseInt(argv[++i], 10);
+    else if (a === '--json' && i + 1 < argv.length) o.json = argv[++i];
+    else if (a === '--name' && i + 1 < argv.length) o.name = argv[++i];
+    else if (!a.startsWith('-') && o.model === null) o.model = a;
+    else usage();
+  }
+  if (o.model === null || !(o.images >= 1) || !(o.threads >= 1)) usage();
+  return o;
+}
+
+async function main() {
+  const o = parseArgs(process.argv.slice(2));
+  const { ort } = loadOrt();
+  const session = await ort.InferenceSession.create(o.model, {
+    intraOpNumThreads: o.threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+  });
+  const name = session.inputNames[0];
+  const dims = [1, 3, 224, 224];
+  const x = new Float32Array(dims.reduce((a, b) => a * b));
+  let seed = 1;
+  for (let k = 0; k < x.length; k++) {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    x[k] = (seed >>> 8) / (1 << 24) * 4 - 2;
+  }
+  const feeds = { [name]: new ort.Tensor('float32', x, dims) };
+  await session.run(feeds);
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < o.images; i++) await session.run(feeds);
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (session.release) await session.release();
+  console.log(`  ${o.name.padEnd(52)} ${secs.toFixed(2).padStart(10)} s (${o.images} images)`);
+  if (o.json) {
+    fs.writeFileSync(o.json, JSON.stringify({ name: o.name, value: secs, unit: 's' }) + '\n');
+  }
+}
+
+main().catch((e) => {
+  console.error(e.message);
+  process.exit(1);
+});

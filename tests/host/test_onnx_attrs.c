@@ -116,7 +116,8 @@ static const char *const honoured[] = {
 	"h_gemm_alpha_beta", "h_clip_attrs", "h_maxpool_same_upper", "h_maxpool_ceil",
 	"h_broadcast_se", "h_concat5", "h_flatten_by_shape", "h_reducemean",
 	"h_channel_shuffle", "h_split_batchnorm", "h_resize_nearest", "h_pad",
-	"h_image_to_sequence", "h_attention", "h_layernorm_spelled",
+	"h_image_to_sequence", "h_attention", "h_layernorm_spelled", "h_concat_hw",
+	"h_concat_tokens",
 };
 
 /* FP32 models whose attributes change the answer: INT8 against numpy, in the model's layout. */
@@ -179,6 +180,7 @@ static const struct {
 	{ "r_matmul_image", "MatMul over the W axis of an image" },
 	{ "r_add_constant", "an Add of a constant other than the bias of the MatMul" },
 	{ "r_mul_negative", "a factor -2 (positive scalars only)" },
+	{ "r_concat_batch", "concatenation along axis 0 (any axis but the batch)" },
 	{ "r_reducemean_channels", "ReduceMean over axes other than an image's H and W" },
 	{ "r_slice_height", "a Slice along axis 2 (channels only)" },
 	{ "r_dropout_training", "Dropout in training mode" },

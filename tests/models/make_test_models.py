@@ -471,6 +471,37 @@ def sequences(out, rng):
     np.save(os.path.join(out, 'h_layernorm_spelled_input.npy'), x)
     np.save(os.path.join(out, 'h_layernorm_spelled_output.npy'), np.ascontiguousarray(y, np.float32))
 
+    # Concat of images along H, then W (a U-Net's or a tiling's joins), and of
+    # sequences along the tokens.
+    w2 = (rng.standard_normal((8, 4, 1, 1)) * 0.5).astype(np.float32)
+    c2 = conv_general(x.astype(np.float64), w2, np.zeros(8), 1, [0, 0, 0, 0])
+    ch = np.concatenate([c, c2], 2)
+    save(out, 'h_concat_hw',
+         [helper.make_node('Conv', ['x', 'w', 'b'], ['c']),
+          helper.make_node('Conv', ['x', 'w2'], ['c2']),
+          helper.make_node('Concat', ['c', 'c2'], ['ch'], axis=2),
+          helper.make_node('Concat', ['ch', 'ch'], ['y'], axis=-1)],
+         [vinfo('x', [1, 4, 3, 4])], [vinfo('y', [1, 8, 6, 8])],
+         [numpy_helper.from_array(w, 'w'), f32('b', b), numpy_helper.from_array(w2, 'w2')])
+    np.save(os.path.join(out, 'h_concat_hw_input.npy'), x)
+    np.save(os.path.join(out, 'h_concat_hw_output.npy'),
+            np.ascontiguousarray(np.concatenate([ch, ch], 3), np.float32))
+    t2 = c2.reshape(1, 8, 12).transpose(0, 2, 1)
+    save(out, 'h_concat_tokens',
+         [helper.make_node('Conv', ['x', 'w', 'b'], ['c']),
+          helper.make_node('Conv', ['x', 'w2'], ['c2']),
+          helper.make_node('Reshape', ['c', 'shape'], ['r']),
+          helper.make_node('Reshape', ['c2', 'shape'], ['r2']),
+          helper.make_node('Transpose', ['r'], ['t'], perm=[0, 2, 1]),
+          helper.make_node('Transpose', ['r2'], ['t2'], perm=[0, 2, 1]),
+          helper.make_node('Concat', ['t2', 't'], ['y'], axis=1)],
+         [vinfo('x', [1, 4, 3, 4])], [vinfo('y', [1, 24, 8])],
+         [numpy_helper.from_array(w, 'w'), f32('b', b), numpy_helper.from_array(w2, 'w2'),
+          i64('shape', [1, 8, -1])])
+    np.save(os.path.join(out, 'h_concat_tokens_input.npy'), x)
+    np.save(os.path.join(out, 'h_concat_tokens_output.npy'),
+            np.ascontiguousarray(np.concatenate([t2, t], 1), np.float32))
+
 
 def refused(out, rng):
     """Models whose attributes the importer cannot honour: each must be refused by name."""
@@ -499,6 +530,8 @@ def refused(out, rng):
          [numpy_helper.from_array(np.ones((4, 3), np.float32), 'wf4')])
     case('r_add_constant', [helper.make_node('Add', ['c', 'k'], ['y'])], [1, 3, 4, 4],
          [numpy_helper.from_array(np.ones((1, 3, 4, 4), np.float32), 'k')])
+    case('r_concat_batch', [helper.make_node('Concat', ['c', 'c'], ['y'], axis=0)],
+         [2, 3, 4, 4])
     case('r_mul_negative', [helper.make_node('Mul', ['c', 'k'], ['y'])], [1, 3, 4, 4],
          [numpy_helper.from_array(np.array(-2.0, np.float32), 'k')])
     case('r_reducemean_channels', [helper.make_node('ReduceMean', ['c'], ['y'], axes=[1])],

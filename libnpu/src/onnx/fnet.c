@@ -727,7 +727,7 @@ static int parse_concat(struct fnet *n, struct fnode *f, const Onnx__GraphProto 
 
 	if (fvalue_axis(&n->vals[f->in[0]], axis) != 3)
 		return ferr(n, -EOPNOTSUPP,
-			    "%s: concatenation along axis %lld (an image's channels or a plain tensor's last axis only)",
+			    "%s: concatenation along axis %lld (any axis but the batch)",
 			    where, (long long)axis);
 	if (nd->n_input < 1 || nd->n_input > FNODE_MAX_IN)
 		return ferr(n, -EOPNOTSUPP, "%s: %zu inputs (1 to %d)", where, nd->n_input,

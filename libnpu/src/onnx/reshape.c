@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * libnpu ONNX import: Transpose, Reshape, Flatten, Squeeze and Unsqueeze of
- * activations, right by construction. A plain value (struct fvalue) holds
+ * activations, and Concat along an axis the graph holds as H or W, right by
+ * construction. A plain value (struct fvalue) holds
  * its bytes in the model's order, so reshaping it keeps them (F_FLATTEN,
  * NPU_OP_RESHAPE); an image (NCHW held NHWC) is first transposed to NCHW.
  * A Transpose writes its result plain (F_TRANSPOSE, NPU_OP_TRANSPOSE: one
@@ -227,13 +228,91 @@ static int reshape(struct fnet *n, const Onnx__GraphProto *g, const Onnx__NodePr
 	return reshape_to(n, nd, in, r, out, nd->output[0]);
 }
 
+/* @in with graph dims @p and C swapped, as the value named @name (its rank and layout @like's). */
+static int swap_dims(struct fnet *n, const Onnx__NodeProto *nd, int in, int p, const char *name,
+		     const struct fvalue *like)
+{
+	struct fnode *f = add_moved(n, nd, F_TRANSPOSE, in, name);
+	struct fvalue *v;
+	int d;
+
+	if (!f)
+		return -ENOMEM;
+	for (d = 0; d < 4; d++)
+		f->perm[d] = d == p ? 3 : d == 3 ? (uint32_t)p : (uint32_t)d;
+	v = &n->vals[f->out];
+	for (d = 0; d < 4; d++)
+		v->shape[d] = n->vals[in].shape[f->perm[d]];
+	v->rank = like->rank;
+	v->plain = like->plain;
+	return f->out;
+}
+
+/*
+ * Concat along an axis the graph holds as H or W: each input with that dim
+ * and C swapped, joined along C, swapped back (a strided copy each).
+ */
+static int concat_across(struct fnet *n, const Onnx__NodeProto *nd, int p, const char *where)
+{
+	const struct fvalue *first = &n->vals[value_id(n, nd->input[0], false)];
+	struct fvalue like = *first, plain = *first;
+	int in[FNODE_MAX_IN], k, v, joined;
+	char name[160];
+	struct fnode *f;
+
+	static const struct npu_onnx_attr_spec attrs[] = { NPU_ATTR_I("axis"), { NULL } };
+	char why[160];
+
+	if (npu_onnx_check_attrs(nd, attrs, why, sizeof(why)))
+		return ferr(n, -EOPNOTSUPP, "%s: %s", where, why);
+	plain.rank = 4;
+	plain.plain = true;
+	if (nd->n_input > FNODE_MAX_IN)
+		return ferr(n, -EOPNOTSUPP, "%s: %zu inputs (1 to %d)", where, nd->n_input,
+			    FNODE_MAX_IN);
+	for (k = 0; k < (int)nd->n_input; k++) {
+		v = value_id(n, nd->input[k], false);
+		if (v < 0 || n->vals[v].rank != like.rank || n->vals[v].plain != like.plain)
+			return ferr(n, -EOPNOTSUPP,
+				    "%s: input '%s' not computed earlier, or of another rank or layout",
+				    where, nd->input[k]);
+		snprintf(name, sizeof(name), "%.120s (axis last)", nd->input[k]);
+		in[k] = swap_dims(n, nd, v, p, name, &plain);
+		if (in[k] < 0)
+			return in[k];
+	}
+	snprintf(name, sizeof(name), "%.120s (joined)", nd->output[0]);
+	f = add_moved(n, nd, F_CONCAT, in[0], name);
+	if (!f)
+		return -ENOMEM;
+	memcpy(n->vals[f->out].shape, n->vals[in[0]].shape, sizeof(n->vals[0].shape));
+	n->vals[f->out].rank = 4;
+	n->vals[f->out].plain = true;
+	n->vals[f->out].shape[3] = 0;
+	for (k = 0; k < (int)nd->n_input; k++) {
+		f->in[k] = in[k];
+		if (memcmp(n->vals[in[k]].shape, n->vals[in[0]].shape, 3 * sizeof(uint32_t)))
+			return ferr(n, -EPROTO, "%s: inputs differ outside axis %d", where, p);
+		n->vals[f->out].shape[3] += n->vals[in[k]].shape[3];
+	}
+	joined = f->out;
+	v = swap_dims(n, nd, joined, p, nd->output[0], &like);
+	return v < 0 ? v : 1;
+}
+
 int fnet_reshape(struct fnet *n, const Onnx__GraphProto *g, const Onnx__NodeProto *nd,
 		 const char *where)
 {
 	static const char *const ops[] = { "Transpose", "Reshape", "Flatten", "Squeeze",
 					   "Unsqueeze" };
-	int in = nd->n_input ? value_id(n, nd->input[0], false) : -1;
+	int in = nd->n_input ? value_id(n, nd->input[0], false) : -1, p;
 	size_t i;
+
+	if (!strcmp(nd->op_type, "Concat") && in >= 0) {
+		p = fvalue_axis(&n->vals[in], npu_onnx_attr_i(nd, "axis", 1));
+		if (p == 1 || p == 2)
+			return concat_across(n, nd, p, where);
+	}
 
 	for (i = 0; i < sizeof(ops) / sizeof(ops[0]) && strcmp(nd->op_type, ops[i]); i++)
 		;

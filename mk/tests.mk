@@ -120,11 +120,13 @@ $(B)/tests/tsan/test_emu_vs_ref: tests/host/test_emu_vs_ref.c $(EMU_SIM) $(EMU_S
 # QLinearConv/QLinearMatMul models on emu and ref; make conformance for more.
 CONF_COUNT ?= 600
 CONF_SEED ?= 1
-check-conformance conformance: libnpu tools
+check-conformance conformance: libnpu tools $(TEST_MODELS)/.done
 	@mkdir -p $(RESULTS)
 	@tools/ort-setup.sh >/dev/null
 	@tools/run-test conformance $(RESULTS) -- \
 		tests/conformance/run $(B)/conformance $(CONF_COUNT) $(CONF_SEED)
+	@tools/run-test conformance-attrs $(RESULTS) -- \
+		node tests/conformance/ort_attrs.js $(TEST_MODELS)/attrs
 
 check-host: $(HOST_TESTS) $(B)/tests/tsan/test_emu_vs_ref libnpu tools
 	@mkdir -p $(RESULTS)

@@ -117,7 +117,7 @@ static const char *const honoured[] = {
 	"h_broadcast_se", "h_concat5", "h_flatten_by_shape", "h_reducemean",
 	"h_channel_shuffle", "h_split_batchnorm", "h_resize_nearest", "h_pad",
 	"h_image_to_sequence", "h_attention", "h_layernorm_spelled", "h_concat_hw",
-	"h_concat_tokens",
+	"h_concat_tokens", "h_gelu_tanh",
 };
 
 /* FP32 models whose attributes change the answer: INT8 against numpy, in the model's layout. */

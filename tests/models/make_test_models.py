@@ -442,11 +442,11 @@ def sequences(out, rng):
     np.save(os.path.join(out, 'h_attention_output.npy'), y.astype(np.float32))
 
     # LayerNorm as opset 13 spells it (ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt,
-    # Div, Mul, Add), then Gelu (opset 20, tanh), Squeeze/Unsqueeze and a Concat on
-    # the last axis; the output stays [N, T, D].
+    # Div, Mul, Add), then Squeeze/Unsqueeze and a Concat on the last axis; the
+    # output stays [N, T, D]. Then the Gelu op of opset 20, tanh form.
     g2, b2 = rng.random(8) + 0.5, rng.standard_normal(8) * 0.1
     n2 = np_layernorm(t, g2, b2, 1e-3)
-    y = np.concatenate([np_gelu(n2, tanh=True), t], -1)
+    y = np.concatenate([n2, t], -1)
     save(out, 'h_layernorm_spelled',
          [helper.make_node('Conv', ['x', 'w', 'b'], ['c']),
           helper.make_node('Reshape', ['c', 'shape'], ['r']),
@@ -460,16 +460,25 @@ def sequences(out, rng):
           helper.make_node('Div', ['d', 'sd'], ['nd']),
           helper.make_node('Mul', ['nd', 'g2'], ['ng']),
           helper.make_node('Add', ['ng', 'b2'], ['n2']),
-          helper.make_node('Gelu', ['n2'], ['ge'], approximate='tanh'),
-          helper.make_node('Unsqueeze', ['ge', 'ax1'], ['u']),
+          helper.make_node('Unsqueeze', ['n2', 'ax1'], ['u']),
           helper.make_node('Squeeze', ['u', 'ax1'], ['sq']),
           helper.make_node('Concat', ['sq', 't'], ['y'], axis=-1)],
          [vinfo('x', [1, 4, 3, 4])], [vinfo('y', [1, 12, 16])],
          [numpy_helper.from_array(w, 'w'), f32('b', b), i64('shape', [1, 8, -1]),
-          f32('two', 2.0), f32('eps', 1e-3), f32('g2', g2), f32('b2', b2), i64('ax1', [1])],
-         opset=20, check=False)
+          f32('two', 2.0), f32('eps', 1e-3), f32('g2', g2), f32('b2', b2), i64('ax1', [1])])
     np.save(os.path.join(out, 'h_layernorm_spelled_input.npy'), x)
     np.save(os.path.join(out, 'h_layernorm_spelled_output.npy'), np.ascontiguousarray(y, np.float32))
+    save(out, 'h_gelu_tanh',
+         [helper.make_node('Conv', ['x', 'w', 'b'], ['c']),
+          helper.make_node('Reshape', ['c', 'shape'], ['r']),
+          helper.make_node('Transpose', ['r'], ['t'], perm=[0, 2, 1]),
+          helper.make_node('Gelu', ['t'], ['y'], approximate='tanh')],
+         [vinfo('x', [1, 4, 3, 4])], [vinfo('y', [1, 12, 8])],
+         [numpy_helper.from_array(w, 'w'), f32('b', b), i64('shape', [1, 8, -1])],
+         opset=20, check=False)   # python3-onnx 1.12 knows opsets up to 17
+    np.save(os.path.join(out, 'h_gelu_tanh_input.npy'), x)
+    np.save(os.path.join(out, 'h_gelu_tanh_output.npy'),
+            np.ascontiguousarray(np_gelu(t, tanh=True), np.float32))
 
     # Concat of images along H, then W (a U-Net's or a tiling's joins), and of
     # sequences along the tokens.

@@ -753,6 +753,8 @@ static int reduce_axes(struct fnet *n, const Onnx__GraphProto *g, const Onnx__No
 	struct npu_onnx_tensor axes = { 0 };
 	size_t count = 0, i;
 
+	if (a && n->opset >= 18)
+		return ferr(n, -EOPNOTSUPP, "%s: attribute 'axes' (an input from opset 18)", where);
 	if (a) {
 		count = a->n_ints;
 		for (i = 0; i < count && i < 4; i++)

@@ -99,13 +99,25 @@ static bool scalar(struct fnet *n, const Onnx__GraphProto *g, const char *name, 
 	return ok;
 }
 
-/* ReduceMean over the last axis only, keeping it. */
-static bool mean_last(const Onnx__NodeProto *nd, const struct fvalue *x)
+/* The one axis a ReduceMean reduces (attribute, or input from opset 18); -9 if not one. */
+static int64_t mean_axis(const struct fnet *n, const Onnx__GraphProto *g,
+			 const Onnx__NodeProto *nd)
 {
 	const Onnx__AttributeProto *a = npu_onnx_attr(nd, "axes");
+	int64_t v = -9;
 
-	return a && a->n_ints == 1 && (a->ints[0] == -1 || a->ints[0] == x->rank - 1) &&
-	       nd->n_input == 1 && npu_onnx_attr_i(nd, "keepdims", 1) &&
+	if (n->opset < 18)
+		return a && a->n_ints == 1 && nd->n_input == 1 ? a->ints[0] : -9;
+	return !a && fnet_ints(n, g, nd, 1, &v, 1) == 1 ? v : -9;
+}
+
+/* ReduceMean over the last axis only, keeping it. */
+static bool mean_last(const struct fnet *n, const Onnx__GraphProto *g,
+		      const Onnx__NodeProto *nd, const struct fvalue *x)
+{
+	int64_t axis = mean_axis(n, g, nd);
+
+	return (axis == -1 || axis == x->rank - 1) && npu_onnx_attr_i(nd, "keepdims", 1) &&
 	       fvalue_axis(x, -1) == 3 && (x->rank < 4 || x->plain);
 }
 
@@ -169,8 +181,7 @@ static const char *normalise(struct fnet *n, struct chain *c, const Onnx__NodePr
 	    readers(c->g, sq->output[0]) != 1)
 		return NULL;
 	/* the variance is over the same axis as the mean */
-	if (!npu_onnx_attr(var, "axes") || npu_onnx_attr(var, "axes")->n_ints != 1 ||
-	    npu_onnx_attr(var, "axes")->ints[0] != npu_onnx_attr(mean, "axes")->ints[0])
+	if (mean_axis(n, c->g, var) != mean_axis(n, c->g, mean))
 		return NULL;
 	return div->output[0];
 }
@@ -185,7 +196,7 @@ static int layernorm(struct fnet *n, const Onnx__GraphProto *g, const Onnx__Node
 	struct fnode *f;
 	uint32_t C;
 
-	if (x < 0 || !mean_last(mean, &n->vals[x]) || !(y = normalise(n, &c, mean, &eps)))
+	if (x < 0 || !mean_last(n, g, mean, &n->vals[x]) || !(y = normalise(n, &c, mean, &eps)))
 		return 0;
 	C = n->vals[x].shape[3];
 	y = affine(n, &c, y, &gamma, &beta, C);

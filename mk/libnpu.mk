@@ -47,9 +47,10 @@ TOOL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -Ilibnpu/include
 tools: $(B)/bin/npu-info $(B)/bin/npu-top $(B)/bin/npu-run $(B)/bin/hello_npu \
 	$(B)/bin/conv_npu
 
-$(B)/bin/npu-run: tools/npu-run.c $(B)/lib/libnpu.a $(NPU_HDRS)
+$(B)/bin/npu-run: $(wildcard tools/npu-run/*.c tools/npu-run/*.h) $(B)/lib/libnpu.a \
+		$(NPU_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(TOOL_CFLAGS) $< -o $@ $(B)/lib/libnpu.a $(NPU_LIBS)
+	$(CC) $(TOOL_CFLAGS) $(filter %.c,$^) -o $@ $(B)/lib/libnpu.a $(NPU_LIBS)
 
 $(B)/bin/npu-top: tools/npu-top.c $(B)/lib/libnpu.a $(NPU_HDRS)
 	@mkdir -p $(@D)

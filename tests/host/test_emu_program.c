@@ -571,6 +571,32 @@ static void test_save_load_roundtrip(void **state)
 	npu_executor_free(b);
 	npu_program_free(q);
 
+	/* The note goes through the file; a version 2 file (no note) still loads. */
+	{
+		static const char note[] = "what the inputs mean";
+		size_t size;
+
+		assert_int_equal(npu_program_set_note(p, note, sizeof(note)), 0);
+		assert_int_equal(npu_program_save(p, path), 0);
+		assert_int_equal(npu_program_load(path, &q), 0);
+		assert_non_null(npu_program_note(q, &size));
+		assert_int_equal(size, sizeof(note));
+		assert_memory_equal(npu_program_note(q, NULL), note, sizeof(note));
+		npu_program_free(q);
+		assert_int_equal(npu_program_set_note(p, NULL, 0), 0);
+		assert_int_equal(npu_program_save(p, path), 0);
+		f = fopen(path, "r+b");
+		assert_non_null(f);
+		fseek(f, 4, SEEK_SET);
+		fputc(2, f);	/* version 2 */
+		fclose(f);
+		assert_int_equal(npu_program_load(path, &q), 0);
+		assert_null(npu_program_note(q, &size));
+		assert_int_equal(size, 0);
+		npu_program_free(q);
+		assert_int_equal(npu_program_set_note(p, note, (1u << 20) + 1), -EINVAL);
+	}
+
 	/* A truncated file, a wrong version, garbage: errors, no crash. */
 	f = fopen(path, "r+b");
 	assert_non_null(f);

@@ -180,12 +180,143 @@ static void test_bad_input_files(void **state)
 	assert_non_null(strstr(err, "/nonexistent.npy"));
 }
 
+/* @n pseudo-random images [n, 1, 28, 28] in [0, 1) into @path. */
+static void random_images(const char *path, int n, unsigned int seed)
+{
+	struct npu_onnx_tensor t = { .type = NPU_ONNX_FLOAT, .ndims = 4,
+				     .dims = { n, 1, 28, 28 }, .count = (size_t)n * 784 };
+	float *x = malloc(sizeof(float) * t.count);
+	char err[256];
+	size_t i;
+
+	assert_non_null(x);
+	for (i = 0; i < t.count; i++) {
+		seed = seed * 1103515245u + 12345u;
+		x[i] = (float)((seed >> 8) & 0xffff) / 65536.0f;
+	}
+	t.data = x;
+	assert_int_equal(npu_npy_save(path, &t, err, sizeof(err)), 0);
+	free(x);
+}
+
+/*
+ * The workflow: calibrate on a data set and save the program; run it on a
+ * batch of samples (the program's batch is 1: 12 runs); the same bytes as
+ * compiling and running in one go; labels scored; --repeat timed.
+ */
+static void test_compile_save_run(void **state)
+{
+	char calib[128], x[128], prog[128], y1[128], y2[128], lab[128], cmd[1024], err[512];
+	struct npu_onnx_tensor a, b;
+	struct npu_onnx_tensor l = { .type = NPU_ONNX_INT64, .ndims = 1, .dims = { 12 },
+				     .count = 12 };
+	int64_t labels[12];
+	FILE *f;
+	int i;
+
+	(void)state;
+	snprintf(calib, sizeof(calib), "%s/calib.npy", tmp);
+	snprintf(x, sizeof(x), "%s/x.npy", tmp);
+	snprintf(prog, sizeof(prog), "%s/model.qnpu", tmp);
+	snprintf(y1, sizeof(y1), "%s/y1.npy", tmp);
+	snprintf(y2, sizeof(y2), "%s/y2.npy", tmp);
+	snprintf(lab, sizeof(lab), "%s/labels.npy", tmp);
+	random_images(calib, 40, 1);
+	random_images(x, 12, 2);
+	assert_int_equal(sh(err, sizeof(err), NPU_RUN " --executor emu %s --calib-data %s "
+			    "--calib-count 30 --save %s", MODEL, calib, prog), 0);
+	assert_int_equal(sh(err, sizeof(err), NPU_RUN " --executor emu --program %s --input %s "
+			    "--output %s", prog, x, y1), 0);
+	assert_int_equal(sh(err, sizeof(err), NPU_RUN " --executor ref %s --calib-data %s "
+			    "--calib-count 30 --input %s --output %s", MODEL, calib, x, y2), 0);
+	assert_int_equal(npu_npy_load(y1, &a, err, sizeof(err)), 0);
+	assert_int_equal(npu_npy_load(y2, &b, err, sizeof(err)), 0);
+	assert_int_equal(a.ndims, 2);
+	assert_int_equal(a.dims[0], 12);
+	assert_int_equal(a.count, 120);
+	assert_int_equal(b.count, 120);
+	assert_memory_equal(a.data, b.data, sizeof(float) * 120);
+	for (i = 0; i < 12; i++)
+		labels[i] = argmax((const float *)a.data + 10 * i, 10);
+	labels[0] = (labels[0] + 1) % 10;	/* one wrong: top-1 11/12 */
+	l.data = labels;
+	assert_int_equal(npu_npy_save(lab, &l, err, sizeof(err)), 0);
+	snprintf(cmd, sizeof(cmd), NPU_RUN " --executor emu --program %s --input %s --labels %s "
+		 "--repeat 2 2>&1", prog, x, lab);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	i = (int)fread(err, 1, sizeof(err) - 1, f);
+	err[i > 0 ? i : 0] = 0;
+	assert_int_equal(pclose(f), 0);
+	print_message("%s", err);
+	assert_non_null(strstr(err, "12 samples on emu: top-1 0.9167"));
+	assert_non_null(strstr(err, "2 runs of 12 batches of 1 on emu"));
+	npu_onnx_tensor_release(&a);
+	npu_onnx_tensor_release(&b);
+}
+
+/* Every option given where it does not apply is an error that names it. */
+static void test_options_that_do_not_apply(void **state)
+{
+	static const struct {
+		const char *args, *says;
+		int status;
+	} cases[] = {
+		{ "--program P --calib-data X --input X", "does not apply to a compiled program", 2 },
+		{ "--program P --calib fixed --input X", "--calib is minmax", 2 },
+		{ "--program P --granularity per-tensor --input X", "does not apply to a compiled program", 2 },
+		{ "--program P --save Q --input X", "--save does not apply", 2 },
+		{ "M --input X --images 10", "--images does not apply to .npy tensors", 2 },
+		{ "M --input X --json J", "--json does not apply", 2 },
+		{ "M --input X --fp32", "--fp32 does not apply", 2 },
+		{ "M --calib-count 3 --input X", "--calib-count does not apply without --calib-data", 2 },
+		{ "M --labels X", "does not apply without --input", 2 },
+		{ "M --repeat 2", "does not apply without --input", 2 },
+		{ "M --calib-data X", "a model takes --input, or --calib-data and --save", 2 },
+		{ "M --program P --input X", "a model or --program FILE, one of them", 2 },
+		{ "M --input X --repeat 0", "--repeat takes a positive count", 2 },
+		{ "M --input X --calib-count -1 --calib-data X", "--calib-count takes a positive count", 2 },
+		{ "Q --input X --calib-data X", "do not apply to a model quantized already", 1 },
+		{ "Q --input X --calib mse", "do not apply to a model quantized already", 1 },
+		{ "--program M --input X", "not a program", 1 },
+	};
+	char x[128], err[512], args[512], *p;
+	const char *s;
+	size_t i;
+
+	(void)state;
+	snprintf(x, sizeof(x), "%s/x.npy", tmp);
+	random_images(x, 1, 3);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		/* M: the FP32 model, Q: a quantized one, P: a program, X: an input file */
+		for (s = cases[i].args, p = args; *s && p < args + sizeof(args) - 200; s++) {
+			if (*s == 'M' && (s[1] == ' ' || !s[1]))
+				p += sprintf(p, "%s", MODEL);
+			else if (*s == 'Q' && s[1] == ' ')
+				p += sprintf(p, "%s/test_qlinearmatmul_2D/model.onnx", NODE);
+			else if (*s == 'P' && s[1] == ' ')
+				p += sprintf(p, "%s/model.qnpu", tmp);
+			else if (*s == 'X' && (s[1] == ' ' || !s[1]))
+				p += sprintf(p, "%s", x);
+			else
+				*p++ = *s;
+		}
+		*p = 0;
+		assert_int_equal(sh(err, sizeof(err), NPU_RUN " --executor ref %s", args),
+				 cases[i].status);
+		if (!strstr(err, cases[i].says))
+			fail_msg("'%s': '%s' does not say '%s'", args, err, cases[i].says);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_node_cases),
 		cmocka_unit_test(test_fp32_model),
 		cmocka_unit_test(test_bad_input_files),
+		cmocka_unit_test(test_compile_save_run),
+		cmocka_unit_test(test_options_that_do_not_apply),
 	};
 	int ret;
 

@@ -234,6 +234,17 @@ NPU_API int npu_program_save(const struct npu_program *p, const char *path);
 NPU_API int npu_program_load(const char *path, struct npu_program **out);
 
 /**
+ * npu_program_set_note() - attach @size bytes (at most 1 MiB; 0 removes
+ *	them) that the program carries through save and load, unread by the
+ *	executors: what its inputs and outputs mean to the application (the
+ *	ONNX importer's signature, npu_onnx_program_set_signature())
+ */
+NPU_API int npu_program_set_note(struct npu_program *p, const void *data, size_t size);
+
+/** npu_program_note() - the attached bytes and their *size; NULL if none */
+NPU_API const void *npu_program_note(const struct npu_program *p, size_t *size);
+
+/**
  * struct npu_program_stats - what a program holds
  * @device_ops: operations for the device (its BARRIERs not counted)
  * @cpu_ops: operations left to the CPU

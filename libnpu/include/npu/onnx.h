@@ -149,6 +149,18 @@ struct npu_onnx_signature {
 	struct npu_onnx_io outputs[NPU_ONNX_MAX_IO];
 };
 
+/**
+ * npu_onnx_program_set_signature() - attach @sig to @p (npu_program_set_note()),
+ *	so that a saved program still says what its inputs and outputs are in
+ *	the model (names, layouts, extents)
+ */
+NPU_API int npu_onnx_program_set_signature(struct npu_program *p,
+					   const struct npu_onnx_signature *sig);
+
+/** npu_onnx_program_signature() - the signature attached to @p; -ENOENT if none */
+NPU_API int npu_onnx_program_signature(const struct npu_program *p,
+				       struct npu_onnx_signature *sig);
+
 /** npu_onnx_elem_size() - bytes per element of an enum npu_onnx_type */
 NPU_API size_t npu_onnx_elem_size(int type);
 

@@ -4,8 +4,9 @@
  *
  * File layout (little-endian): a header (magic "QPUP", version, counts
  * and sizes), then the steps, inputs, outputs, relocations, command
- * buffers and weights, each as stored in memory. A reader rejects any
- * other version, and checks every count and offset before using it.
+ * buffers, weights and (version 3) the note, each as stored in memory. A
+ * reader takes versions 2 and 3, rejects any other, and checks every count
+ * and offset before using it.
  *
  * Copyright (c) 2026 The qnpu authors
  */
@@ -22,7 +23,7 @@ struct file_header {
 	uint32_t magic;
 	uint32_t version;
 	uint32_t nsteps, ninputs, noutputs, nrelocs;
-	uint32_t cmdbuf_size, device_ops, cpu_ops, pad;
+	uint32_t cmdbuf_size, device_ops, cpu_ops, note_size;	/* version 2: 0 */
 	uint64_t weights_size, arena_size, arena_unshared;
 };
 
@@ -36,7 +37,31 @@ NPU_API void npu_program_free(struct npu_program *p)
 	free(p->steps);
 	free(p->inputs);
 	free(p->outputs);
+	free(p->note);
 	free(p);
+}
+
+NPU_API int npu_program_set_note(struct npu_program *p, const void *data, size_t size)
+{
+	void *copy = NULL;
+
+	if (!p || (size && !data) || size > NPU_PROGRAM_MAX_NOTE)
+		return -EINVAL;
+	if (size && !(copy = malloc(size)))
+		return -ENOMEM;
+	if (size)
+		memcpy(copy, data, size);
+	free(p->note);
+	p->note = copy;
+	p->note_size = size;
+	return 0;
+}
+
+NPU_API const void *npu_program_note(const struct npu_program *p, size_t *size)
+{
+	if (size)
+		*size = p ? p->note_size : 0;
+	return p ? p->note : NULL;
 }
 
 NPU_API int npu_program_stats(const struct npu_program *p,
@@ -72,6 +97,7 @@ NPU_API int npu_program_save(const struct npu_program *p, const char *path)
 	h.weights_size = p->weights_size;
 	h.arena_size = p->arena_size;
 	h.arena_unshared = p->arena_unshared;
+	h.note_size = p->note_size;
 	f = fopen(path, "wb");
 	if (!f)
 		return -errno;
@@ -81,7 +107,8 @@ NPU_API int npu_program_save(const struct npu_program *p, const char *path)
 	     fwrite(p->outputs, sizeof(*p->outputs), p->noutputs, f) == p->noutputs &&
 	     fwrite(p->relocs, sizeof(*p->relocs), p->nrelocs, f) == p->nrelocs &&
 	     fwrite(p->cmdbuf, 1, p->cmdbuf_size, f) == p->cmdbuf_size &&
-	     fwrite(p->weights, 1, p->weights_size, f) == p->weights_size;
+	     fwrite(p->weights, 1, p->weights_size, f) == p->weights_size &&
+	     fwrite(p->note, 1, p->note_size, f) == p->note_size;
 	if (fclose(f))
 		ok = 0;
 	return ok ? 0 : -EIO;
@@ -290,13 +317,14 @@ NPU_API int npu_program_load(const char *path, struct npu_program **out)
 		fclose(f);
 		return -EPROTO;
 	}
-	if (h.version != NPU_PROGRAM_VERSION) {
+	if (h.version != NPU_PROGRAM_VERSION && h.version != 2) {
 		fclose(f);
 		return -EPROTONOSUPPORT;
 	}
 	if (h.nsteps > 1u << 20 || h.ninputs > 1024 || h.noutputs > 1024 ||
 	    h.nrelocs > 1u << 24 || h.weights_size > 1ull << 32 ||
-	    h.arena_size > 1ull << 34) {
+	    h.arena_size > 1ull << 34 || h.note_size > NPU_PROGRAM_MAX_NOTE ||
+	    (h.version == 2 && h.note_size)) {
 		fclose(f);
 		return -EPROTO;
 	}
@@ -321,6 +349,8 @@ NPU_API int npu_program_load(const char *path, struct npu_program **out)
 	p->relocs = read_array(f, h.nrelocs, sizeof(*p->relocs), &err);
 	p->cmdbuf = read_array(f, h.cmdbuf_size, 1, &err);
 	p->weights = read_array(f, h.weights_size, 1, &err);
+	p->note_size = h.note_size;
+	p->note = h.note_size ? read_array(f, h.note_size, 1, &err) : NULL;
 	if (!err && fgetc(f) != EOF)
 		err = -EPROTO;		/* trailing bytes */
 	fclose(f);

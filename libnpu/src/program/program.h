@@ -19,7 +19,8 @@
 #include "npu/graph.h"
 
 #define NPU_PROGRAM_MAGIC	0x50555051u	/* "QPUP" */
-#define NPU_PROGRAM_VERSION	2
+#define NPU_PROGRAM_VERSION	3	/* 3: a note; 2 (none) still read */
+#define NPU_PROGRAM_MAX_NOTE	(1u << 20)
 
 enum npu_region {
 	NPU_REGION_WEIGHTS = 0,
@@ -105,6 +106,8 @@ struct npu_program {
 	uint32_t noutputs;
 	uint32_t device_ops;
 	uint32_t cpu_ops;
+	void *note;		/* npu_program_set_note() */
+	uint32_t note_size;
 };
 
 #endif /* NPU_PROGRAM_H */

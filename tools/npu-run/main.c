@@ -2,9 +2,11 @@
 /*
  * npu-run: run an ONNX model on a chosen executor.
  *
- * Tensor mode (--input): any supported model, FP32 or already quantized
- * (QOperator, QDQ); inputs and outputs are NumPy .npy files in the
- * model's own layout. An FP32 model is calibrated on the given input.
+ * Tensor mode (tensors.c): any supported model, FP32 or already quantized
+ * (QOperator, QDQ), or a program compiled from one; inputs and outputs are
+ * NumPy .npy files in the model's own layout, any number of the program's
+ * batches along the first axis. An FP32 model is calibrated on
+ * --calib-data, else on the inputs themselves.
  *
  * Dataset mode: quantize an FP32 model by calibration, compile it, and
  * evaluate it on Fashion-MNIST; or run a program compiled earlier
@@ -13,10 +15,19 @@
  *
  *   npu-run [options] MODEL.onnx | --program FILE
  *     --executor npu|emu|ref    where to run (default npu)
- *     --input FILE.npy          tensor mode: the model's inputs, in order
- *     --output FILE.npy         tensor mode: where its outputs go, in order
  *     --calib minmax|percentile|entropy|mse   (default minmax)
  *     --granularity per-channel|per-tensor    weights (default per-channel)
+ *     --save FILE               write the compiled program (with the model's
+ *                               signature, so that it runs on .npy tensors)
+ *     --program FILE            run a compiled program instead of a model
+ *   tensor mode:
+ *     --input FILE.npy          the model's inputs, in order
+ *     --output FILE.npy         where its outputs go, in order
+ *     --calib-data FILE.npy     FP32 models: calibration samples [N, ...]
+ *     --calib-count N           the first N of them (default all)
+ *     --labels FILE.npy         int labels of the input samples: top-1/top-5
+ *     --repeat N                N more timed runs: samples/s, latency p50/p99
+ *   dataset mode:
  *     --calib-images N          calibration images (default 200)
  *     --images N                test images to evaluate (default 10000)
  *     --dataset DIR             Fashion-MNIST IDX files (default Debian's)
@@ -24,14 +35,15 @@
  *     --sqnr N                  per-layer SQNR against FP32 over N images
  *     --plot-data DIR           data files for plots (per-layer SQNR, the
  *                               first layer's calibration histogram)
- *     --save FILE               write the compiled program
- *     --program FILE            run a compiled program instead of a model
  *     --json FILE               results as JSON
+ *
+ * An option given where it does not apply is an error that names it.
  *
  * Copyright (c) 2026 The qnpu authors
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,9 +58,11 @@
 #include <npu/npy.h>
 #include <npu/onnx.h>
 
+#include "npu-run.h"
+
 #define PIX (28 * 28)
 
-static double now(void)
+double now(void)
 {
 	struct timespec ts;
 
@@ -113,7 +127,7 @@ static void progress(size_t done, size_t total, double t0)
 }
 
 /* The import's calibration progress (struct npu_onnx_import_opts), with an ETA. */
-static void calib_progress(void *arg, size_t done, size_t total)
+void calib_progress(void *arg, size_t done, size_t total)
 {
 	double t0 = *(const double *)arg, secs = now() - t0;
 
@@ -133,20 +147,7 @@ static int calib_method(const char *s)
 	       !strcmp(s, "mse") ? NPU_CALIB_MSE : -1;
 }
 
-#define MAX_FILES 16
-#define STR(x) #x
-#define XSTR(x) STR(x)
-
-struct run_opts {
-	enum npu_executor_kind kind;
-	const char *exec_name;
-	int method;
-	enum npu_onnx_granularity granularity;
-	const char *inputs[MAX_FILES], *outputs[MAX_FILES];
-	int ninputs, noutputs;
-};
-
-static int open_executor(const struct npu_program *p, const struct run_opts *ro,
+int open_executor(const struct npu_program *p, const struct run_opts *ro,
 			 struct npu_device **dev, struct npu_executor **e)
 {
 	int ret = 0;
@@ -159,210 +160,6 @@ static int open_executor(const struct npu_program *p, const struct run_opts *ro,
 	if (ret)
 		fprintf(stderr, "npu-run: executor %s: %s\n", ro->exec_name, npu_strerror(ret));
 	return ret;
-}
-
-/* Tensor mode: what one run of .npy files through a model holds. */
-struct tensor_run {
-	const struct run_opts *ro;
-	struct npu_onnx_tensor in[MAX_FILES];
-	struct npu_onnx_signature *sig;
-	void *gin[MAX_FILES], *gout[MAX_FILES];	/* in the graph's layout */
-	struct npu_onnx *m;
-	struct npu_graph *g;
-	struct npu_program *prog;
-	char err[512];
-};
-
-/* The input files, each named after the model's input in its position. */
-static int load_inputs(struct tensor_run *t, const char *model)
-{
-	int i;
-
-	for (i = 0; i < t->ro->ninputs; i++) {
-		if (npu_npy_load(t->ro->inputs[i], &t->in[i], t->err, sizeof(t->err)))
-			return -EINVAL;
-	}
-	if (npu_onnx_load(model, &t->m, t->err, sizeof(t->err)))
-		return -EINVAL;
-	for (i = 0; i < t->ro->ninputs; i++) {
-		const char *name = npu_onnx_input_name(t->m, i);
-
-		if (!name) {
-			snprintf(t->err, sizeof(t->err), "%s: the model has %d inputs",
-				 t->ro->inputs[i], i);
-			return -EINVAL;
-		}
-		snprintf(t->in[i].name, sizeof(t->in[i].name), "%s", name);
-	}
-	return 0;
-}
-
-/* An FP32 model is calibrated on its one input itself, in the graph's layout. */
-static int self_calibration(struct tensor_run *t, const char *model,
-			    struct npu_onnx_import_opts *o)
-{
-	struct npu_onnx_io io = { .type = NPU_ONNX_FLOAT };
-
-	if (t->ro->ninputs != 1 || t->in[0].type != NPU_ONNX_FLOAT) {
-		snprintf(t->err, sizeof(t->err), "%s: an FP32 model takes one float32 input",
-			 model);
-		return -EINVAL;
-	}
-	io.ndims = t->in[0].ndims;
-	memcpy(io.dims, t->in[0].dims, sizeof(io.dims));
-	io.count = t->in[0].count;
-	io.nchw = io.ndims == 4;
-	t->gin[0] = malloc(sizeof(float) * t->in[0].count + 1);
-	if (!t->gin[0])
-		return -ENOMEM;
-	npu_onnx_to_graph(&io, t->in[0].data, t->gin[0]);
-	o->calib_data = t->gin[0];
-	o->calib_count = 1;
-	return 0;
-}
-
-/*
- * Import and compile. The files are the model's inputs in order; those the
- * importer needs constant (weights, scales or zero points given as inputs,
- * as in ONNX's node tests) are taken as such, the others are run.
- */
-static int import_and_compile(struct tensor_run *t, const char *model)
-{
-	struct npu_onnx_import_opts o = { .method = t->ro->method, .sig = t->sig,
-					  .granularity = t->ro->granularity,
-					  .values = t->in, .nvalues = t->ro->ninputs };
-	int ret = 0;
-
-	if (!npu_onnx_is_quantized(t->m))
-		ret = self_calibration(t, model, &o);
-	if (!ret && npu_onnx_import(t->m, &o, &t->g, t->err, sizeof(t->err)))
-		ret = -EINVAL;
-	if (!ret && npu_compile(t->g, &t->prog)) {
-		snprintf(t->err, sizeof(t->err), "%s", npu_graph_error(t->g));
-		ret = -EINVAL;
-	}
-	if (!ret && (size_t)t->ro->noutputs > t->sig->noutputs) {
-		snprintf(t->err, sizeof(t->err), "the model gives %zu outputs; %d files given",
-			 t->sig->noutputs, t->ro->noutputs);
-		ret = -EINVAL;
-	}
-	free(t->gin[0]);
-	t->gin[0] = NULL;
-	return ret;
-}
-
-/* The program's inputs from the files, by name; its outputs allocated. */
-static int bind_io(struct tensor_run *t)
-{
-	const struct run_opts *ro = t->ro;
-	int i, k;
-
-	for (i = 0; i < (int)t->sig->ninputs; i++) {
-		const struct npu_onnx_io *io = &t->sig->inputs[i];
-
-		for (k = 0; k < ro->ninputs && strcmp(t->in[k].name, io->name); k++)
-			;
-		if (k == ro->ninputs) {
-			snprintf(t->err, sizeof(t->err), "no file for input '%s'", io->name);
-			return -EINVAL;
-		}
-		if (t->in[k].count != io->count || t->in[k].type != io->type) {
-			snprintf(t->err, sizeof(t->err),
-				 "%s: %zu values of type %d; input '%s' takes %zu of type %d",
-				 ro->inputs[k], t->in[k].count, t->in[k].type, io->name,
-				 io->count, io->type);
-			return -EINVAL;
-		}
-		t->gin[i] = malloc(t->in[k].count * npu_onnx_elem_size(io->type) + 1);
-		if (!t->gin[i])
-			return -ENOMEM;
-		npu_onnx_to_graph(io, t->in[k].data, t->gin[i]);
-	}
-	for (i = 0; i < (int)t->sig->noutputs; i++) {
-		const struct npu_onnx_io *io = &t->sig->outputs[i];
-
-		t->gout[i] = calloc(1, io->count * npu_onnx_elem_size(io->type) + 1);
-		if (!t->gout[i])
-			return -ENOMEM;
-	}
-	return 0;
-}
-
-static int execute(struct tensor_run *t)
-{
-	struct npu_executor *e = NULL;
-	struct npu_device *dev = NULL;
-	struct npu_job_result r;
-	int ret = open_executor(t->prog, t->ro, &dev, &e);
-
-	if (!ret) {
-		ret = npu_executor_run(e, (const void *const *)t->gin, t->gout, &r);
-		if (ret)
-			fprintf(stderr, "npu-run: %s (%s)\n", npu_strerror(ret),
-				npu_status_str(r.status));
-	}
-	npu_executor_free(e);
-	npu_device_close(dev);
-	return ret;
-}
-
-/* The outputs the command line names, in the model's layout. */
-static int save_outputs(struct tensor_run *t)
-{
-	int i, ret = 0;
-
-	for (i = 0; i < t->ro->noutputs && !ret; i++) {
-		const struct npu_onnx_io *io = &t->sig->outputs[i];
-		struct npu_onnx_tensor y = { .type = io->type, .ndims = io->ndims,
-					     .count = io->count };
-
-		memcpy(y.dims, io->dims, sizeof(y.dims));
-		y.data = malloc(io->count * npu_onnx_elem_size(io->type) + 1);
-		if (!y.data)
-			return -ENOMEM;
-		npu_onnx_from_graph(io, t->gout[i], y.data);
-		if (npu_npy_save(t->ro->outputs[i], &y, t->err, sizeof(t->err)))
-			ret = -EINVAL;
-		free(y.data);
-	}
-	return ret;
-}
-
-static void tensor_run_free(struct tensor_run *t)
-{
-	int i;
-
-	for (i = 0; i < MAX_FILES; i++) {
-		npu_onnx_tensor_release(&t->in[i]);
-		free(t->gin[i]);
-		free(t->gout[i]);
-	}
-	npu_program_free(t->prog);
-	npu_graph_free(t->g);
-	npu_onnx_free(t->m);
-	free(t->sig);
-}
-
-/* Tensor mode: .npy in, .npy out, in the model's layout. */
-static int run_tensors(const char *model, const struct run_opts *ro)
-{
-	struct tensor_run t = { .ro = ro, .sig = calloc(1, sizeof(*t.sig)) };
-	int ret = t.sig ? 0 : -ENOMEM;
-
-	ret = ret ?: load_inputs(&t, model);
-	ret = ret ?: import_and_compile(&t, model);
-	ret = ret ?: bind_io(&t);
-	if (!ret) {
-		ret = execute(&t);
-		if (!ret)
-			ret = save_outputs(&t);
-		else
-			t.err[0] = 0;	/* execute() said why */
-	}
-	if (ret && t.err[0])
-		fprintf(stderr, "npu-run: %s\n", t.err);
-	tensor_run_free(&t);
-	return ret ? 1 : 0;
 }
 
 struct layer_sqnr {
@@ -590,15 +387,20 @@ struct dataset_run {
 	/* results */
 	size_t ok, fp_ok;
 	double secs;
+	bool given[128];	/* the options on the command line, by short name */
 };
 
 static const char usage[] =
-	"usage: npu-run [--executor npu|emu|ref] MODEL.onnx --input X.npy... "
-	"[--output Y.npy...]\n"
+	"usage: npu-run [--executor npu|emu|ref] MODEL.onnx --calib-data C.npy "
+	"[--calib-count N] [--calib METHOD] [--granularity G] --save PROG.qnpu\n"
+	"       npu-run [--executor npu|emu|ref] MODEL.onnx | --program PROG.qnpu "
+	"--input X.npy... [--output Y.npy...] [--calib-data C.npy [--calib-count N]] "
+	"[--labels L.npy] [--repeat N] [--save PROG.qnpu]\n"
 	"       npu-run [--executor npu|emu|ref] [--calib METHOD] "
 	"[--granularity per-channel|per-tensor] [--calib-images N] "
 	"[--images N] [--dataset DIR] [--fp32] [--sqnr N] [--plot-data DIR] "
-	"[--save FILE] [--json FILE] MODEL.onnx | --program FILE\n";
+	"[--save FILE] [--json FILE] MODEL.onnx | --program FILE\n"
+	"METHOD: minmax percentile entropy mse; G: per-channel per-tensor\n";
 
 static int parse_executor(const char *s, struct run_opts *ro)
 {
@@ -616,12 +418,12 @@ static int parse_executor(const char *s, struct run_opts *ro)
 
 static int add_file(struct run_opts *ro, int c, const char *path)
 {
-	if ((c == 'i' ? ro->ninputs : ro->noutputs) == MAX_FILES)
+	int *n = c == 'i' ? &ro->ninputs : c == 'o' ? &ro->noutputs : &ro->ncalib;
+	const char **files = c == 'i' ? ro->inputs : c == 'o' ? ro->outputs : ro->calib;
+
+	if (*n == MAX_FILES)
 		return -1;
-	if (c == 'i')
-		ro->inputs[ro->ninputs++] = path;
-	else
-		ro->outputs[ro->noutputs++] = path;
+	files[(*n)++] = path;
 	return 0;
 }
 
@@ -631,10 +433,32 @@ static int bad_option(const char *msg)
 	return 2;
 }
 
+/* A count option's value: 0 when it is not a positive integer. */
+static size_t count_arg(const char *arg)
+{
+	char *end;
+	unsigned long long v = strtoull(arg, &end, 10);
+
+	return *arg && !*end && arg[0] != '-' ? (size_t)v : 0;
+}
+
 /* One option into @r: 0, or the exit status (2 for a bad one). */
 static int parse_option(int c, const char *arg, struct dataset_run *r)
 {
+	if (c > 0 && c < 128)
+		r->given[c] = true;
 	switch (c) {
+	case 'k':
+		if (add_file(&r->ro, c, arg))
+			return bad_option("at most " XSTR(MAX_FILES) " calibration files");
+		return 0;
+	case 'K':
+		r->ro.calib_count = count_arg(arg);
+		return r->ro.calib_count ? 0 : bad_option("--calib-count takes a positive count");
+	case 'L': r->ro.labels = arg; return 0;
+	case 'R':
+		r->ro.repeat = count_arg(arg);
+		return r->ro.repeat ? 0 : bad_option("--repeat takes a positive count");
 	case 'e':
 		if (parse_executor(arg, &r->ro))
 			return bad_option("--executor is npu, emu or ref");
@@ -689,12 +513,17 @@ static int parse_args(int argc, char **argv, struct dataset_run *r)
 		{ "granularity", required_argument, NULL, 'g' },
 		{ "sqnr", required_argument, NULL, 'q' },
 		{ "plot-data", required_argument, NULL, 'P' },
+		{ "calib-data", required_argument, NULL, 'k' },
+		{ "calib-count", required_argument, NULL, 'K' },
+		{ "labels", required_argument, NULL, 'L' },
+		{ "repeat", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "e:c:C:n:d:fs:p:j:i:o:g:q:P:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "e:c:C:n:d:fs:p:j:i:o:g:q:P:k:K:L:R:h", opts,
+				NULL)) != -1) {
 		if (c == 'h') {
 			fputs(usage, stdout);
 			return 0;
@@ -705,7 +534,63 @@ static int parse_args(int argc, char **argv, struct dataset_run *r)
 	}
 	if (optind < argc)
 		r->model = argv[optind];
+	if (optind + 1 < argc)
+		return bad_option("one model at most (see --help)");
 	return -1;
+}
+
+/* Tensor mode: .npy files in or out, or a program compiled from a calibration set. */
+static bool tensor_mode(const struct dataset_run *r)
+{
+	static const char tensor_opts[] = "ioKkLR";
+	size_t i;
+
+	for (i = 0; tensor_opts[i]; i++) {
+		if (r->given[(int)tensor_opts[i]])
+			return true;
+	}
+	return false;
+}
+
+/* An option given that does not apply: which, and why. */
+static int not_applicable(const char *opt, const char *why)
+{
+	fprintf(stderr, "npu-run: %s does not apply %s (see --help)\n", opt, why);
+	return 2;
+}
+
+/* The combinations of tensor mode's options that mean something; 0 or the exit status. */
+static int check_tensor_options(struct dataset_run *r)
+{
+	static const struct { int c; const char *name; } dataset_only[] = {
+		{ 'C', "--calib-images" }, { 'n', "--images" }, { 'd', "--dataset" },
+		{ 'f', "--fp32" }, { 'q', "--sqnr" }, { 'P', "--plot-data" }, { 'j', "--json" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(dataset_only) / sizeof(dataset_only[0]); i++) {
+		if (r->given[dataset_only[i].c])
+			return not_applicable(dataset_only[i].name,
+					      "to .npy tensors (it is for the Fashion-MNIST mode)");
+	}
+	if (!!r->model == !!r->program)
+		return bad_option("tensor mode takes a model or --program FILE, one of them");
+	if (r->program && (r->given['k'] || r->given['K'] || r->given['c'] || r->given['g']))
+		return not_applicable("--calib-data, --calib-count, --calib or --granularity",
+				      "to a compiled program (it is quantized already)");
+	if (r->program && r->save)
+		return not_applicable("--save", "to a compiled program (it is saved already)");
+	if (r->given['K'] && !r->given['k'])
+		return not_applicable("--calib-count", "without --calib-data");
+	if (!r->ro.ninputs && (r->given['o'] || r->given['L'] || r->given['R']))
+		return not_applicable("--output, --labels or --repeat", "without --input");
+	if (!r->ro.ninputs && !(r->given['k'] && r->save))
+		return bad_option("a model takes --input, or --calib-data and --save");
+	r->ro.model = r->model;
+	r->ro.program = r->program;
+	r->ro.save = r->save;
+	r->ro.calib_given = r->given['c'] || r->given['g'];
+	return 0;
 }
 
 /* Quantize, calibrate and compile the model; FP32 accuracy, SQNR, plots. */
@@ -730,16 +615,20 @@ static int compile_model(struct dataset_run *r)
 	o.calib_data = cal;
 	o.progress = calib_progress;
 	o.progress_arg = &t0;
+	o.sig = calloc(1, sizeof(*o.sig));
 	t0 = now();
-	if (npu_onnx_load(r->model, &m, err, sizeof(err)) ||
+	if (!o.sig || npu_onnx_load(r->model, &m, err, sizeof(err)) ||
 	    npu_onnx_import(m, &o, &g, err, sizeof(err))) {
-		fprintf(stderr, "npu-run: %s\n", err);
+		fprintf(stderr, "npu-run: %s\n", o.sig ? err : "out of memory");
 		return 1;
 	}
-	if (npu_compile(g, &r->prog)) {
+	/* the saved program runs on .npy tensors too (npu-run --program --input) */
+	if (npu_compile(g, &r->prog) || npu_onnx_program_set_signature(r->prog, o.sig)) {
 		fprintf(stderr, "npu-run: %s\n", npu_graph_error(g));
 		return 1;
 	}
+	free(o.sig);
+	o.sig = NULL;
 	if (!stat(r->model, &sb))
 		r->fp32_bytes = sb.st_size;
 	if (r->fp32) {
@@ -966,12 +855,9 @@ int main(int argc, char **argv)
 
 	if (ret >= 0)
 		return ret;
-	if (r.ro.ninputs || r.ro.noutputs) {
-		if (!r.model || r.program || !r.ro.ninputs) {
-			fprintf(stderr, "npu-run: --input and --output take a model (see --help)\n");
-			return 2;
-		}
-		return run_tensors(r.model, &r.ro);
+	if (tensor_mode(&r)) {
+		ret = check_tensor_options(&r);
+		return ret ? ret : run_tensors(&r.ro);
 	}
 	ret = run_dataset(&r);
 	npu_program_free(r.prog);

@@ -3,7 +3,17 @@
 # mk/install.mk: make install.
 # Included by the top Makefile; variables and paths are its own.
 
+# Where Debian's python3 finds packages under PREFIX.
+PYDIR ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/python3/dist-packages,$(PREFIX)/lib/python$(shell \
+	/usr/bin/python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')/dist-packages)
+
+print-pydir:
+	@echo $(PYDIR)
+
 install: libnpu tools
+	install -d $(DESTDIR)$(PYDIR)/qnpu
+	install -m 644 $(B)/python/qnpu/__init__.py $(DESTDIR)$(PYDIR)/qnpu/
+	install -m 755 $(B)/python/qnpu/_qnpu.so $(DESTDIR)$(PYDIR)/qnpu/
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/npu \
 		$(DESTDIR)$(PREFIX)/include/drm $(DESTDIR)$(PREFIX)/bin
 	install -m 644 libnpu/include/npu/*.h $(DESTDIR)$(PREFIX)/include/npu/

@@ -45,7 +45,20 @@ $(B)/lib/libnpu.a: $(NPU_OBJS)
 TOOL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -Ilibnpu/include
 
 tools: $(B)/bin/npu-info $(B)/bin/npu-top $(B)/bin/npu-run $(B)/bin/hello_npu \
-	$(B)/bin/conv_npu
+	$(B)/bin/conv_npu python
+
+# The Python module qnpu (python/qnpu): the package and its C extension over
+# libnpu.a (Debian's python3-dev); PYTHONPATH=$(B)/python uses it in place.
+python: $(B)/python/qnpu/__init__.py $(B)/python/qnpu/_qnpu.so
+
+$(B)/python/qnpu/__init__.py: python/qnpu/__init__.py
+	@mkdir -p $(@D)
+	cp $< $@
+
+$(B)/python/qnpu/_qnpu.so: python/qnpu/_qnpu.c $(B)/lib/libnpu.a $(NPU_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(TOOL_CFLAGS) -Wno-missing-field-initializers -fPIC -shared \
+		$$(/usr/bin/python3-config --includes) $< -o $@ $(B)/lib/libnpu.a $(NPU_LIBS)
 
 $(B)/bin/npu-run: $(wildcard tools/npu-run/*.c tools/npu-run/*.h) $(B)/lib/libnpu.a \
 		$(NPU_HDRS)

@@ -18,6 +18,7 @@ ninja-build python3-pycotap libglib2.0-dev libpixman-1-dev libfdt-dev
 flex bison python3-venv qemu-system-data seabios ipxe-qemu
 libprotobuf-c-dev protobuf-c-compiler libonnx-dev libonnx-testdata dataset-fashion-mnist
 gnuplot-nox python3-onnx python3-numpy python3-torch python3-torchvision libopenblas0-pthread
+python3-dev
 linux-source-6.12 libelf-dev bc libssl-dev
 "
 

@@ -59,14 +59,21 @@ static bool conv_blas(const struct fnet *n, const struct fnode *f, const struct 
 	uint64_t P = (uint64_t)o[1] * o[2], p;
 	float *cols, *prod;
 
+	/* a pointwise convolution's patches are its input's pixels: no im2col */
+	bool pointwise = K == r->s[3] && P == (uint64_t)r->s[1] * r->s[2] && f->groups == 1 &&
+			 f->kh == 1 && f->kw == 1 && !(f->pad[0] | f->pad[1]);
+
 	if (!n->sgemm || cog < 4 || P * K > (1u << 28))
 		return false;
-	cols = malloc(sizeof(float) * P * K);
+	cols = pointwise ? NULL : malloc(sizeof(float) * P * K);
 	prod = malloc(sizeof(float) * P * cog);
-	for (b = 0; cols && prod && b < o[0]; b++) {
+	for (b = 0; (cols || pointwise) && prod && b < o[0]; b++) {
 		for (g = 0; g < f->groups; g++) {
-			im2col(f, r, b, g, cols);
-			n->sgemm(101, 111, 112, (int)P, (int)cog, (int)K, 1.0f, cols, (int)K,
+			const float *a = pointwise ? r->x + b * P * K : cols;
+
+			if (!pointwise)
+				im2col(f, r, b, g, cols);
+			n->sgemm(101, 111, 112, (int)P, (int)cog, (int)K, 1.0f, a, (int)K,
 				 f->w + (uint64_t)g * cog * K, (int)K, 0.0f, prod, (int)cog);
 			for (p = 0; p < P; p++)
 				for (c = 0; c < cog; c++)
@@ -76,7 +83,7 @@ static bool conv_blas(const struct fnet *n, const struct fnode *f, const struct 
 	}
 	free(prod);
 	free(cols);
-	return cols && prod;
+	return (cols || pointwise) && prod;
 }
 
 static void run_conv(const struct fnet *n, const struct fnode *f, const struct frun *r)

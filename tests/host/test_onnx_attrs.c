@@ -117,7 +117,7 @@ static const char *const honoured[] = {
 	"h_broadcast_se", "h_concat5", "h_flatten_by_shape", "h_reducemean",
 	"h_channel_shuffle", "h_split_batchnorm", "h_resize_nearest", "h_pad",
 	"h_image_to_sequence", "h_attention", "h_layernorm_spelled", "h_concat_hw",
-	"h_concat_tokens", "h_gelu_tanh",
+	"h_concat_tokens", "h_gelu_tanh", "h_slice_hw", "h_slice_tokens",
 };
 
 /* FP32 models whose attributes change the answer: INT8 against numpy, in the model's layout. */
@@ -182,7 +182,7 @@ static const struct {
 	{ "r_mul_negative", "a factor -2 (positive scalars only)" },
 	{ "r_concat_batch", "concatenation along axis 0 (any axis but the batch)" },
 	{ "r_reducemean_channels", "ReduceMean over axes other than an image's H and W" },
-	{ "r_slice_height", "a Slice along axis 2 (channels only)" },
+	{ "r_slice_batch", "a Slice of the batch axis" },
 	{ "r_dropout_training", "Dropout in training mode" },
 	{ "r_resize_linear", "Resize mode 'linear'" },
 	{ "r_pad_reflect", "Pad other than constant 0" },

@@ -507,6 +507,28 @@ def sequences(out, rng):
          [vinfo('x', [1, 4, 3, 4])], [vinfo('y', [1, 24, 8])],
          [numpy_helper.from_array(w, 'w'), f32('b', b), numpy_helper.from_array(w2, 'w2'),
           i64('shape', [1, 8, -1])])
+    # Slices of an image along H (from the end), W (a step) and C at once, and of a
+    # sequence along its tokens (a negative step).
+    hw = c[:, 1:7:3, -3:, ::2]
+    save(out, 'h_slice_hw',
+         [helper.make_node('Conv', ['x', 'w', 'b'], ['c']),
+          helper.make_node('Slice', ['c', 'st', 'en', 'ax', 'sp'], ['y'])],
+         [vinfo('x', [1, 4, 3, 4])], [vinfo('y', list(hw.shape))],
+         [numpy_helper.from_array(w, 'w'), f32('b', b), i64('st', [-3, 0, 1]),
+          i64('en', [100, 4, 7]), i64('ax', [2, -1, 1]), i64('sp', [1, 2, 3])])
+    np.save(os.path.join(out, 'h_slice_hw_input.npy'), x)
+    np.save(os.path.join(out, 'h_slice_hw_output.npy'), np.ascontiguousarray(hw, np.float32))
+    save(out, 'h_slice_tokens',
+         [helper.make_node('Conv', ['x', 'w', 'b'], ['c']),
+          helper.make_node('Reshape', ['c', 'shape'], ['r']),
+          helper.make_node('Transpose', ['r'], ['t'], perm=[0, 2, 1]),
+          helper.make_node('Slice', ['t', 'st', 'en', 'ax', 'sp'], ['y'])],
+         [vinfo('x', [1, 4, 3, 4])], [vinfo('y', [1, 5, 8])],
+         [numpy_helper.from_array(w, 'w'), f32('b', b), i64('shape', [1, 8, -1]),
+          i64('st', [10]), i64('en', [0]), i64('ax', [1]), i64('sp', [-2])])
+    np.save(os.path.join(out, 'h_slice_tokens_input.npy'), x)
+    np.save(os.path.join(out, 'h_slice_tokens_output.npy'),
+            np.ascontiguousarray(t[:, 10:0:-2], np.float32))
     np.save(os.path.join(out, 'h_concat_tokens_input.npy'), x)
     np.save(os.path.join(out, 'h_concat_tokens_output.npy'),
             np.ascontiguousarray(np.concatenate([t2, t], 1), np.float32))
@@ -553,9 +575,9 @@ def refused(out, rng):
                                                 'pads')])
     case('r_resize_linear', [helper.make_node('Resize', ['c', '', 'sc'], ['y'], mode='linear')],
          [1, 3, 8, 8], [numpy_helper.from_array(np.array([1, 1, 2, 2], np.float32), 'sc')])
-    case('r_slice_height', [helper.make_node('Slice', ['c', 'st', 'en', 'ax'], ['y'])],
-         [1, 3, 2, 4], [numpy_helper.from_array(np.array(v, np.int64), k)
-                        for k, v in (('st', [1]), ('en', [3]), ('ax', [2]))])
+    case('r_slice_batch', [helper.make_node('Slice', ['c', 'st', 'en', 'ax'], ['y'])],
+         [1, 3, 4, 4], [numpy_helper.from_array(np.array(v, np.int64), k)
+                        for k, v in (('st', [1]), ('en', [3]), ('ax', [0]))])
     gemm = helper.make_node('Gemm', ['f', 'wf'], ['y'], transB=1)
     gemm.attribute.append(helper.make_attribute('alpha', 2))   # an int: ONNX says float
     case('r_gemm_alpha_int', [helper.make_node('GlobalAveragePool', ['c'], ['g']),

@@ -114,6 +114,9 @@ int fnet_layout(struct fnet *n, const Onnx__GraphProto *g, const Onnx__NodeProto
 /* Constant input @k of @nd as int64 values (at most @max); their count, -1 if absent or not. */
 int fnet_ints(const struct fnet *n, const Onnx__GraphProto *g, const Onnx__NodeProto *nd,
 	      size_t k, int64_t *v, int max);
+/* reshape.c: @in with graph dims @p and C swapped, as the value named @name (rank, layout @like's). */
+int fnet_swap_dims(struct fnet *n, const Onnx__NodeProto *nd, int in, int p, const char *name,
+		   const struct fvalue *like);
 /* reshape.c: Transpose, Reshape, Flatten, Squeeze, Unsqueeze: 1 done, 0 not one, or an error. */
 int fnet_reshape(struct fnet *n, const Onnx__GraphProto *g, const Onnx__NodeProto *nd,
 		 const char *where);

@@ -77,7 +77,8 @@ static int add_gather(struct fnet *n, const Onnx__NodeProto *nd, int in, const c
 	o = n->vals[f->out].shape;
 	memcpy(o, n->vals[in].shape, 4 * sizeof(uint32_t));
 	o[3] = count;
-	n->vals[f->out].rank = 4;
+	n->vals[f->out].rank = n->vals[in].rank;
+	n->vals[f->out].plain = n->vals[in].plain;
 	return 1;
 }
 
@@ -96,58 +97,103 @@ static int64_t slice_range(int64_t dim, int64_t start, int64_t end, int64_t step
 	return start > end ? (start - end - step - 1) / -step : 0;
 }
 
-/* The extent of a 4-D value along ONNX axis @a (NCHW), from its NHWC shape. */
-static int64_t extent(const struct fvalue *x, int64_t a)
+/* A Slice's picks along one graph dim: @count from @first by @step. */
+struct pick {
+	int64_t first, count, step;
+};
+
+/* @in's graph dim @p cut to @k as the value named @name: a gather of C, or of @p swapped with C. */
+static int pick_dim(struct fnet *n, const Onnx__NodeProto *nd, int in, int p,
+		    const struct pick *k, const char *name)
 {
-	return a == 0 ? x->shape[0] : a == 1 ? x->shape[3] : a == 2 ? x->shape[1] : x->shape[2];
+	struct fvalue like = n->vals[in], plain = n->vals[in];
+	char tmp[2][160];
+	int32_t *index = malloc(sizeof(int32_t) * k->count);
+	int64_t i;
+	int ret;
+
+	if (!index)
+		return -ENOMEM;
+	for (i = 0; i < k->count; i++)
+		index[i] = (int32_t)(k->first + i * k->step);
+	if (p == 3)
+		return add_gather(n, nd, in, name, index, (uint32_t)k->count);
+	plain.rank = 4;
+	plain.plain = true;
+	snprintf(tmp[0], sizeof(tmp[0]), "%.120s (dim %d last)", name, p);
+	snprintf(tmp[1], sizeof(tmp[1]), "%.120s (dim %d cut)", name, p);
+	in = fnet_swap_dims(n, nd, in, p, tmp[0], &plain);
+	ret = in < 0 ? in : add_gather(n, nd, in, tmp[1], index, (uint32_t)k->count);
+	if (in < 0)
+		free(index);
+	if (ret < 0)
+		return ret;
+	ret = fnet_swap_dims(n, nd, value_id(n, tmp[1], false), p, name, &like);
+	return ret < 0 ? ret : 1;
 }
 
-/* Slice of a 4-D value along the channels (axis 1; others whole) as a gather. */
-static int slice(struct fnet *n, const Onnx__GraphProto *g, const Onnx__NodeProto *nd,
-		 const char *where)
+/* The Slice's picks per graph dim of @x (whole where not sliced); an error for the batch. */
+static int slice_picks(struct fnet *n, const Onnx__GraphProto *g, const Onnx__NodeProto *nd,
+		       const struct fvalue *x, struct pick k[4], const char *where)
 {
 	int64_t st[4], en[4], ax[4] = { 0, 1, 2, 3 }, sp[4] = { 1, 1, 1, 1 };
-	int64_t first = 0, count = 0, cfirst = 0, ccount = -1, cstep = 1;
-	int in = value_id(n, nd->input[0], false), k, nk, na, ns, i;
-	int32_t *index;
-	char why[160];
+	int nk, na, ns, j, p;
 
-	if (in < 0 || n->vals[in].rank != 4 || n->vals[in].plain)
-		return ferr(n, -EOPNOTSUPP, "%s: a Slice of a tensor that is not 4-D", where);
-	if (npu_onnx_check_attrs(nd, NULL, why, sizeof(why)))
-		return ferr(n, -EOPNOTSUPP, "%s: %s", where, why);
+	for (p = 0; p < 4; p++)
+		k[p] = (struct pick){ 0, x->shape[p], 1 };
 	nk = fnet_ints(n, g, nd, 1, st, 4);
 	na = nd->n_input > 3 && nd->input[3][0] ? fnet_ints(n, g, nd, 3, ax, 4) : nk;
 	ns = nd->n_input > 4 && nd->input[4][0] ? fnet_ints(n, g, nd, 4, sp, 4) : nk;
 	if (nk <= 0 || fnet_ints(n, g, nd, 2, en, 4) != nk || na != nk || ns != nk)
 		return ferr(n, -EOPNOTSUPP, "%s: Slice bounds computed at run time", where);
-	for (k = 0; k < nk; k++) {
-		int64_t a = ax[k] < 0 ? ax[k] + 4 : ax[k];
-
-		if (a < 0 || a > 3 || !sp[k])
+	for (j = 0; j < nk; j++) {
+		p = fvalue_axis(x, ax[j]);
+		if (p < 0 || !sp[j])
 			return ferr(n, -EPROTO, "%s: Slice axis %lld or step 0", where,
-				    (long long)ax[k]);
-		count = slice_range(a ? extent(&n->vals[in], a) : n->batch, st[k], en[k], sp[k],
-				    &first);
-		if (a == 1) {
-			cfirst = first;
-			ccount = count;
-			cstep = sp[k];
-		} else if (count != (a ? extent(&n->vals[in], a) : n->batch) || first || sp[k] != 1) {
-			return ferr(n, -EOPNOTSUPP, "%s: a Slice along axis %lld (channels only)",
-				    where, (long long)ax[k]);
-		}
+				    (long long)ax[j]);
+		k[p].step = sp[j];
+		k[p].count = slice_range(p ? x->shape[p] : n->batch, st[j], en[j], sp[j],
+					 &k[p].first);
+		if (!p && (k[p].count != n->batch || k[p].first || sp[j] != 1))
+			return ferr(n, -EOPNOTSUPP, "%s: a Slice of the batch axis", where);
+		if (!k[p].count)
+			return ferr(n, -EOPNOTSUPP, "%s: a Slice that keeps nothing", where);
 	}
-	if (ccount < 0)		/* the channels whole */
-		ccount = n->vals[in].shape[3];
-	if (!ccount)
-		return ferr(n, -EOPNOTSUPP, "%s: a Slice that keeps no channel", where);
-	index = malloc(sizeof(int32_t) * ccount);
-	if (!index)
-		return -ENOMEM;
-	for (i = 0; i < ccount; i++)
-		index[i] = (int32_t)(cfirst + i * cstep);
-	return add_gather(n, nd, in, nd->output[0], index, (uint32_t)ccount);
+	return 0;
+}
+
+/*
+ * Slice along any axes but the batch: a channel gather per sliced graph
+ * dim (C directly; H or W swapped with C, gathered, swapped back), the
+ * last one writing the output.
+ */
+static int slice(struct fnet *n, const Onnx__GraphProto *g, const Onnx__NodeProto *nd,
+		 const char *where)
+{
+	int in = value_id(n, nd->input[0], false), p, last = 3, ret;
+	struct pick k[4];
+	char why[160], name[160];
+
+	if (in < 0)
+		return ferr(n, -EPROTO, "%s: input '%s' is computed by no earlier node", where,
+			    nd->input[0]);
+	if (npu_onnx_check_attrs(nd, NULL, why, sizeof(why)))
+		return ferr(n, -EOPNOTSUPP, "%s: %s", where, why);
+	ret = slice_picks(n, g, nd, &n->vals[in], k, where);
+	for (p = 1; !ret && p < 4; p++)
+		last = k[p].count != n->vals[in].shape[p] || k[p].first || k[p].step != 1 ?
+		       p : last;
+	for (p = 1; !ret && p < 4; p++) {
+		bool cut = k[p].count != n->vals[in].shape[p] || k[p].first || k[p].step != 1;
+
+		if (!cut && p != last)
+			continue;
+		snprintf(name, sizeof(name), "%.120s (dim %d)", nd->output[0], p);
+		ret = pick_dim(n, nd, in, p, &k[p], p == last ? nd->output[0] : name);
+		in = value_id(n, p == last ? nd->output[0] : name, false);
+		ret = ret < 0 ? ret : 0;
+	}
+	return ret ?: 1;
 }
 
 /* Whether a Reshape's leading extent @d keeps the batch @N (0 copies it, but for allowzero). */

@@ -228,8 +228,7 @@ static int reshape(struct fnet *n, const Onnx__GraphProto *g, const Onnx__NodePr
 	return reshape_to(n, nd, in, r, out, nd->output[0]);
 }
 
-/* @in with graph dims @p and C swapped, as the value named @name (its rank and layout @like's). */
-static int swap_dims(struct fnet *n, const Onnx__NodeProto *nd, int in, int p, const char *name,
+int fnet_swap_dims(struct fnet *n, const Onnx__NodeProto *nd, int in, int p, const char *name,
 		     const struct fvalue *like)
 {
 	struct fnode *f = add_moved(n, nd, F_TRANSPOSE, in, name);
@@ -277,7 +276,7 @@ static int concat_across(struct fnet *n, const Onnx__NodeProto *nd, int p, const
 				    "%s: input '%s' not computed earlier, or of another rank or layout",
 				    where, nd->input[k]);
 		snprintf(name, sizeof(name), "%.120s (axis last)", nd->input[k]);
-		in[k] = swap_dims(n, nd, v, p, name, &plain);
+		in[k] = fnet_swap_dims(n, nd, v, p, name, &plain);
 		if (in[k] < 0)
 			return in[k];
 	}
@@ -296,7 +295,7 @@ static int concat_across(struct fnet *n, const Onnx__NodeProto *nd, int p, const
 		n->vals[f->out].shape[3] += n->vals[in[k]].shape[3];
 	}
 	joined = f->out;
-	v = swap_dims(n, nd, joined, p, nd->output[0], &like);
+	v = fnet_swap_dims(n, nd, joined, p, nd->output[0], &like);
 	return v < 0 ? v : 1;
 }
 

@@ -251,6 +251,7 @@ static void test_compile_save_run(void **state)
 	print_message("%s", err);
 	assert_non_null(strstr(err, "12 samples on emu: top-1 0.9167"));
 	assert_non_null(strstr(err, "2 runs of 12 batches of 1 on emu"));
+	assert_non_null(strstr(err, "modelled device time per batch"));
 	npu_onnx_tensor_release(&a);
 	npu_onnx_tensor_release(&b);
 }

@@ -16,6 +16,7 @@
  * Copyright (c) 2026 The qnpu authors
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,9 @@
 #include <npu/npy.h>
 
 #include "npu-run.h"
+
+/* The emulator's clock unless configured otherwise (docs/hardware.md, clock-mhz). */
+#define QNPU_DEFAULT_MHZ 1000
 
 struct tensor_run {
 	const struct run_opts *ro;
@@ -34,6 +38,8 @@ struct tensor_run {
 	size_t chunks;			/* program batches in the input files */
 	double *lat;			/* --repeat: seconds of each batch run */
 	size_t nlat;
+	uint64_t cycles;		/* modelled device cycles of the last batch */
+	uint32_t clock_mhz;		/* the device's (npu) or the emulator's default */
 	struct npu_onnx *m;
 	struct npu_program *prog;
 	char err[512];
@@ -220,6 +226,7 @@ static int run_batch(struct tensor_run *t, struct npu_executor *e, size_t c)
 	ret = npu_executor_run(e, (const void *const *)t->gin, t->gout, &r);
 	if (ret)
 		return fail(t, ret, "%s (%s)", npu_strerror(ret), npu_status_str(r.status));
+	t->cycles = r.cycles;
 	for (i = 0; i < t->sig.noutputs; i++) {
 		const struct npu_onnx_io *io = &t->sig.outputs[i];
 
@@ -236,10 +243,12 @@ static int run_all(struct tensor_run *t)
 	struct npu_device *dev = NULL;
 	size_t c, k, runs = t->ro->repeat;
 	double t0;
+	struct npu_device_info info;
 	int ret = open_executor(t->prog, t->ro, &dev, &e);
 
 	if (ret)
 		return ret;
+	t->clock_mhz = dev && !npu_device_info(dev, &info) ? info.clock_mhz : QNPU_DEFAULT_MHZ;
 	t->lat = runs ? malloc(sizeof(double) * runs * t->chunks) : NULL;
 	ret = runs && !t->lat ? -ENOMEM : 0;
 	for (c = 0; !ret && c < t->chunks; c++)
@@ -278,6 +287,10 @@ static void report_timing(const struct tensor_run *t)
 	printf("%zu runs of %zu batches of %zu on %s: %.1f samples/s, latency p50 %.3f ms, p99 %.3f ms\n",
 	       (size_t)t->ro->repeat, t->chunks, batch, t->ro->exec_name, n * batch / sum,
 	       l[n / 2] * 1e3, l[(n * 99 + 99) / 100 - 1] * 1e3);
+	/* what the modelled device would take (docs/hardware.md 15), next to the host's time */
+	if (t->cycles)
+		printf("modelled device time per batch %.3f ms (%" PRIu64 " cycles at %u MHz)\n",
+		       t->cycles / (t->clock_mhz * 1e3), t->cycles, t->clock_mhz);
 }
 
 /* Whether class @label is among the @k highest of @v[@n]. */

@@ -296,7 +296,8 @@ NPU_API void npu_executor_free(struct npu_executor *e);
  * @inputs: one buffer per graph input, in npu_graph_io() order, holding
  *	the input's elements (NHWC, dense)
  * @outputs: one buffer per graph output
- * @result: the device's status of the failing segment, or OK (may be NULL)
+ * @result: the device's status of the failing segment, or OK, and the
+ *	modelled device cycles of all the run's device segments (may be NULL)
  *
  * Return: 0, or a negative error; a job that the device fails gives
  * -EIO with @result saying why.

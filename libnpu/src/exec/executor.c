@@ -308,15 +308,21 @@ NPU_API int npu_executor_run(struct npu_executor *e, const void *const *inputs,
 	}
 	for (i = 0; !ret && i < p->nsteps; i++) {
 		const struct npu_step *s = &p->steps[i];
+		struct npu_job_result seg = { 0 };
 
 		if (s->kind != NPU_STEP_DEVICE)
 			npu_cpu_step(s, e->arena, p->weights);
 		else if (e->kind == NPU_EXEC_NPU)
-			ret = npu_segment(e, s, &res);
+			ret = npu_segment(e, s, &seg);
 		else if (e->kind == NPU_EXEC_EMU)
-			ret = emu_segment(e, s, &res);
+			ret = emu_segment(e, s, &seg);
 		else
-			ret = ref_segment(e, s, &res);
+			ret = ref_segment(e, s, &seg);
+		/* the last segment's status and place; the cycles of all of them */
+		if (s->kind == NPU_STEP_DEVICE) {
+			seg.cycles += res.cycles;
+			res = seg;
+		}
 	}
 	if (result)
 		*result = res;

@@ -170,16 +170,22 @@ static PyObject *signature(PyObject *self, PyObject *args)
 	}
 	ret = npu_onnx_program_signature(p, sig);
 	if (!ret) {
-		ins = PyList_New(0);
-		outs = PyList_New(0);
+		ins = PyList_New(sig->ninputs);
+		outs = PyList_New(sig->noutputs);
+		/* PyList_SET_ITEM steals the reference io_tuple() returns */
 		for (i = 0; ins && i < sig->ninputs; i++)
-			PyList_Append(ins, io_tuple(&sig->inputs[i]));
+			PyList_SET_ITEM(ins, i, io_tuple(&sig->inputs[i]));
 		for (i = 0; outs && i < sig->noutputs; i++)
-			PyList_Append(outs, io_tuple(&sig->outputs[i]));
+			PyList_SET_ITEM(outs, i, io_tuple(&sig->outputs[i]));
 	}
 	free(sig);
 	if (ret)
 		return fail(ret, ret == -ENOENT ? "the program carries no model signature" : NULL);
+	if (!ins || !outs || PyErr_Occurred()) {
+		Py_XDECREF(ins);
+		Py_XDECREF(outs);
+		return NULL;
+	}
 	return Py_BuildValue("(NN)", ins, outs);
 }
 

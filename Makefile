@@ -7,6 +7,8 @@
 #   make deps        install the Debian packages the project needs
 #   make             driver, libnpu, tools, QEMU, guest kernel
 #   make check       host tests and VM tests; ends "N passed, N failed"
+#   make arm64       the arm64 lane: qemu-system-aarch64, Debian's arm64
+#                    kernel, qnpu.ko and the guest programs cross-built
 #   make demo        boot a VM with the NPU and run the demo
 #   make bench       benchmarks
 #   make install     DESTDIR=... PREFIX=...
@@ -32,14 +34,15 @@ KV = $(shell cat $(B)/kver 2>/dev/null)
 KDIR = /lib/modules/$(KV)/build
 
 .PHONY: all deps driver libnpu tools qemu kernel ksrc check check-host \
-	check-vm check-vm-debug kernel-debug driver-debug check-lint check-fuzz check-conformance conformance fuzz model demo \
+	check-vm check-vm-debug kernel-debug driver-debug check-arm64 arm64 arm64-kernel \
+	arm64-driver arm64-programs qemu-aarch64 check-lint check-fuzz check-conformance conformance fuzz model demo \
 	bench install clean \
 	distclean help
 
 all: driver libnpu tools qemu kernel
 
 help:
-	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,15p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@mkdir -p $(B)
@@ -47,14 +50,14 @@ deps:
 
 RESULTS := $(B)/test-results
 
-include mk/driver.mk mk/libnpu.mk mk/emulator.mk mk/vm.mk mk/tests.mk \
-	mk/demo.mk mk/install.mk
+include mk/driver.mk mk/libnpu.mk mk/emulator.mk mk/vm.mk mk/arm64.mk \
+	mk/tests.mk mk/demo.mk mk/install.mk
 
 check:
 	@$(MAKE) -s deps
 	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
 	@$(MAKE) -s check-lint check-host check-conformance check-fuzz check-vm \
-		check-vm-debug; \
+		check-vm-debug check-arm64; \
 		tools/test-summary $(RESULTS)
 
 # ---- clean -----------------------------------------------------------

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * qnpu debugfs: jobs in flight, address spaces, counters, a reset trigger.
- * Under /sys/kernel/debug/accel/<pci address>/.
+ * Under /sys/kernel/debug/accel/<device name>/: the name of the bus device,
+ * a PCI address or a platform device name.
  *
  * Copyright (c) 2026 The qnpu authors
  */

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * qnpu: DRM accel driver for the qnpu INT8 NPU (docs/hardware.md).
+ * The bus-agnostic core: DRM driver, ioctls, files, device bring-up and
+ * unplug. The bus front ends, qnpu_pci.c and qnpu_platform.c, find the
+ * registers, the interrupt and the DMA limits, then call in here.
  *
  * Copyright (c) 2026 The qnpu authors
  */
 
+#include <linux/device.h>
 #include <linux/module.h>
-#include <linux/pci.h>
 #include <linux/uaccess.h>
 
 #include <drm/drm_accel.h>
@@ -47,9 +50,8 @@ static void qnpu_fill_device_info(struct qnpu_device *qdev,
 	const struct qnpu_caps *caps = &qdev->caps;
 
 	memset(info, 0, sizeof(*info));
-	info->pci_vendor = qdev->pdev->vendor;
-	info->pci_device = qdev->pdev->device;
-	info->pci_revision = qdev->pdev->revision;
+	if (qdev->bus->fill_ids)
+		qdev->bus->fill_ids(qdev, info);
 	info->hw_version = caps->hw_version;
 	info->driver_version = QNPU_DRIVER_MAJOR << 16 |
 			       QNPU_DRIVER_MINOR << 8 | QNPU_DRIVER_PATCH;
@@ -272,46 +274,71 @@ static const struct drm_driver qnpu_drm_driver = {
 	.patchlevel = QNPU_DRIVER_PATCH,
 };
 
-static int qnpu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+/**
+ * qnpu_device_alloc() - allocate the device state of a bus device
+ * @dev: the bus device; its driver data becomes the result
+ * @bus: how that bus stops DMA and names the device
+ *
+ * The DRM device is device-managed: it goes when @dev unbinds and the last
+ * open file has closed.
+ *
+ * Return: the new device, or an ERR_PTR().
+ */
+struct qnpu_device *qnpu_device_alloc(struct device *dev,
+				      const struct qnpu_bus_ops *bus)
 {
 	struct qnpu_device *qdev;
 	int ret;
 
-	qdev = devm_drm_dev_alloc(&pdev->dev, &qnpu_drm_driver,
-				  struct qnpu_device, drm);
+	qdev = devm_drm_dev_alloc(dev, &qnpu_drm_driver, struct qnpu_device,
+				  drm);
 	if (IS_ERR(qdev))
-		return PTR_ERR(qdev);
-	qdev->pdev = pdev;
-	pci_set_drvdata(pdev, qdev);
+		return qdev;
+	qdev->dev = dev;
+	qdev->bus = bus;
+	dev_set_drvdata(dev, qdev);
 	INIT_LIST_HEAD(&qdev->files);
 	INIT_LIST_HEAD(&qdev->bos);
 	ret = drmm_mutex_init(&qdev->drm, &qdev->files_lock);
 	if (!ret)
 		ret = drmm_mutex_init(&qdev->drm, &qdev->bos_lock);
-	if (ret)
-		return ret;
+	return ret ? ERR_PTR(ret) : qdev;
+}
 
-	ret = pcim_enable_device(pdev);
-	if (ret)
-		return ret;
-	qdev->regs = pcim_iomap_region(pdev, QNPU_BAR_REGS, QNPU_DRIVER_NAME);
-	if (IS_ERR(qdev->regs))
-		return PTR_ERR(qdev->regs);
-	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(52));
-	if (ret)
-		return ret;
-	/* The MMU maps page by page: any segment length will do. */
-	dma_set_max_seg_size(&pdev->dev, UINT_MAX);
-	pci_set_master(pdev);
+static void qnpu_device_announce(struct qnpu_device *qdev)
+{
+	const struct qnpu_caps *caps = &qdev->caps;
+
+	drm_info(&qdev->drm, "qnpu %u.%u, %ux%u MACs, %llu KiB SRAM, %u contexts\n",
+		 QNPU_VERSION_MAJOR(caps->hw_version),
+		 QNPU_VERSION_MINOR(caps->hw_version),
+		 caps->mac_rows, caps->mac_cols,
+		 caps->sram_bytes / SZ_1K, caps->contexts);
+}
+
+/**
+ * qnpu_device_init() - bring the device up and register it
+ * @qdev: the device, from qnpu_device_alloc(); the bus front end has mapped
+ *	@qdev->regs, found @qdev->irq, set the DMA mask and enabled DMA
+ *
+ * On failure the core has undone its own set-up (what is DRM-managed goes
+ * with the DRM device); the front end then turns its DMA off again.
+ *
+ * Return: 0 or a negative errno.
+ */
+int qnpu_device_init(struct qnpu_device *qdev)
+{
+	int ret;
 
 	ret = qnpu_hw_init(qdev);
-	if (!ret)
-		ret = qnpu_reset_init(qdev);
+	if (ret)
+		return ret;
+	ret = qnpu_reset_init(qdev);
 	if (ret)
 		return ret;
 	ret = qnpu_mmu_dev_init(qdev);
 	if (ret)
-		goto err_hw;
+		return ret;
 	ret = qnpu_job_dev_init(qdev);
 	if (ret)
 		goto err_mmu;
@@ -324,11 +351,7 @@ static int qnpu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (ret)
 		goto err_irq;
 
-	drm_info(&qdev->drm, "qnpu %u.%u, %ux%u MACs, %llu KiB SRAM, %u contexts\n",
-		 QNPU_VERSION_MAJOR(qdev->caps.hw_version),
-		 QNPU_VERSION_MINOR(qdev->caps.hw_version),
-		 qdev->caps.mac_rows, qdev->caps.mac_cols,
-		 qdev->caps.sram_bytes / SZ_1K, qdev->caps.contexts);
+	qnpu_device_announce(qdev);
 	return 0;
 
 err_irq:
@@ -339,23 +362,22 @@ err_job:
 	qnpu_job_dev_fini(qdev);
 err_mmu:
 	qnpu_mmu_dev_fini(qdev);
-err_hw:
-	pci_clear_master(pdev);
 	return ret;
 }
 
-/*
- * Unplug, in the order that keeps the device from writing memory the
- * driver has freed: no new ioctl or job; the device reset with bus
- * mastering off and every job on the ring ended (-ENODEV); every job freed;
- * then the interrupt, the ring, all page tables and all DMA mappings of
- * BOs. Open files stay valid (their ioctls fail with -ENODEV) and close
- * later; the scheduler and the DRM device go with the last of them.
+/**
+ * qnpu_device_fini() - unplug the device; called by the bus remove hook
+ * @qdev: the device, registered by qnpu_device_init()
+ *
+ * The order keeps the device from writing memory the driver has freed: no
+ * new ioctl or job; the device reset, its DMA stopped by the bus, and every
+ * job on the ring ended (-ENODEV); every job freed; then the interrupt, the
+ * ring, all page tables and all DMA mappings of BOs. Open files stay valid
+ * (their ioctls fail with -ENODEV) and close later; the scheduler and the
+ * DRM device go with the last of them.
  */
-static void qnpu_remove(struct pci_dev *pdev)
+void qnpu_device_fini(struct qnpu_device *qdev)
 {
-	struct qnpu_device *qdev = pci_get_drvdata(pdev);
-
 	drm_dev_unplug(&qdev->drm);
 	qnpu_reset_unplug(qdev);
 	qnpu_job_dev_unplug(qdev);
@@ -363,19 +385,30 @@ static void qnpu_remove(struct pci_dev *pdev)
 	qnpu_gem_unplug(qdev);
 }
 
-static const struct pci_device_id qnpu_pci_ids[] = {
-	{ PCI_DEVICE(QNPU_PCI_VENDOR_ID, QNPU_PCI_DEVICE_ID) },
-	{ }
-};
-MODULE_DEVICE_TABLE(pci, qnpu_pci_ids);
+static int __init qnpu_init(void)
+{
+	int ret;
 
-static struct pci_driver qnpu_pci_driver = {
-	.name = QNPU_DRIVER_NAME,
-	.id_table = qnpu_pci_ids,
-	.probe = qnpu_probe,
-	.remove = qnpu_remove,
-};
-module_pci_driver(qnpu_pci_driver);
+	ret = qnpu_pci_register();
+	if (ret)
+		return ret;
+	ret = qnpu_platform_register();
+	if (ret)
+		goto err_pci;
+	return 0;
+
+err_pci:
+	qnpu_pci_unregister();
+	return ret;
+}
+module_init(qnpu_init);
+
+static void __exit qnpu_exit(void)
+{
+	qnpu_platform_unregister();
+	qnpu_pci_unregister();
+}
+module_exit(qnpu_exit);
 
 MODULE_DESCRIPTION(QNPU_DRIVER_DESC);
 MODULE_AUTHOR("The qnpu authors");

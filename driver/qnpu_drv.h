@@ -7,7 +7,6 @@
 
 #include <linux/idr.h>
 #include <linux/mutex.h>
-#include <linux/pci.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
@@ -88,13 +87,32 @@ struct qnpu_dma_page {
 	dma_addr_t dma;
 };
 
+struct drm_qnpu_device_info;
+struct qnpu_device;
 struct qnpu_job;
 
 /**
- * struct qnpu_device - one qnpu PCI function
+ * struct qnpu_bus_ops - what differs between the buses a qnpu sits on
+ * @stop_dma: at unplug, once the device has been reset for good: keep it
+ *	off memory at the bus level too (PCI: clear bus mastering)
+ * @fill_ids: optional: set the bus ids of a device info query (PCI ids);
+ *	without it they stay zero
+ *
+ * One const instance per bus front end (qnpu_pci.c, qnpu_platform.c);
+ * the core calls these from process context.
+ */
+struct qnpu_bus_ops {
+	void (*stop_dma)(struct qnpu_device *qdev);
+	void (*fill_ids)(struct qnpu_device *qdev,
+			 struct drm_qnpu_device_info *info);
+};
+
+/**
+ * struct qnpu_device - one qnpu device, on whichever bus
  * @drm: DRM device, embedded
- * @pdev: the PCI function
- * @regs: BAR0 registers
+ * @dev: the bus device: parent of @drm, owner of every DMA mapping
+ * @bus: operations of the bus @dev sits on
+ * @regs: the register window (PCI BAR0, or the first MMIO resource)
  * @irq: Linux interrupt number
  * @caps: device capabilities
  * @resets: device resets since probe
@@ -103,6 +121,7 @@ struct qnpu_job;
  * @ctxtbl: the context table
  * @ctxtbl_size: bytes of @ctxtbl
  * @ring: the job ring
+ * @ring_size: bytes of @ring
  * @fence_page: where the device writes the last completed seqno
  * @ring_lock: protects the ring indices, @ring_jobs and @next_seqno;
  *	also the lock of the hardware fences
@@ -126,7 +145,8 @@ struct qnpu_job;
  */
 struct qnpu_device {
 	struct drm_device drm;
-	struct pci_dev *pdev;
+	struct device *dev;
+	const struct qnpu_bus_ops *bus;
 	void __iomem *regs;
 	int irq;
 	struct qnpu_caps caps;
@@ -217,6 +237,20 @@ static inline struct qnpu_device *to_qnpu_device(struct drm_device *drm)
 
 int qnpu_query_ioctl(struct drm_device *drm, void *data,
 		     struct drm_file *file);
+
+/* Core entry points for the bus front ends (qnpu_pci.c, qnpu_platform.c). */
+struct qnpu_device *qnpu_device_alloc(struct device *dev,
+				      const struct qnpu_bus_ops *bus);
+int qnpu_device_init(struct qnpu_device *qdev);
+void qnpu_device_fini(struct qnpu_device *qdev);
+
+/* qnpu_pci.c */
+int qnpu_pci_register(void);
+void qnpu_pci_unregister(void);
+
+/* qnpu_platform.c */
+int qnpu_platform_register(void);
+void qnpu_platform_unregister(void);
 
 /* qnpu_mmu.c */
 int qnpu_mmu_dev_init(struct qnpu_device *qdev);

@@ -7,7 +7,6 @@
 
 #include <linux/interrupt.h>
 #include <linux/iopoll.h>
-#include <linux/pci.h>
 
 #include <drm/drm_print.h>
 
@@ -145,30 +144,24 @@ static irqreturn_t qnpu_irq_handler(int irq, void *arg)
 }
 
 /**
- * qnpu_hw_irq_init() - allocate one vector (MSI-X, MSI or INTx) and
- *	install the handler
- * @qdev: the device
+ * qnpu_hw_irq_init() - install the interrupt handler
+ * @qdev: the device, @qdev->irq found by the bus front end
+ *
+ * The line may be shared (PCI INTx): the handler checks the device's
+ * status first.
  *
  * Return: 0 or a negative errno.
  */
 int qnpu_hw_irq_init(struct qnpu_device *qdev)
 {
-	struct pci_dev *pdev = qdev->pdev;
-	int ret;
-
-	ret = pci_alloc_irq_vectors(pdev, 1, 1,
-				    PCI_IRQ_MSIX | PCI_IRQ_MSI | PCI_IRQ_INTX);
-	if (ret < 0)
-		return ret;
-
-	qdev->irq = pci_irq_vector(pdev, 0);
 	/* Not devm: the handler reads the ring, freed before devres runs. */
 	return request_irq(qdev->irq, qnpu_irq_handler, IRQF_SHARED,
 			   QNPU_DRIVER_NAME, qdev);
 }
 
 /**
- * qnpu_hw_irq_fini() - remove the handler (the vectors go with the device)
+ * qnpu_hw_irq_fini() - remove the handler (the line itself belongs to the
+ *	bus device)
  * @qdev: the device, its interrupts masked
  */
 void qnpu_hw_irq_fini(struct qnpu_device *qdev)

@@ -310,7 +310,7 @@ static const struct drm_sched_backend_ops qnpu_sched_ops = {
 
 static void qnpu_ring_free(struct qnpu_device *qdev)
 {
-	struct device *dev = qdev->drm.dev;
+	struct device *dev = qdev->dev;
 
 	if (qdev->ring.cpu)
 		dma_free_coherent(dev, qdev->ring_size, qdev->ring.cpu,
@@ -346,9 +346,9 @@ int qnpu_job_dev_init(struct qnpu_device *qdev)
 		.timeout_wq = qdev->reset_wq,
 		.timeout = msecs_to_jiffies(max(qnpu_job_timeout_ms, 10u)),
 		.name = QNPU_DRIVER_NAME,
-		.dev = qdev->drm.dev,
+		.dev = qdev->dev,
 	};
-	struct device *dev = qdev->drm.dev;
+	struct device *dev = qdev->dev;
 	int ret;
 
 	if (qdev->caps.ring_entries < QNPU_RING_ENTRIES)

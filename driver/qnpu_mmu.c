@@ -19,8 +19,7 @@
 static int qnpu_dma_page_alloc(struct qnpu_device *qdev,
 			       struct qnpu_dma_page *p, size_t size)
 {
-	p->cpu = dma_alloc_coherent(&qdev->pdev->dev, size, &p->dma,
-				    GFP_KERNEL);
+	p->cpu = dma_alloc_coherent(qdev->dev, size, &p->dma, GFP_KERNEL);
 	return p->cpu ? 0 : -ENOMEM;
 }
 
@@ -28,7 +27,7 @@ static void qnpu_dma_page_free(struct qnpu_device *qdev,
 			       struct qnpu_dma_page *p, size_t size)
 {
 	if (p->cpu)
-		dma_free_coherent(&qdev->pdev->dev, size, p->cpu, p->dma);
+		dma_free_coherent(qdev->dev, size, p->cpu, p->dma);
 	p->cpu = NULL;
 }
 

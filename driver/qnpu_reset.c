@@ -15,7 +15,7 @@
  * Copyright (c) 2026 The qnpu authors
  */
 
-#include <linux/pci.h>
+#include <linux/interrupt.h>
 
 #include <drm/drm_drv.h>
 #include <drm/drm_managed.h>
@@ -174,7 +174,7 @@ static void qnpu_unplug_work(struct work_struct *work)
 	qnpu_write(qdev, QNPU_REG_IRQ_MASK, 0);
 	synchronize_irq(qdev->irq);
 	qnpu_hw_fini(qdev);
-	pci_clear_master(qdev->pdev);
+	qdev->bus->stop_dma(qdev);
 	qnpu_job_irq(qdev);
 	qnpu_ring_drop(qdev);
 	list_for_each_entry(s_job, &sched->pending_list, list) {

@@ -17,7 +17,7 @@ $(B)/emu/%.o: emulator/core/%.c $(wildcard emulator/core/*.h hw/*.h uapi/drm/*.h
 	$(CC) $(EMU_CFLAGS) -c $< -o $@
 
 $(B)/emu/libqnpu-emu.a: $(EMU_OBJS)
-	rm -f $@ && ar rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 # libnpu's "emu" executor: the core as a plugin (GPL, loaded with dlopen).
 EMU_PIC_OBJS := $(EMU_SRCS:emulator/core/%.c=$(B)/emu-pic/%.o)

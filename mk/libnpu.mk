@@ -39,7 +39,7 @@ $(B)/lib/libnpu.so: $(NPU_OBJS)
 
 $(B)/lib/libnpu.a: $(NPU_OBJS)
 	@mkdir -p $(@D)
-	rm -f $@ && ar rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 # Tools and examples.
 TOOL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -Ilibnpu/include

@@ -20,6 +20,7 @@ libprotobuf-c-dev protobuf-c-compiler libonnx-dev libonnx-testdata dataset-fashi
 gnuplot-nox python3-onnx python3-numpy python3-torch python3-torchvision libopenblas0-pthread
 python3-dev
 linux-source-6.12 libelf-dev bc libssl-dev
+gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross device-tree-compiler dt-schema
 "
 
 SRCDIR=/etc/apt/sources.list.d
@@ -49,6 +50,13 @@ derive_source() { # file types suites
 	mv "$1.tmp" "$1"
 	need_update=1
 }
+
+# The arm64 lane downloads (never installs) arm64 packages: Debian's arm64
+# kernel and headers, busybox, libdrm and protobuf-c (tools/arm64-kernel.sh).
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+	dpkg --add-architecture arm64
+	need_update=1
+fi
 
 derive_source $SRCDIR/qnpu-trixie-src.sources deb-src trixie
 derive_source $SRCDIR/qnpu-backports.sources deb bookworm-backports

@@ -116,7 +116,7 @@ bool qnpu_cap_read(const struct qnpu_config *cfg, uint32_t offset,
         v = QNPU_MAX_CMDBUF;
         break;
     case QNPU_REG_CAP_FEATURES:
-        v = QNPU_FEATURE_MSIX | QNPU_FEATURE_MSI |
+        v = (cfg->wired_irq ? 0 : QNPU_FEATURE_MSIX | QNPU_FEATURE_MSI) |
             QNPU_FEATURE_ROUND_DOUBLE | QNPU_FEATURE_ROUND_SINGLE |
             QNPU_FEATURE_PER_CHANNEL;
         if (fault_injection(cfg)) {

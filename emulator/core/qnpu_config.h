@@ -32,6 +32,7 @@ struct qnpu_config {
     uint32_t inject_corrupt_status;	/* every Nth job: bad status */
     uint32_t inject_spurious_irq;	/* every Nth job: extra IRQ */
     uint32_t version_minor;		/* programming model 1.x it models */
+    bool wired_irq;			/* a platform device: no MSI(-X) */
 };
 
 #define QNPU_DEFAULT_ARRAY_ROWS		32

@@ -84,11 +84,11 @@ struct drm_qnpu_query {
  * (docs/hardware.md), except the driver version.
  */
 struct drm_qnpu_device_info {
-	/** @pci_vendor: PCI vendor id */
+	/** @pci_vendor: PCI vendor id; zero on a platform (device-tree) device */
 	__u16 pci_vendor;
-	/** @pci_device: PCI device id */
+	/** @pci_device: PCI device id; zero on a platform (device-tree) device */
 	__u16 pci_device;
-	/** @pci_revision: PCI revision id */
+	/** @pci_revision: PCI revision id; zero on a platform (device-tree) device */
 	__u8 pci_revision;
 	/** @pad0: zero */
 	__u8 pad0[3];

@@ -1,11 +1,12 @@
 /*
  * SPDX-License-Identifier: GPL-2.0-or-later
  *
- * qnpu: a PCI INT8 NPU, as described in docs/hardware.md.
- *
- * This file is the QEMU side only: PCI identity, BAR0 register decode,
- * interrupt delivery and properties. The device's behaviour that does
- * not depend on QEMU lives in emulator/core/.
+ * qnpu: the INT8 NPU of docs/hardware.md, the part both bus front ends
+ * share: the register block, the job worker and DMA through an address
+ * space. qnpu_pci.c (a PCI function, MSI-X) and qnpu_platform.c (a
+ * sysbus device with a wired interrupt and a device-tree node) put it on
+ * a bus. The device's behaviour that does not depend on QEMU lives in
+ * emulator/core/.
  *
  * Copyright (c) 2026 The qnpu authors
  */
@@ -19,63 +20,14 @@
 #include "qemu/thread.h"
 #include "qemu/timer.h"
 #include "qapi/error.h"
-#include "hw/pci/pci_device.h"
-#include "hw/pci/msi.h"
-#include "hw/pci/msix.h"
-#include "hw/qdev-properties.h"
-#include "migration/vmstate.h"
-#include "qom/object.h"
+#include "system/dma.h"
 #include "trace/trace-hw_misc_qnpu.h"
 
 #include "qnpu_cmdbuf.h"
-#include "qnpu_core.h"
+#include "qnpu_dev.h"
 #include "qnpu_regs.h"
 
-#define TYPE_QNPU "qnpu"
-OBJECT_DECLARE_SIMPLE_TYPE(QnpuState, QNPU)
-
-struct QnpuState {
-    PCIDevice parent_obj;
-
-    MemoryRegion mmio;
-    struct qnpu_config cfg;
-
-    uint32_t ctrl;
-    uint32_t scratch;
-    uint32_t irq_status;
-    uint32_t irq_mask;
-
-    uint64_t ctxtbl;
-    uint64_t fault_addr;
-    uint32_t fault_info;
-
-    uint64_t ring_base;
-    uint32_t ring_size;
-    uint32_t ring_head;
-    uint32_t ring_tail;
-    uint64_t fence_addr;
-    uint64_t completed_seq;
-
-    uint64_t perf[QNPU_PERF_COUNT];
-    uint32_t perf_hi_latch;
-
-    /*
-     * Jobs run on a worker thread, which holds the BQL only to read the
-     * ring and to complete a job; compute runs without it.
-     */
-    QemuThread worker;
-    QemuCond kick;              /* waited on with the BQL */
-    bool stopping;
-    bool busy;                  /* a job is running */
-    bool resetting;             /* reset waits for the running job */
-    uint64_t reset_gen;
-    uint64_t jobs_seen;         /* since power-on, for fault injection */
-    struct qnpu_bus bus;
-    struct qnpu_mmu mmu;
-    struct qnpu_engine engine;
-};
-
-/* Index of each PERF_* register in QnpuState.perf. */
+/* Index of each PERF_* register in QnpuDev.perf. */
 enum {
     PERF_JOBS = (QNPU_REG_PERF_JOBS - QNPU_REG_PERF_JOBS) / 8,
     PERF_MACS = (QNPU_REG_PERF_MACS - QNPU_REG_PERF_JOBS) / 8,
@@ -87,27 +39,16 @@ enum {
     PERF_ERRORS = (QNPU_REG_PERF_ERRORS - QNPU_REG_PERF_JOBS) / 8,
 };
 
-/* Interrupt delivery: an MSI(-X) message per newly raised cause, or INTx. */
-static void qnpu_irq_update(QnpuState *s, uint32_t new_bits)
+/* The bus front end delivers: a message per new cause, or a level. */
+static void qnpu_irq_update(QnpuDev *s, uint32_t new_bits)
 {
-    PCIDevice *pdev = PCI_DEVICE(s);
     uint32_t pending = s->irq_status & s->irq_mask;
 
     trace_qnpu_irq(s->irq_status, s->irq_mask);
-    if (msix_enabled(pdev)) {
-        if (new_bits & s->irq_mask) {
-            msix_notify(pdev, 0);
-        }
-    } else if (msi_enabled(pdev)) {
-        if (new_bits & s->irq_mask) {
-            msi_notify(pdev, 0);
-        }
-    } else {
-        pci_set_irq(pdev, pending != 0);
-    }
+    s->irq_notify(s->bus_owner, new_bits & s->irq_mask, pending != 0);
 }
 
-static void qnpu_irq_raise(QnpuState *s, uint32_t bits)
+static void qnpu_irq_raise(QnpuDev *s, uint32_t bits)
 {
     uint32_t new_bits = bits & ~s->irq_status;
 
@@ -115,7 +56,7 @@ static void qnpu_irq_raise(QnpuState *s, uint32_t bits)
     qnpu_irq_update(s, new_bits);
 }
 
-static void qnpu_clear_state(QnpuState *s)
+static void qnpu_clear_state(QnpuDev *s)
 {
     s->ctrl = 0;
     s->irq_status = 0;
@@ -134,7 +75,7 @@ static void qnpu_clear_state(QnpuState *s)
 }
 
 /* The end of a reset: the running job (if any) has stopped. */
-static void qnpu_reset_done(QnpuState *s)
+static void qnpu_reset_done(QnpuDev *s)
 {
     s->resetting = false;
     atomic_store(&s->engine.abort, false);
@@ -144,7 +85,7 @@ static void qnpu_reset_done(QnpuState *s)
 }
 
 /* CTRL.RESET. Called with the BQL held. */
-static void qnpu_soft_reset(QnpuState *s)
+static void qnpu_soft_reset(QnpuDev *s)
 {
     trace_qnpu_reset(s->busy);
     s->reset_gen++;
@@ -158,19 +99,30 @@ static void qnpu_soft_reset(QnpuState *s)
     }
 }
 
+static MemTxResult qnpu_dma_read(QnpuDev *s, uint64_t pa, void *buf,
+                                 size_t len)
+{
+    return dma_memory_read(s->dma_as, pa, buf, len, MEMTXATTRS_UNSPECIFIED);
+}
+
+static MemTxResult qnpu_dma_write(QnpuDev *s, uint64_t pa, const void *buf,
+                                  size_t len)
+{
+    return dma_memory_write(s->dma_as, pa, buf, len, MEMTXATTRS_UNSPECIFIED);
+}
+
 static int qnpu_bus_read(void *opaque, uint64_t pa, void *buf, size_t len)
 {
-    return pci_dma_read(PCI_DEVICE(opaque), pa, buf, len) == MEMTX_OK ? 0 : -1;
+    return qnpu_dma_read(opaque, pa, buf, len) == MEMTX_OK ? 0 : -1;
 }
 
 static int qnpu_bus_write(void *opaque, uint64_t pa, const void *buf,
                           size_t len)
 {
-    return pci_dma_write(PCI_DEVICE(opaque), pa, buf, len) == MEMTX_OK ?
-           0 : -1;
+    return qnpu_dma_write(opaque, pa, buf, len) == MEMTX_OK ? 0 : -1;
 }
 
-static bool qnpu_job_ready(QnpuState *s)
+static bool qnpu_job_ready(QnpuDev *s)
 {
     return (s->ctrl & QNPU_CTRL_ENABLE) && !s->resetting && s->ring_size &&
            s->ring_head != s->ring_tail;
@@ -182,7 +134,7 @@ static bool qnpu_every(uint32_t period, uint64_t n)
 }
 
 /* Write back the slot, the fence and the counters; raise the interrupt. */
-static void qnpu_complete(QnpuState *s, uint64_t slot_pa,
+static void qnpu_complete(QnpuDev *s, uint64_t slot_pa,
                           const struct qnpu_ring_slot *slot,
                           const struct qnpu_job_result *res, uint64_t job_no)
 {
@@ -201,11 +153,11 @@ static void qnpu_complete(QnpuState *s, uint64_t slot_pa,
     wb.macs = cpu_to_le64(res->stats.macs);
     wb.dram_rd = cpu_to_le64(res->stats.dram_rd);
     wb.dram_wr = cpu_to_le64(res->stats.dram_wr);
-    pci_dma_write(PCI_DEVICE(s), slot_pa + offsetof(struct qnpu_ring_slot, status),
-                  &wb.status, QNPU_RING_SLOT_SIZE / 2);
+    qnpu_dma_write(s, slot_pa + offsetof(struct qnpu_ring_slot, status),
+                   &wb.status, QNPU_RING_SLOT_SIZE / 2);
     smp_wmb();
     if (s->fence_addr) {
-        pci_dma_write(PCI_DEVICE(s), s->fence_addr, &fence, sizeof(fence));
+        qnpu_dma_write(s, s->fence_addr, &fence, sizeof(fence));
     }
     s->completed_seq = seq;
 
@@ -243,7 +195,7 @@ static void qnpu_complete(QnpuState *s, uint64_t slot_pa,
 
 static void *qnpu_worker(void *opaque)
 {
-    QnpuState *s = opaque;
+    QnpuDev *s = opaque;
 
     bql_lock();
     for (;;) {
@@ -260,8 +212,8 @@ static void *qnpu_worker(void *opaque)
         }
         slot_pa = s->ring_base + QNPU_RING_SLOT_SIZE *
                   (uint64_t)(s->ring_head & (s->ring_size - 1));
-        if (pci_dma_read(PCI_DEVICE(s), slot_pa, &slot,
-                         QNPU_RING_SLOT_SIZE / 2) != MEMTX_OK) {
+        if (qnpu_dma_read(s, slot_pa, &slot,
+                          QNPU_RING_SLOT_SIZE / 2) != MEMTX_OK) {
             memset(&slot, 0xff, QNPU_RING_SLOT_SIZE / 2);
         }
         gen = s->reset_gen;
@@ -300,7 +252,7 @@ static void *qnpu_worker(void *opaque)
     return NULL;
 }
 
-static uint64_t qnpu_perf_read(QnpuState *s, hwaddr addr, unsigned size)
+static uint64_t qnpu_perf_read(QnpuDev *s, hwaddr addr, unsigned size)
 {
     unsigned idx = (addr - QNPU_REG_PERF_JOBS) / 8;
     uint64_t v = s->perf[idx];
@@ -321,7 +273,7 @@ static uint64_t qnpu_perf_read(QnpuState *s, hwaddr addr, unsigned size)
  */
 static uint64_t qnpu_mmio_read(void *opaque, hwaddr addr, unsigned size)
 {
-    QnpuState *s = opaque;
+    QnpuDev *s = opaque;
     uint32_t cap;
     uint64_t val = 0;
 
@@ -428,7 +380,7 @@ static void qnpu_write64(uint64_t *reg, hwaddr addr, uint64_t val,
 static void qnpu_mmio_write(void *opaque, hwaddr addr, uint64_t val,
                             unsigned size)
 {
-    QnpuState *s = opaque;
+    QnpuDev *s = opaque;
     bool running = s->ctrl & QNPU_CTRL_ENABLE;
 
     trace_qnpu_mmio_write(addr, val, size);
@@ -529,33 +481,31 @@ static const MemoryRegionOps qnpu_mmio_ops = {
     },
 };
 
-static void qnpu_realize(PCIDevice *pdev, Error **errp)
+
+/**
+ * qnpu_dev_realize: the register block, the MMU and the job worker
+ * @s: the device, its properties set
+ * @owner: the QOM object that owns the register region
+ * @dma_as: where the device's DMA goes
+ * @notify: how the bus front end delivers the interrupt
+ * @errp: error out
+ *
+ * Returns: false with @errp set when the properties are inconsistent.
+ */
+bool qnpu_dev_realize(QnpuDev *s, Object *owner, AddressSpace *dma_as,
+                      QnpuIrqNotify notify, Error **errp)
 {
-    QnpuState *s = QNPU(pdev);
     char why[128];
 
     if (qnpu_config_check(&s->cfg, why, sizeof(why))) {
         error_setg(errp, "qnpu: %s", why);
-        return;
+        return false;
     }
-
-    pci_config_set_interrupt_pin(pdev->config, 1);
-    memory_region_init_io(&s->mmio, OBJECT(s), &qnpu_mmio_ops, s,
-                          "qnpu-regs", QNPU_BAR_REGS_SIZE);
-    pci_register_bar(pdev, QNPU_BAR_REGS,
-                     PCI_BASE_ADDRESS_SPACE_MEMORY |
-                     PCI_BASE_ADDRESS_MEM_TYPE_64, &s->mmio);
-
-    if (msix_init_exclusive_bar(pdev, QNPU_MSIX_VECTORS, QNPU_BAR_MSIX,
-                                errp)) {
-        return;
-    }
-    msix_vector_use(pdev, 0);
-    if (msi_init(pdev, 0, 1, true, false, errp)) {
-        msix_uninit_exclusive_bar(pdev);
-        return;
-    }
-
+    memory_region_init_io(&s->mmio, owner, &qnpu_mmio_ops, s, "qnpu-regs",
+                          QNPU_BAR_REGS_SIZE);
+    s->bus_owner = owner;
+    s->dma_as = dma_as;
+    s->irq_notify = notify;
     s->bus = (struct qnpu_bus) {
         .read = qnpu_bus_read, .write = qnpu_bus_write, .opaque = s,
     };
@@ -568,12 +518,16 @@ static void qnpu_realize(PCIDevice *pdev, Error **errp)
     s->stopping = false;
     qemu_thread_create(&s->worker, "qnpu", qnpu_worker, s,
                        QEMU_THREAD_JOINABLE);
+    return true;
 }
 
-static void qnpu_exit(PCIDevice *pdev)
+/**
+ * qnpu_dev_unrealize: stop the worker (a running job is aborted) and
+ * free what realize made
+ * @s: the device; called with the BQL held
+ */
+void qnpu_dev_unrealize(QnpuDev *s)
 {
-    QnpuState *s = QNPU(pdev);
-
     s->stopping = true;
     atomic_store(&s->engine.abort, true);
     qemu_cond_broadcast(&s->kick);
@@ -583,21 +537,23 @@ static void qnpu_exit(PCIDevice *pdev)
     qemu_cond_destroy(&s->kick);
     qnpu_engine_release(&s->engine);
     qnpu_mmu_destroy(&s->mmu);
-    msi_uninit(pdev);
-    msix_uninit_exclusive_bar(pdev);
 }
 
-static void qnpu_instance_init(Object *obj)
+/**
+ * qnpu_dev_init: the configuration's defaults, before properties apply
+ * @s: the device
+ */
+void qnpu_dev_init(QnpuDev *s)
 {
-    QnpuState *s = QNPU(obj);
-
     qnpu_config_defaults(&s->cfg);
 }
 
-static void qnpu_device_reset(DeviceState *dev)
+/**
+ * qnpu_dev_reset: a machine reset (CTRL.RESET plus what it keeps)
+ * @s: the device
+ */
+void qnpu_dev_reset(QnpuDev *s)
 {
-    QnpuState *s = QNPU(dev);
-
     qnpu_soft_reset(s);
     if (!s->resetting) {
         s->irq_status = 0;
@@ -605,68 +561,3 @@ static void qnpu_device_reset(DeviceState *dev)
     s->scratch = 0;
     memset(s->perf, 0, sizeof(s->perf));
 }
-
-static const Property qnpu_properties[] = {
-    DEFINE_PROP_UINT32("array-rows", QnpuState, cfg.array_rows,
-                       QNPU_DEFAULT_ARRAY_ROWS),
-    DEFINE_PROP_UINT32("array-cols", QnpuState, cfg.array_cols,
-                       QNPU_DEFAULT_ARRAY_COLS),
-    DEFINE_PROP_UINT32("sram-kib", QnpuState, cfg.sram_kib,
-                       QNPU_DEFAULT_SRAM_KIB),
-    DEFINE_PROP_UINT32("clock-mhz", QnpuState, cfg.clock_mhz,
-                       QNPU_DEFAULT_CLOCK_MHZ),
-    DEFINE_PROP_UINT32("dram-mbps", QnpuState, cfg.dram_mbps,
-                       QNPU_DEFAULT_DRAM_MBPS),
-    DEFINE_PROP_UINT32("workers", QnpuState, cfg.workers,
-                       QNPU_DEFAULT_WORKERS),
-    DEFINE_PROP_UINT32("contexts", QnpuState, cfg.contexts,
-                       QNPU_DEFAULT_CONTEXTS),
-    DEFINE_PROP_UINT32("inject-hang", QnpuState, cfg.inject_hang, 0),
-    DEFINE_PROP_UINT32("inject-delay-us", QnpuState, cfg.inject_delay_us, 0),
-    DEFINE_PROP_UINT32("inject-corrupt-status", QnpuState,
-                       cfg.inject_corrupt_status, 0),
-    DEFINE_PROP_UINT32("inject-spurious-irq", QnpuState,
-                       cfg.inject_spurious_irq, 0),
-    DEFINE_PROP_UINT32("version-minor", QnpuState, cfg.version_minor,
-                       QNPU_HW_VERSION_MINOR),
-};
-
-/* Jobs in flight live in guest memory and host threads: no migration. */
-static const VMStateDescription vmstate_qnpu = {
-    .name = "qnpu",
-    .unmigratable = 1,
-};
-
-static void qnpu_class_init(ObjectClass *klass, void *data)
-{
-    DeviceClass *dc = DEVICE_CLASS(klass);
-    PCIDeviceClass *k = PCI_DEVICE_CLASS(klass);
-
-    k->realize = qnpu_realize;
-    k->exit = qnpu_exit;
-    k->vendor_id = QNPU_PCI_VENDOR_ID;
-    k->device_id = QNPU_PCI_DEVICE_ID;
-    k->revision = QNPU_PCI_REVISION;
-    k->class_id = QNPU_PCI_CLASS;
-    dc->desc = "qnpu INT8 neural processing unit";
-    dc->vmsd = &vmstate_qnpu;
-    device_class_set_legacy_reset(dc, qnpu_device_reset);
-    device_class_set_props(dc, qnpu_properties);
-    set_bit(DEVICE_CATEGORY_MISC, dc->categories);
-}
-
-static const TypeInfo qnpu_types[] = {
-    {
-        .name = TYPE_QNPU,
-        .parent = TYPE_PCI_DEVICE,
-        .instance_size = sizeof(QnpuState),
-        .instance_init = qnpu_instance_init,
-        .class_init = qnpu_class_init,
-        .interfaces = (InterfaceInfo[]) {
-            { INTERFACE_CONVENTIONAL_PCI_DEVICE },
-            { },
-        },
-    },
-};
-
-DEFINE_TYPES(qnpu_types)

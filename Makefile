@@ -64,7 +64,7 @@ check:
 # clean keeps the heavy trees (QEMU, kernel); distclean removes build/.
 clean:
 	rm -rf $(B)/driver $(B)/driver-debug $(B)/libnpu $(B)/lib $(B)/emu $(B)/bin $(B)/tests \
-		$(RESULTS)
+		$(B)/arm64 $(RESULTS)
 
 distclean:
 	rm -rf $(B)

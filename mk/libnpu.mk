@@ -81,4 +81,4 @@ $(B)/bin/hello_npu: examples/hello_npu.c $(B)/lib/libnpu.a $(NPU_HDRS)
 
 $(B)/bin/npu-info: tools/npu-info.c $(B)/lib/libnpu.a $(NPU_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(TOOL_CFLAGS) $< -o $@ $(B)/lib/libnpu.a $(NPU_LIBS) -lpthread -lm -ldl
+	$(CC) $(TOOL_CFLAGS) -Iuapi/drm $< -o $@ $(B)/lib/libnpu.a $(NPU_LIBS) -lpthread -lm -ldl

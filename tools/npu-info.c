@@ -12,10 +12,18 @@
 
 #include <npu/npu.h>
 
+#include "qnpu_cmdbuf.h"
+
 static const char *const op_names[] = {
-	"nop", "barrier", "copy", "conv2d", "fully_connected", "matmul",
-	"maxpool", "avgpool", "add", "mul",
+	[QNPU_OP_NOP] = "nop", [QNPU_OP_BARRIER] = "barrier",
+	[QNPU_OP_COPY] = "copy", [QNPU_OP_CONV2D] = "conv2d",
+	[QNPU_OP_FULLY_CONNECTED] = "fully_connected",
+	[QNPU_OP_MATMUL] = "matmul", [QNPU_OP_MAXPOOL] = "maxpool",
+	[QNPU_OP_AVGPOOL] = "avgpool", [QNPU_OP_ADD] = "add",
+	[QNPU_OP_MUL] = "mul", [QNPU_OP_LUT] = "lut",
 };
+_Static_assert(sizeof(op_names) / sizeof(op_names[0]) == QNPU_OP_COUNT,
+	       "a name for every operation of qnpu_cmdbuf.h");
 
 static void print_ops(uint64_t ops)
 {
@@ -52,14 +60,16 @@ static int show(unsigned int index, int json, int first)
 		return ret;
 
 	if (json) {
-		printf("%s\n  {\"index\": %u, \"path\": \"%s\", \"pci_vendor\": \"0x%04x\", "
+		/* The PCI ids stay, zero off PCI, for readers that expect them. */
+		printf("%s\n  {\"index\": %u, \"path\": \"%s\", \"bus\": \"%s\", "
+		       "\"bus_id\": \"%s\", \"pci_vendor\": \"0x%04x\", "
 		       "\"pci_device\": \"0x%04x\", \"hw_version\": \"%u.%u\", "
 		       "\"driver_version\": \"%u.%u.%u\", \"mac_rows\": %u, "
 		       "\"mac_cols\": %u, \"sram_bytes\": %" PRIu64 ", "
 		       "\"clock_mhz\": %u, \"dram_bw_mbps\": %u, \"mmu_contexts\": %u, "
 		       "\"ops\": %" PRIu64 ", \"jobs\": %" PRIu64 ", \"macs\": %" PRIu64 "}",
-		       first ? "" : ",", index, info.path, info.pci_vendor,
-		       info.pci_device, info.hw_version >> 16,
+		       first ? "" : ",", index, info.path, info.bus, info.bus_id,
+		       info.pci_vendor, info.pci_device, info.hw_version >> 16,
 		       info.hw_version & 0xffff, info.driver_version >> 16,
 		       (info.driver_version >> 8) & 0xff,
 		       info.driver_version & 0xff, info.mac_rows, info.mac_cols,
@@ -69,7 +79,11 @@ static int show(unsigned int index, int json, int first)
 	}
 
 	printf("npu%u: %s\n", index, info.path);
-	printf("  pci id            %04x:%04x\n", info.pci_vendor, info.pci_device);
+	printf("  bus               %s %s\n", info.bus, info.bus_id);
+	/* Off PCI the ids are zero: no line rather than a "0000:0000". */
+	if (!strcmp(info.bus, "pci"))
+		printf("  pci id            %04x:%04x\n", info.pci_vendor,
+		       info.pci_device);
 	printf("  programming model %u.%u\n", info.hw_version >> 16,
 	       info.hw_version & 0xffff);
 	printf("  driver            qnpu %u.%u.%u\n", info.driver_version >> 16,

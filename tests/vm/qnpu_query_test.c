@@ -3,7 +3,10 @@
  * Selftests of DRM_IOCTL_QNPU_QUERY and of device discovery, run inside
  * a VM against the QEMU qnpu device. The expected device parameters come
  * from the environment (QNPU_EXPECT_*, as tools/qnpu-vm was told to set
- * the device properties), or are the device defaults.
+ * the device properties), or are the device defaults. The device is a PCI
+ * function or a device-tree platform device: its bus decides the PCI ids
+ * (zero off PCI) and the interrupt (MSI-X/MSI on PCI, a wired line on the
+ * platform bus).
  *
  * Copyright (c) 2026 The qnpu authors
  */
@@ -22,6 +25,12 @@
 #include "qnpu_accel.h"
 #include "qnpu_cmdbuf.h"
 #include "qnpu_regs.h"
+#include "qnpu_util.h"
+
+#define MSI_FEATURES	(QNPU_FEATURE_MSIX | QNPU_FEATURE_MSI)
+
+/* The bus device behind accel0. */
+#define ACCEL0_DEVICE	"/sys/class/accel/accel0/device"
 
 static unsigned long expect(const char *name, unsigned long dflt)
 {
@@ -70,14 +79,46 @@ static int read_sysfs(const char *path, char *buf, size_t len)
 	return 0;
 }
 
+enum bus { BUS_UNKNOWN, BUS_PCI, BUS_PLATFORM };
+
+static enum bus node_bus(const char *node)
+{
+	char name[16];
+
+	if (qnpu_node_bus(node, name, sizeof(name)))
+		return BUS_UNKNOWN;
+	if (!strcmp(name, "pci"))
+		return BUS_PCI;
+	return strcmp(name, "platform") ? BUS_UNKNOWN : BUS_PLATFORM;
+}
+
+/* The identity fields of @info: the PCI ids on PCI, zero elsewhere. */
+static void expect_bus_ids(struct __test_metadata *_metadata, enum bus bus,
+			   const struct drm_qnpu_device_info *info)
+{
+	if (bus == BUS_PCI) {
+		EXPECT_EQ(QNPU_PCI_VENDOR_ID, info->pci_vendor);
+		EXPECT_EQ(QNPU_PCI_DEVICE_ID, info->pci_device);
+		EXPECT_EQ(QNPU_PCI_REVISION, info->pci_revision);
+	} else {
+		EXPECT_EQ(BUS_PLATFORM, bus);
+		EXPECT_EQ(0, info->pci_vendor);
+		EXPECT_EQ(0, info->pci_device);
+		EXPECT_EQ(0, info->pci_revision);
+	}
+}
+
 FIXTURE(dev) {
 	int fd;
+	enum bus bus;
 };
 
 FIXTURE_SETUP(dev)
 {
 	self->fd = open("/dev/accel/accel0", O_RDWR | O_CLOEXEC);
 	ASSERT_GE(self->fd, 0) TH_LOG("open /dev/accel/accel0: %s", strerror(errno));
+	self->bus = node_bus("/dev/accel/accel0");
+	ASSERT_NE(BUS_UNKNOWN, self->bus) TH_LOG("accel0 on neither PCI nor platform bus");
 }
 
 FIXTURE_TEARDOWN(dev)
@@ -87,16 +128,24 @@ FIXTURE_TEARDOWN(dev)
 
 TEST(sysfs_identity)
 {
+	enum bus bus = node_bus("/dev/accel/accel0");
 	char buf[256];
 	ssize_t n;
 
-	ASSERT_EQ(0, read_sysfs("/sys/class/accel/accel0/device/vendor", buf, sizeof(buf)));
-	EXPECT_STREQ("0x1234", buf);
-	ASSERT_EQ(0, read_sysfs("/sys/class/accel/accel0/device/device", buf, sizeof(buf)));
-	EXPECT_STREQ("0x4e50", buf);
-	ASSERT_EQ(0, read_sysfs("/sys/class/accel/accel0/device/class", buf, sizeof(buf)));
-	EXPECT_STREQ("0x120000", buf);
-	n = readlink("/sys/class/accel/accel0/device/driver", buf, sizeof(buf) - 1);
+	ASSERT_NE(BUS_UNKNOWN, bus);
+	if (bus == BUS_PCI) {
+		ASSERT_EQ(0, read_sysfs(ACCEL0_DEVICE "/vendor", buf, sizeof(buf)));
+		EXPECT_STREQ("0x1234", buf);
+		ASSERT_EQ(0, read_sysfs(ACCEL0_DEVICE "/device", buf, sizeof(buf)));
+		EXPECT_STREQ("0x4e50", buf);
+		ASSERT_EQ(0, read_sysfs(ACCEL0_DEVICE "/class", buf, sizeof(buf)));
+		EXPECT_STREQ("0x120000", buf);
+	} else {
+		/* No ids off PCI: the device-tree node names the device. */
+		ASSERT_EQ(0, read_sysfs(ACCEL0_DEVICE "/of_node/compatible", buf, sizeof(buf)));
+		EXPECT_STREQ("qnpu,npu-1.0", buf);
+	}
+	n = readlink(ACCEL0_DEVICE "/driver", buf, sizeof(buf) - 1);
 	ASSERT_GT(n, 0);
 	buf[n] = 0;
 	EXPECT_STREQ("qnpu", strrchr(buf, '/') + 1);
@@ -109,18 +158,25 @@ TEST(device_count)
 
 TEST(interrupt_vector)
 {
+	enum bus bus = node_bus("/dev/accel/accel0");
 	char buf[256];
 	FILE *f = fopen("/proc/interrupts", "r");
 	int found = 0;
 	DIR *dir;
 
+	ASSERT_NE(BUS_UNKNOWN, bus);
 	ASSERT_NE(NULL, f);
 	while (fgets(buf, sizeof(buf), f))
 		found += strstr(buf, "qnpu") != NULL;
 	fclose(f);
-	/* One vector per device, and it is a message-signalled one. */
+	/* One interrupt per device: a message-signalled one on PCI only. */
 	EXPECT_EQ((int)expect("QNPU_EXPECT_DEVICES", 1), found);
-	dir = opendir("/sys/class/accel/accel0/device/msi_irqs");
+	if (bus == BUS_PLATFORM) {
+		EXPECT_NE(0, access(ACCEL0_DEVICE "/msi_irqs", F_OK))
+			TH_LOG("an MSI vector on the wired-interrupt device");
+		return;
+	}
+	dir = opendir(ACCEL0_DEVICE "/msi_irqs");
 	ASSERT_NE(NULL, dir) TH_LOG("no MSI/MSI-X vector in use");
 	closedir(dir);
 }
@@ -145,9 +201,7 @@ TEST_F(dev, device_info_matches_properties)
 	ASSERT_EQ(0, query(self->fd, DRM_QNPU_QUERY_DEVICE_INFO, &info, &size));
 	ASSERT_EQ(sizeof(info), size);
 
-	EXPECT_EQ(QNPU_PCI_VENDOR_ID, info.pci_vendor);
-	EXPECT_EQ(QNPU_PCI_DEVICE_ID, info.pci_device);
-	EXPECT_EQ(QNPU_PCI_REVISION, info.pci_revision);
+	expect_bus_ids(_metadata, self->bus, &info);
 	EXPECT_EQ(0, info.pad0[0] | info.pad0[1] | info.pad0[2]);
 	EXPECT_EQ(1u << 16 | 1, info.hw_version);
 	EXPECT_EQ(1u << 16, info.driver_version);
@@ -165,7 +219,9 @@ TEST_F(dev, device_info_matches_properties)
 	EXPECT_EQ(65535, info.max_dim);
 	EXPECT_EQ(65536, info.max_k);
 	EXPECT_EQ(1u << 20, info.max_cmdbuf_size);
-	EXPECT_TRUE(info.features & QNPU_FEATURE_MSIX);
+	/* MSI-X and MSI on PCI; the platform device has a wired interrupt. */
+	EXPECT_EQ(self->bus == BUS_PCI ? MSI_FEATURES : 0,
+		  info.features & MSI_FEATURES);
 	EXPECT_TRUE(info.features & QNPU_FEATURE_ROUND_DOUBLE);
 	EXPECT_TRUE(info.features & QNPU_FEATURE_ROUND_SINGLE);
 	EXPECT_FALSE(info.features & QNPU_FEATURE_FAULT_INJECT);
@@ -190,7 +246,7 @@ TEST_F(dev, every_device_answers)
 		fd = open(path, O_RDWR);
 		ASSERT_GE(fd, 0);
 		EXPECT_EQ(0, query(fd, DRM_QNPU_QUERY_DEVICE_INFO, &info, &size));
-		EXPECT_EQ(QNPU_PCI_DEVICE_ID, info.pci_device);
+		expect_bus_ids(_metadata, node_bus(path), &info);
 		EXPECT_EQ(expect("QNPU_EXPECT_ARRAY_ROWS", 32), info.mac_rows);
 		close(fd);
 	}
@@ -201,11 +257,13 @@ TEST_F(dev, short_buffer_gets_prefix)
 	struct drm_qnpu_device_info info;
 	__u32 size = 8;
 
-	memset(&info, 0, sizeof(info));
+	/* A pattern, not zeros: the platform device writes zero ids. */
+	memset(&info, 0xa5, sizeof(info));
 	ASSERT_EQ(0, query(self->fd, DRM_QNPU_QUERY_DEVICE_INFO, &info, &size));
 	EXPECT_EQ(8, size);
-	EXPECT_EQ(QNPU_PCI_VENDOR_ID, info.pci_vendor);
-	EXPECT_EQ(0, info.driver_version);	/* past the 8 bytes: untouched */
+	expect_bus_ids(_metadata, self->bus, &info);
+	EXPECT_EQ(0, info.pad0[0] | info.pad0[1] | info.pad0[2]);
+	EXPECT_EQ(0xa5a5a5a5, info.driver_version);	/* past the 8 bytes: untouched */
 }
 
 TEST_F(dev, larger_buffer_is_trimmed)

@@ -337,7 +337,7 @@ TEST(fdinfo_and_debugfs)
 	EXPECT_GE(mem, 1);
 	EXPECT_EQ(1, n);
 
-	/* /sys/kernel/debug/accel/<pci>/{jobs,files,counters,reset} */
+	/* /sys/kernel/debug/accel/<bus device>/{jobs,files,counters,reset} */
 	d = opendir("/sys/kernel/debug/accel");
 	ASSERT_NE(NULL, d);
 	n = 0;

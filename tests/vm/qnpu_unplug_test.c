@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * Selftests of device removal and module unload: the PCI function is
- * unbound while a client holds a file (and a BO mapping), and while jobs
+ * Selftests of device removal and module unload: the device (a PCI
+ * function, or a device-tree platform device) is unbound from its bus's
+ * qnpu driver while a client holds a file (and a BO mapping), and while jobs
  * run and wait in the queue, then bound again; the module is unloaded
  * when idle and loaded again, and refuses to go while a sync_file it
  * backs lives. Runs alone in its VM (inject-delay-us keeps jobs in
@@ -9,7 +10,6 @@
  *
  * Copyright (c) 2026 The qnpu authors
  */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +23,9 @@
 
 #include "qnpu_util.h"
 
-#define DRV "/sys/bus/pci/drivers/qnpu"
+/* The driver's directory on each bus qnpu.ko registers with. */
+#define PCI_DRV "/sys/bus/pci/drivers/qnpu"
+#define PLATFORM_DRV "/sys/bus/platform/drivers/qnpu"
 
 static int write_file(const char *path, const char *s)
 {
@@ -38,23 +40,32 @@ static int write_file(const char *path, const char *s)
 	return ret;
 }
 
-/* PCI address of the first bound qnpu function. */
-static int first_device(char *addr, size_t len)
-{
-	struct dirent *de;
-	DIR *d = opendir(DRV);
+/* The device behind the node under test, and where its driver lives. */
+struct bound_device {
+	char driver_dir[64];	/* /sys/bus/<bus>/drivers/qnpu */
+	char name[64];		/* what its bind and unbind take */
+};
 
-	if (!d)
-		return -errno;
-	while ((de = readdir(d))) {
-		if (strchr(de->d_name, ':')) {
-			snprintf(addr, len, "%s", de->d_name);
-			closedir(d);
-			return 0;
-		}
-	}
-	closedir(d);
-	return -ENODEV;
+static int device_under_test(struct bound_device *dev)
+{
+	char bus[16];
+	int ret = qnpu_node_bus(NULL, bus, sizeof(bus));
+
+	if (!ret)
+		ret = qnpu_node_device(NULL, dev->name, sizeof(dev->name));
+	if (!ret)
+		snprintf(dev->driver_dir, sizeof(dev->driver_dir),
+			 "/sys/bus/%s/drivers/qnpu", bus);
+	return ret;
+}
+
+/* Write the device's name to its driver's @file: "bind" or "unbind". */
+static int driver_write(const struct bound_device *dev, const char *file)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), "%s/%s", dev->driver_dir, file);
+	return write_file(path, dev->name);
 }
 
 static int query_ok(int fd)
@@ -84,24 +95,24 @@ static int open_any_accel(void)
 TEST(unbind_while_a_file_is_open)
 {
 	struct drm_qnpu_bo_create c = { .size = 4096 };
-	char addr[256];
+	struct bound_device dev;
 	struct qnpu_bo bo;
 	int fd, fd2;
 
-	ASSERT_EQ(0, first_device(addr, sizeof(addr)));
+	ASSERT_EQ(0, device_under_test(&dev));
 	fd = qnpu_open_node(NULL);
 	ASSERT_GE(fd, 0);
 	ASSERT_EQ(0, qnpu_bo_new(fd, 8192, 0, &bo));
 	((uint8_t *)bo.map)[5] = 5;
 
-	ASSERT_EQ(0, write_file(DRV "/unbind", addr));
+	ASSERT_EQ(0, driver_write(&dev, "unbind"));
 	/* The file stays valid; the device is gone. */
 	EXPECT_EQ(-ENODEV, query_ok(fd));
 	EXPECT_EQ(-ENODEV, qnpu_ioctl(fd, DRM_IOCTL_QNPU_BO_CREATE, &c));
 	qnpu_bo_free(&bo);
 	close(fd);
 
-	ASSERT_EQ(0, write_file(DRV "/bind", addr));
+	ASSERT_EQ(0, driver_write(&dev, "bind"));
 	fd2 = open_any_accel();
 	ASSERT_GE(fd2, 0);
 	EXPECT_EQ(0, query_ok(fd2));
@@ -139,11 +150,11 @@ TEST(unbind_with_jobs_in_flight)
 	struct qnpu_bo cbo, src, dst;
 	int sync_fd[12], n_enodev = 0, n_ok = 0, i, st;
 	uint32_t bos[2], syncobj;
-	char addr[256];
+	struct bound_device dev;
 	uint64_t id;
 	int fd;
 
-	ASSERT_EQ(0, first_device(addr, sizeof(addr)));
+	ASSERT_EQ(0, device_under_test(&dev));
 	fd = qnpu_open_node(NULL);
 	ASSERT_GE(fd, 0);
 	ASSERT_EQ(0, qnpu_bo_new(fd, 12 * 256, 0, &cbo));
@@ -161,7 +172,7 @@ TEST(unbind_with_jobs_in_flight)
 		ASSERT_GE(sync_fd[i], 0);
 	}
 
-	ASSERT_EQ(0, write_file(DRV "/unbind", addr));
+	ASSERT_EQ(0, driver_write(&dev, "unbind"));
 	/* Every job has ended: done before the unbind, or -ENODEV. */
 	for (i = 0; i < 12; i++) {
 		EXPECT_TRUE(sync_file_signals(sync_fd[i], 0));
@@ -178,7 +189,7 @@ TEST(unbind_with_jobs_in_flight)
 	qnpu_bo_free(&dst);
 	close(fd);
 
-	ASSERT_EQ(0, write_file(DRV "/bind", addr));
+	ASSERT_EQ(0, driver_write(&dev, "bind"));
 	fd = open_any_accel();
 	ASSERT_GE(fd, 0);
 	EXPECT_EQ(0, query_ok(fd));
@@ -230,7 +241,9 @@ TEST(unload_and_reload_module)
 
 	/* Idle: nothing holds the module. */
 	ASSERT_EQ(0, system("rmmod qnpu"));
-	EXPECT_NE(0, access(DRV, F_OK));
+	/* Both of its drivers went with it, whichever bus the device is on. */
+	EXPECT_NE(0, access(PCI_DRV, F_OK));
+	EXPECT_NE(0, access(PLATFORM_DRV, F_OK));
 	ASSERT_EQ(0, system("insmod /lib/modules/qnpu.ko"));
 	fd = open_any_accel();
 	ASSERT_GE(fd, 0);

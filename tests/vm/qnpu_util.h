@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Helpers for the qnpu VM selftests: raw ioctls (no libnpu, so the tests
- * check the kernel ABI itself) and small command buffers.
+ * check the kernel ABI itself), small command buffers, and the bus a node's
+ * device sits on (PCI, or the platform bus of a device-tree node).
  *
  * Copyright (c) 2026 The qnpu authors
  */
@@ -30,6 +31,66 @@
 static inline int qnpu_open_node(const char *path)
 {
 	return open(path ? path : QNPU_NODE, O_RDWR | O_CLOEXEC);
+}
+
+/* The last component of the path @link resolves to; 0 or -errno. */
+static inline int qnpu_resolved_name(const char *link, char *name, size_t len)
+{
+	char *real = realpath(link, NULL);
+	int ret = 0;
+
+	if (!real)
+		return -errno;
+	if ((size_t)snprintf(name, len, "%s", strrchr(real, '/') + 1) >= len)
+		ret = -ENAMETOOLONG;
+	free(real);
+	return ret;
+}
+
+/*
+ * /sys/class/accel/accelN/device@rest for the node /dev/accel/accelN
+ * (NULL: QNPU_NODE); 0, or -EINVAL for a node not named accelN.
+ */
+static inline int qnpu_node_sysfs(const char *node, const char *rest,
+				  char *path, size_t len)
+{
+	const char *base;
+	unsigned int n;
+	char extra;
+
+	node = node ? node : QNPU_NODE;
+	base = strrchr(node, '/') ? strrchr(node, '/') + 1 : node;
+	if (sscanf(base, "accel%u%c", &n, &extra) != 1)
+		return -EINVAL;
+	if ((size_t)snprintf(path, len, "/sys/class/accel/accel%u/device%s", n,
+			     rest) >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/*
+ * The bus the qnpu behind @node sits on: "pci" (the PCI function) or
+ * "platform" (the device-tree node); 0 or -errno.
+ */
+static inline int qnpu_node_bus(const char *node, char *bus, size_t len)
+{
+	char path[128];
+	int ret = qnpu_node_sysfs(node, "/subsystem", path, sizeof(path));
+
+	return ret ? ret : qnpu_resolved_name(path, bus, len);
+}
+
+/*
+ * The bus device behind @node, as its bus's drivers/qnpu/{bind,unbind}
+ * take it: "0000:00:03.0" on PCI, "c000000.npu" on the platform bus;
+ * 0 or -errno.
+ */
+static inline int qnpu_node_device(const char *node, char *name, size_t len)
+{
+	char path[128];
+	int ret = qnpu_node_sysfs(node, "", path, sizeof(path));
+
+	return ret ? ret : qnpu_resolved_name(path, name, len);
 }
 
 /* ioctl returning 0 or -errno. */

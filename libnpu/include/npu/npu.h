@@ -46,13 +46,20 @@ struct npu_device;
 /**
  * struct npu_device_info - what a device is and can do
  *
- * Filled by npu_device_info() from the driver's query ioctl.
+ * Filled by npu_device_info() from the driver's query ioctl, except @bus
+ * and @bus_id, which come from sysfs (/sys/dev/char/MAJOR:MINOR/device of
+ * the open node, so any path to the node will do): the bus the device sits
+ * on, "pci" (a PCI function) or "platform" (a device-tree node), and its
+ * name there, e.g. "0000:00:03.0" or "c000000.npu"; both empty where
+ * sysfs is not mounted. The PCI ids are zero off PCI.
  */
 struct npu_device_info {
 	char path[64];			/* device node */
+	char bus[16];			/* "pci" or "platform" */
+	char bus_id[64];		/* the device's name on its bus */
 	uint32_t driver_version;	/* major << 16 | minor << 8 | patch */
-	uint16_t pci_vendor;
-	uint16_t pci_device;
+	uint16_t pci_vendor;		/* zero off PCI */
+	uint16_t pci_device;		/* zero off PCI */
 	uint32_t hw_version;		/* major << 16 | minor */
 	uint32_t mac_rows;
 	uint32_t mac_cols;
@@ -113,7 +120,14 @@ NPU_API int npu_device_open_path(const char *path, struct npu_device **out);
 /** npu_device_close() - close a handle; NULL is allowed */
 NPU_API void npu_device_close(struct npu_device *dev);
 
-/** npu_device_info() - device parameters and capabilities */
+/**
+ * npu_device_info() - device parameters and capabilities
+ * @dev: the device
+ * @info: filled in full on success, untouched on failure
+ *
+ * Return: 0, or the query ioctl's error code (-ENODEV once the device is
+ * gone).
+ */
 NPU_API int npu_device_info(struct npu_device *dev,
 			    struct npu_device_info *info);
 

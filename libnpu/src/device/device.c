@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <xf86drm.h>
@@ -171,9 +173,44 @@ static int query(struct npu_device *dev, __u32 type, void *data, __u32 size)
 	return 0;
 }
 
+/* The last component of the path @link resolves to; 0 or -errno. */
+static int resolved_name(const char *link, char *name, size_t len)
+{
+	char *real = realpath(link, NULL);
+	int ret = 0;
+
+	if (!real)
+		return -errno;
+	if ((size_t)snprintf(name, len, "%s", strrchr(real, '/') + 1) >= len)
+		ret = -ENAMETOOLONG;
+	free(real);
+	return ret;
+}
+
+/*
+ * The bus device behind the node open as @fd: its bus ("pci", "platform")
+ * and its name there. Found from the char device's numbers, not the node's
+ * path, which npu_device_open_path() lets be anything.
+ */
+static int node_bus(int fd, char *bus, size_t bus_len, char *id, size_t id_len)
+{
+	char dev_dir[64], subsystem[96];
+	struct stat st;
+	int ret;
+
+	if (fstat(fd, &st))
+		return -errno;
+	snprintf(dev_dir, sizeof(dev_dir), "/sys/dev/char/%u:%u/device",
+		 major(st.st_rdev), minor(st.st_rdev));
+	snprintf(subsystem, sizeof(subsystem), "%s/subsystem", dev_dir);
+	ret = resolved_name(subsystem, bus, bus_len);
+	return ret ? ret : resolved_name(dev_dir, id, id_len);
+}
+
 NPU_API int npu_device_info(struct npu_device *dev,
 			    struct npu_device_info *info)
 {
+	char bus[sizeof(info->bus)], bus_id[sizeof(info->bus_id)];
 	struct drm_qnpu_device_info k;
 	int ret;
 
@@ -183,9 +220,14 @@ NPU_API int npu_device_info(struct npu_device *dev,
 	ret = query(dev, DRM_QNPU_QUERY_DEVICE_INFO, &k, sizeof(k));
 	if (ret)
 		return ret;
+	/* Without sysfs the bus is unknown; the compute parameters are not. */
+	if (node_bus(dev->fd, bus, sizeof(bus), bus_id, sizeof(bus_id)))
+		bus[0] = bus_id[0] = '\0';
 
 	memset(info, 0, sizeof(*info));
 	snprintf(info->path, sizeof(info->path), "%s", dev->path);
+	snprintf(info->bus, sizeof(info->bus), "%s", bus);
+	snprintf(info->bus_id, sizeof(info->bus_id), "%s", bus_id);
 	info->driver_version = k.driver_version;
 	info->pci_vendor = k.pci_vendor;
 	info->pci_device = k.pci_device;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * qnpu platform front end: the device described by a device-tree node,
- * registers in its first MMIO resource, interrupt in its first interrupt.
+ * qnpu platform front end: the device described by a device-tree node
+ * (docs/bindings/qnpu,npu.yaml): registers in its first MMIO resource,
+ * interrupt in its first interrupt, optionally a clock and a reset.
  *
  *	npu@10000000 {
  *		compatible = "qnpu,npu-1.0";
@@ -12,10 +13,12 @@
  * Copyright (c) 2026 The qnpu authors
  */
 
+#include <linux/clk.h>
 #include <linux/dma-mapping.h>
 #include <linux/mod_devicetable.h>
 #include <linux/module.h>
 #include <linux/platform_device.h>
+#include <linux/reset.h>
 
 #include "qnpu_drv.h"
 
@@ -33,6 +36,24 @@ static const struct qnpu_bus_ops qnpu_platform_bus_ops = {
 	.stop_dma = qnpu_platform_stop_dma,
 };
 
+/*
+ * Where the SoC gates the NPU's clock or holds it in reset, the node says
+ * so; both are released for as long as the driver is bound.
+ */
+static int qnpu_platform_power_up(struct device *dev)
+{
+	struct reset_control *rst;
+	struct clk *clk;
+
+	clk = devm_clk_get_optional_enabled(dev, NULL);
+	if (IS_ERR(clk))
+		return dev_err_probe(dev, PTR_ERR(clk), "no clock\n");
+	rst = devm_reset_control_get_optional_exclusive_deasserted(dev, NULL);
+	if (IS_ERR(rst))
+		return dev_err_probe(dev, PTR_ERR(rst), "no reset\n");
+	return 0;
+}
+
 static int qnpu_platform_probe(struct platform_device *pdev)
 {
 	struct qnpu_device *qdev;
@@ -42,6 +63,9 @@ static int qnpu_platform_probe(struct platform_device *pdev)
 	if (IS_ERR(qdev))
 		return PTR_ERR(qdev);
 
+	ret = qnpu_platform_power_up(&pdev->dev);
+	if (ret)
+		return ret;
 	qdev->regs = devm_platform_ioremap_resource(pdev, 0);
 	if (IS_ERR(qdev->regs))
 		return PTR_ERR(qdev->regs);

@@ -120,13 +120,16 @@ $(B)/tests/tsan/test_emu_vs_ref: tests/host/test_emu_vs_ref.c $(EMU_SIM) $(EMU_S
 # QLinearConv/QLinearMatMul models on emu and ref; make conformance for more.
 CONF_COUNT ?= 600
 CONF_SEED ?= 1
-check-conformance conformance: libnpu tools $(TEST_MODELS)/.done
+# Then npu-run --export-onnx on zoo models: ORT on the QDQ export against emu.
+check-conformance conformance: libnpu tools $(TEST_MODELS)/.done $(ZOO)/.done
 	@mkdir -p $(RESULTS)
 	@tools/ort-setup.sh >/dev/null
 	@tools/run-test conformance $(RESULTS) -- \
 		tests/conformance/run $(B)/conformance $(CONF_COUNT) $(CONF_SEED)
 	@tools/run-test conformance-attrs $(RESULTS) -- \
 		node tests/conformance/ort_attrs.js $(TEST_MODELS)/attrs
+	@tools/run-test conformance-export $(RESULTS) -- \
+		tests/conformance/export-check $(ZOO) $(B)/conformance-export
 
 check-host: $(HOST_TESTS) $(B)/tests/tsan/test_emu_vs_ref libnpu tools
 	@mkdir -p $(RESULTS)

@@ -25,6 +25,8 @@ __all__ = ['Error', 'Model', 'Program', 'Observer', 'qparams', 'quantize', 'dequ
 
 METHODS = {'minmax': 0, 'moving_avg': 1, 'percentile': 2, 'entropy': 3, 'mse': 4}
 GRANULARITY = {'per-channel': 0, 'per-tensor': 1}
+ROUNDING = {'double': 0, 'single': 1}
+WEIGHT_BITS = {8: 8, 7: 7}
 EXECUTORS = {'npu': 0, 'emu': 1, 'ref': 2}
 DTYPES = {'int8': 0, 'uint8': 1}
 # enum npu_onnx_type: the numpy type of each (libnpu/include/npu/onnx.h)
@@ -33,7 +35,7 @@ ONNX_TYPES = {1: np.float32, 2: np.uint8, 3: np.int8, 6: np.int32, 7: np.int64, 
 
 def _pick(table, key, what):
     if key not in table:
-        raise Error('%s %r: one of %s' % (what, key, ', '.join(table)))
+        raise Error('%s %r: one of %s' % (what, key, ', '.join(str(k) for k in table)))
     return table[key]
 
 
@@ -48,13 +50,19 @@ class Model:
     def quantized(self):
         return _qnpu.is_quantized(self._m)
 
-    def compile(self, calib=None, method='minmax', granularity='per-channel', count=None):
-        """Quantize (FP32: calibrated on calib, float32 [N, C, H, W]) and compile."""
+    def compile(self, calib=None, method='minmax', granularity='per-channel', count=None,
+                rounding='double', weight_bits=8, export_onnx=None):
+        """Quantize (FP32: calibrated on calib, float32 [N, C, H, W]) and compile.
+
+        rounding: 'double' (TFLite's) or 'single' (ONNX Runtime's); weight_bits:
+        8 or 7 (ONNX Runtime's reduce_range); export_onnx: a path to write the
+        quantization to as a QDQ ONNX model that ONNX Runtime runs."""
         if self.quantized:
-            if calib is not None or method != 'minmax' or granularity != 'per-channel':
-                raise Error('%s is quantized already: calib, method and granularity do not '
-                            'apply' % self.path)
-            return Program(_qnpu.compile(self._m, None, (0, 0, 0, 0), 0, 0))
+            if (calib is not None or method != 'minmax' or granularity != 'per-channel' or
+                    rounding != 'double' or weight_bits != 8 or export_onnx is not None):
+                raise Error('%s is quantized already: calib, method, granularity, rounding, '
+                            'weight_bits and export_onnx do not apply' % self.path)
+            return Program(_qnpu.compile(self._m, None, (0, 0, 0, 0), 0, 0, 0, 0, None))
         if calib is None:
             raise Error('%s: an FP32 model needs calibration data' % self.path)
         calib = np.ascontiguousarray(calib, np.float32)
@@ -64,7 +72,10 @@ class Model:
             calib = calib[:count]
         return Program(_qnpu.compile(self._m, calib, calib.shape,
                                      _pick(METHODS, method, 'method'),
-                                     _pick(GRANULARITY, granularity, 'granularity')))
+                                     _pick(GRANULARITY, granularity, 'granularity'),
+                                     _pick(ROUNDING, rounding, 'rounding'),
+                                     _pick(WEIGHT_BITS, weight_bits, 'weight_bits'),
+                                     None if export_onnx is None else str(export_onnx)))
 
 
 class Tensor:

@@ -87,7 +87,10 @@ static float *graph_samples(const Py_buffer *b, Py_ssize_t n, const int64_t dims
 	return g;
 }
 
-/* compile(model, calib or None, (n, c, h, w), method, granularity) -> program */
+/*
+ * compile(model, calib or None, (n, c, h, w), method, granularity, rounding,
+ * weight_bits, export_onnx path or None) -> program
+ */
 static PyObject *compile_model(PyObject *self, PyObject *args)
 {
 	struct npu_onnx_import_opts o = { 0 };
@@ -104,8 +107,9 @@ static PyObject *compile_model(PyObject *self, PyObject *args)
 
 	if (!sig)
 		return PyErr_NoMemory();
-	if (!PyArg_ParseTuple(args, "OO(LLLL)ii", &c, &cal, &dims[0], &dims[1], &dims[2],
-			      &dims[3], &method, &gran) ||
+	if (!PyArg_ParseTuple(args, "OO(LLLL)iiiiz", &c, &cal, &dims[0], &dims[1], &dims[2],
+			      &dims[3], &method, &gran, &o.rounding, &o.weight_bits,
+			      &o.qdq_path) ||
 	    !(m = PyCapsule_GetPointer(c, "npu_onnx")) ||
 	    (cal != Py_None && PyObject_GetBuffer(cal, &calib, PyBUF_C_CONTIGUOUS))) {
 		free(sig);

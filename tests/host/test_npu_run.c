@@ -280,6 +280,15 @@ static void test_options_that_do_not_apply(void **state)
 		{ "Q --input X --calib-data X", "do not apply to a model quantized already", 1 },
 		{ "Q --input X --calib mse", "do not apply to a model quantized already", 1 },
 		{ "--program M --input X", "not a program", 1 },
+		{ "--program P --rounding single --input X", "--rounding does not apply to a compiled", 2 },
+		{ "--program P --weight-bits 7 --input X", "--weight-bits does not apply to a compiled", 2 },
+		{ "--program P --export-onnx X --input X", "--export-onnx does not apply to a compiled", 2 },
+		{ "--program P --calib-images 10", "--calib-images does not apply to a compiled", 2 },
+		{ "--program P --calib mse", "--calib does not apply to a compiled", 2 },
+		{ "M --input X --rounding nearest", "--rounding is double or single", 2 },
+		{ "M --input X --weight-bits 4", "--weight-bits is 8 or 7", 2 },
+		{ "Q --input X --rounding single", "do not apply to a model quantized already", 1 },
+		{ "Q --input X --export-onnx X", "QDQ export, rounding and weight bits are for FP32", 1 },
 	};
 	char x[128], err[512], args[512], *p;
 	const char *s;

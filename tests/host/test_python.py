@@ -58,6 +58,27 @@ def same_as_npu_run(tmp):
           np.array_equal(np.load(os.path.join(tmp, 'y2.npy')), y_emu), out.stderr.decode())
 
 
+def export_qdq(tmp):
+    """The QDQ export from Python: npu-run's file, and libnpu reads back the program's bytes."""
+    rng = np.random.default_rng(6)
+    calib = rng.random((16, 1, 28, 28), np.float32)
+    x = rng.random((3, 1, 28, 28), np.float32)
+    np.save(os.path.join(tmp, 'ecalib.npy'), calib)
+    q_py, q_c = os.path.join(tmp, 'q_py.onnx'), os.path.join(tmp, 'q_c.onnx')
+    prog = qnpu.Model(MODEL).compile(calib, rounding='single', weight_bits=7, export_onnx=q_py)
+    subprocess.run([os.path.join(B, 'bin', 'npu-run'), MODEL, '--calib-data',
+                    os.path.join(tmp, 'ecalib.npy'), '--rounding', 'single', '--weight-bits',
+                    '7', '--save', os.path.join(tmp, 'e.qnpu'), '--export-onnx', q_c],
+                   check=True, capture_output=True)
+    with open(q_py, 'rb') as a, open(q_c, 'rb') as b:
+        check('export_onnx writes the file npu-run --export-onnx writes', a.read() == b.read())
+    back = qnpu.Model(q_py)
+    y, = prog.run([x], executor='emu')
+    y_back, = back.compile().run([x], executor='emu')
+    check('the exported model is QDQ, and libnpu runs it to the same bytes',
+          back.quantized and np.array_equal(y, y_back))
+
+
 def zoo_transformer():
     zoo = os.path.join(B, 'zoo')
     calib, evals = np.load(os.path.join(zoo, 'calib.npy')), np.load(os.path.join(zoo, 'eval.npy'))
@@ -97,7 +118,13 @@ def errors(tmp):
              (lambda: qnpu.Model(MODEL).compile(None), 'calibration data'),
              (lambda: qnpu.Model(MODEL).compile(np.zeros((2, 1, 28, 28)), method='best'),
               'method'),
-             (lambda: qnpu.qparams(3.0, -1.0), 'min > max')]
+             (lambda: qnpu.qparams(3.0, -1.0), 'min > max'),
+             (lambda: qnpu.Model(MODEL).compile(np.zeros((2, 1, 28, 28)), rounding='nearest'),
+              'rounding'),
+             (lambda: qnpu.Model(MODEL).compile(np.zeros((2, 1, 28, 28)), weight_bits=6),
+              'weight_bits'),
+             (lambda: qnpu.Model(os.path.join(tmp, 'q_py.onnx')).compile(weight_bits=7),
+              'quantized already')]
     for fn, says in cases:
         try:
             fn()
@@ -117,6 +144,7 @@ def main():
     example()
     with tempfile.TemporaryDirectory() as tmp:
         same_as_npu_run(tmp)
+        export_qdq(tmp)
         zoo_transformer()
         helpers()
         errors(tmp)

@@ -20,6 +20,12 @@
  *     --save FILE               write the compiled program (with the model's
  *                               signature, so that it runs on .npy tensors)
  *     --program FILE            run a compiled program instead of a model
+ *     --export-onnx FILE        FP32 models: also write libnpu's quantization as
+ *                               a QDQ ONNX model that ONNX Runtime runs
+ *     --rounding MODE           FP32 models: requantization rounding, double
+ *                               (TFLite's, the default) or single (ONNX Runtime's)
+ *     --weight-bits N           FP32 models: 8 (default) or 7 (what x86 without
+ *                               VNNI multiplies exactly, ONNX Runtime's reduce_range)
  *   tensor mode:
  *     --input FILE.npy          the model's inputs, in order
  *     --output FILE.npy         where its outputs go, in order
@@ -392,15 +398,17 @@ struct dataset_run {
 
 static const char usage[] =
 	"usage: npu-run [--executor npu|emu|ref] MODEL.onnx --calib-data C.npy "
-	"[--calib-count N] [--calib METHOD] [--granularity G] --save PROG.qnpu\n"
+	"[--calib-count N] [--calib METHOD] [--granularity G] [--rounding R] [--weight-bits B] "
+	"--save PROG.qnpu\n"
 	"       npu-run [--executor npu|emu|ref] MODEL.onnx | --program PROG.qnpu "
 	"--input X.npy... [--output Y.npy...] [--calib-data C.npy [--calib-count N]] "
-	"[--labels L.npy] [--repeat N] [--save PROG.qnpu]\n"
+	"[--labels L.npy] [--repeat N] [--save PROG.qnpu] [--export-onnx Q.onnx]\n"
 	"       npu-run [--executor npu|emu|ref] [--calib METHOD] "
 	"[--granularity per-channel|per-tensor] [--calib-images N] "
 	"[--images N] [--dataset DIR] [--fp32] [--sqnr N] [--plot-data DIR] "
-	"[--save FILE] [--json FILE] MODEL.onnx | --program FILE\n"
-	"METHOD: minmax percentile entropy mse; G: per-channel per-tensor\n";
+	"[--save FILE] [--json FILE] [--export-onnx Q.onnx] MODEL.onnx | --program FILE\n"
+	"METHOD: minmax percentile entropy mse; G: per-channel per-tensor; R: double single; "
+	"B: 8 7\n";
 
 static int parse_executor(const char *s, struct run_opts *ro)
 {
@@ -474,6 +482,14 @@ static int parse_option(int c, const char *arg, struct dataset_run *r)
 	case 'f': r->fp32 = 1; return 0;
 	case 's': r->save = arg; return 0;
 	case 'p': r->program = arg; return 0;
+	case 'X': r->ro.export_onnx = arg; return 0;
+	case 'r':
+		r->ro.rounding = !strcmp(arg, "single") ? 1 : !strcmp(arg, "double") ? 0 : -1;
+		return r->ro.rounding >= 0 ? 0 : bad_option("--rounding is double or single");
+	case 'w':
+		r->ro.weight_bits = (int)count_arg(arg);
+		return r->ro.weight_bits == 7 || r->ro.weight_bits == 8 ? 0 :
+		       bad_option("--weight-bits is 8 or 7");
 	case 'j': r->json = arg; return 0;
 	case 'q': r->sqnr_images = strtoul(arg, NULL, 0); return 0;
 	case 'P': r->plot = arg; return 0;
@@ -517,12 +533,15 @@ static int parse_args(int argc, char **argv, struct dataset_run *r)
 		{ "calib-count", required_argument, NULL, 'K' },
 		{ "labels", required_argument, NULL, 'L' },
 		{ "repeat", required_argument, NULL, 'R' },
+		{ "export-onnx", required_argument, NULL, 'X' },
+		{ "rounding", required_argument, NULL, 'r' },
+		{ "weight-bits", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "e:c:C:n:d:fs:p:j:i:o:g:q:P:k:K:L:R:h", opts,
+	while ((c = getopt_long(argc, argv, "e:c:C:n:d:fs:p:j:i:o:g:q:P:k:K:L:R:X:r:w:h", opts,
 				NULL)) != -1) {
 		if (c == 'h') {
 			fputs(usage, stdout);
@@ -559,6 +578,24 @@ static int not_applicable(const char *opt, const char *why)
 	return 2;
 }
 
+/* A compiled program takes no option of quantization; 0 or the exit status. */
+static int check_program_options(const struct dataset_run *r)
+{
+	static const struct { int c; const char *name; } quantizing[] = {
+		{ 'k', "--calib-data" }, { 'K', "--calib-count" }, { 'c', "--calib" },
+		{ 'C', "--calib-images" }, { 'g', "--granularity" }, { 'r', "--rounding" },
+		{ 'w', "--weight-bits" }, { 'X', "--export-onnx" },
+	};
+	size_t i;
+
+	for (i = 0; r->program && i < sizeof(quantizing) / sizeof(quantizing[0]); i++) {
+		if (r->given[quantizing[i].c])
+			return not_applicable(quantizing[i].name,
+					      "to a compiled program (it is quantized already)");
+	}
+	return 0;
+}
+
 /* The combinations of tensor mode's options that mean something; 0 or the exit status. */
 static int check_tensor_options(struct dataset_run *r)
 {
@@ -575,9 +612,6 @@ static int check_tensor_options(struct dataset_run *r)
 	}
 	if (!!r->model == !!r->program)
 		return bad_option("tensor mode takes a model or --program FILE, one of them");
-	if (r->program && (r->given['k'] || r->given['K'] || r->given['c'] || r->given['g']))
-		return not_applicable("--calib-data, --calib-count, --calib or --granularity",
-				      "to a compiled program (it is quantized already)");
 	if (r->program && r->save)
 		return not_applicable("--save", "to a compiled program (it is saved already)");
 	if (r->given['K'] && !r->given['k'])
@@ -589,7 +623,7 @@ static int check_tensor_options(struct dataset_run *r)
 	r->ro.model = r->model;
 	r->ro.program = r->program;
 	r->ro.save = r->save;
-	r->ro.calib_given = r->given['c'] || r->given['g'];
+	r->ro.calib_given = r->given['c'] || r->given['g'] || r->given['r'] || r->given['w'];
 	return 0;
 }
 
@@ -615,6 +649,9 @@ static int compile_model(struct dataset_run *r)
 	o.calib_data = cal;
 	o.progress = calib_progress;
 	o.progress_arg = &t0;
+	o.qdq_path = r->ro.export_onnx;
+	o.rounding = r->ro.rounding;
+	o.weight_bits = r->ro.weight_bits;
 	o.sig = calloc(1, sizeof(*o.sig));
 	t0 = now();
 	if (!o.sig || npu_onnx_load(r->model, &m, err, sizeof(err)) ||
@@ -854,6 +891,9 @@ int main(int argc, char **argv)
 	int ret = parse_args(argc, argv, &r);
 
 	if (ret >= 0)
+		return ret;
+	ret = check_program_options(&r);
+	if (ret)
 		return ret;
 	if (tensor_mode(&r)) {
 		ret = check_tensor_options(&r);

@@ -28,7 +28,10 @@ struct run_opts {
 	const char *labels;		/* --labels */
 	unsigned int repeat;		/* --repeat */
 	const char *model, *program, *save;
-	int calib_given;		/* --calib or --granularity on the command line */
+	const char *export_onnx;	/* --export-onnx: the QDQ model to write */
+	int rounding;			/* --rounding: enum qnpu_rounding */
+	int weight_bits;		/* --weight-bits: 0 (8) or 7 */
+	int calib_given;		/* --calib, --granularity, --rounding or --weight-bits given */
 };
 
 double now(void);

@@ -82,7 +82,9 @@ static int compile(struct tensor_run *t)
 	const struct run_opts *ro = t->ro;
 	struct npu_onnx_import_opts o = { .method = ro->method, .sig = &t->sig,
 					  .granularity = ro->granularity,
-					  .values = t->in, .nvalues = ro->ninputs };
+					  .values = t->in, .nvalues = ro->ninputs,
+					  .qdq_path = ro->export_onnx, .rounding = ro->rounding,
+					  .weight_bits = ro->weight_bits };
 	struct npu_onnx_tensor calib = { 0 };
 	struct npu_graph *g = NULL;
 	float *cal = NULL;
@@ -98,7 +100,7 @@ static int compile(struct tensor_run *t)
 		snprintf(t->in[i].name, sizeof(t->in[i].name), "%s", npu_onnx_input_name(t->m, i));
 	}
 	if (npu_onnx_is_quantized(t->m) && (ro->ncalib || ro->calib_given))
-		return fail(t, -EINVAL, "%s: --calib-data, --calib and --granularity do not apply to a model quantized already%s",
+		return fail(t, -EINVAL, "%s: --calib-data, --calib, --granularity, --rounding and --weight-bits do not apply to a model quantized already%s",
 			    ro->model, "");
 	if (!npu_onnx_is_quantized(t->m)) {
 		if (ro->ncalib > 1 || (!ro->ncalib && ro->ninputs != 1))

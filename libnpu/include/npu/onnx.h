@@ -196,6 +196,21 @@ enum npu_onnx_granularity {
  * @progress: FP32 models, when not NULL: called after each calibration
  *	image with how many are done of @calib_count (a progress bar)
  * @progress_arg: passed to @progress
+ * @qdq_path: FP32 models, when not NULL: also write the quantization the
+ *	graph got to this file as a QDQ ONNX model of the same network:
+ *	QuantizeLinear/DequantizeLinear around every value the graph holds
+ *	in int8 (its scale and zero point), the int8 weights and int32
+ *	biases of Conv, Gemm and MatMul behind DequantizeLinear (per-channel
+ *	scales on the output-channel axis), what the graph folds (Relu/Clip
+ *	after an op, fused chains) left without a pair, so that a QDQ runtime
+ *	such as ONNX Runtime runs the same numbers. Needs opset 13 or newer;
+ *	an error for a model already quantized.
+ * @rounding: FP32 models: how requantization rounds, 0 (double, as
+ *	TFLite: gemmlowp's doubling high multiply, then a shift) or 1 (single,
+ *	one rounding of the exact product, as ONNX Runtime); enum qnpu_rounding
+ * @weight_bits: FP32 models: 8 (or 0: weights in [-127, 127]) or 7
+ *	(in [-63, 63]: what x86 CPUs without VNNI multiply without saturating
+ *	their 16-bit sums, ONNX Runtime's reduce_range)
  */
 struct npu_onnx_import_opts {
 	enum npu_calib method;
@@ -208,6 +223,9 @@ struct npu_onnx_import_opts {
 	int layer_outputs;
 	void (*progress)(void *arg, size_t done, size_t total);
 	void *progress_arg;
+	const char *qdq_path;
+	int rounding;
+	int weight_bits;
 };
 
 /**

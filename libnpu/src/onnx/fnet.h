@@ -137,6 +137,27 @@ void fnet_fold_free(struct fnet *n);
 int fnet_build(struct fnet *n, const struct npu_onnx *m, char *err, size_t errlen);
 void fnet_free(struct fnet *n);
 
+/* A conv or FC's weights as the program holds them (import.c). */
+struct fnet_qweights {
+	uint32_t cout;
+	size_t inner;		/* values per output channel: kh * kw * cin_g */
+	int8_t *w8;		/* @cout x @inner, OHWI */
+	float *scales;		/* per output channel (all equal per tensor) */
+	int32_t *zero_points;	/* zeros: weights are symmetric */
+	int32_t *b32;		/* the bias at S_in S_w (zeros without one) */
+};
+
+int fnet_qweights(const struct fnode *f, const struct npu_onnx_import_opts *o, float in_scale,
+		  struct fnet_qweights *q);
+void fnet_qweights_free(struct fnet_qweights *q);
+
+/*
+ * export.c: the quantization the import gave the net (@qp, the weights of
+ * fnet_qweights()) written to @path as a QDQ ONNX model of @m.
+ */
+int fnet_export_qdq(struct fnet *n, const struct npu_onnx *m, const struct npu_qparams *qp,
+		    const struct npu_onnx_import_opts *o, const char *path);
+
 /* fnet_run.c: one image through the net, in float. */
 void fnet_run(struct fnet *n, const float *in);
 

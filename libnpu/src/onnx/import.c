@@ -217,11 +217,22 @@ static int fold_activations(struct fnet *n, const struct fnode *f, bool *skip,
 	return outv;
 }
 
-/* Weight ranges per output channel, or one range over all with per-tensor granularity. */
-static int weight_ranges(const struct fnode *f, bool per_tensor, float *mins, float *maxs)
+/*
+ * Weight ranges per output channel, or one range over all with per-tensor
+ * granularity; for 7-bit weights widened by 127/63, so that the symmetric
+ * scale puts them in [-63, 63].
+ */
+static int weight_ranges(const struct fnode *f, const struct npu_onnx_import_opts *o,
+			 float *mins, float *maxs)
 {
+	bool per_tensor = o->granularity == NPU_ONNX_PER_TENSOR;
 	uint32_t c;
 	int ret = npu_channel_ranges(f->w, f->cout, f->kh * f->kw * f->cin_g, mins, maxs);
+
+	for (c = 0; !ret && o->weight_bits == 7 && c < f->cout; c++) {
+		mins[c] *= 127.0f / 63.0f;
+		maxs[c] *= 127.0f / 63.0f;
+	}
 
 	for (c = 1; !ret && per_tensor && c < f->cout; c++) {
 		mins[0] = fminf(mins[0], mins[c]);
@@ -234,38 +245,46 @@ static int weight_ranges(const struct fnode *f, bool per_tensor, float *mins, fl
 	return ret;
 }
 
-/* Scratch of quantize_conv(), one allocation per array. */
-struct wq_scratch {
-	struct npu_qparams *wq;
-	float *mins, *maxs, *ws, *zb;
-	int32_t *wz, *b32;
-	int8_t *w8;
-};
-
-static void wq_free(struct wq_scratch *s)
+void fnet_qweights_free(struct fnet_qweights *q)
 {
-	free(s->wq);
-	free(s->mins);
-	free(s->maxs);
-	free(s->ws);
-	free(s->zb);
-	free(s->wz);
-	free(s->b32);
-	free(s->w8);
+	free(q->w8);
+	free(q->scales);
+	free(q->zero_points);
+	free(q->b32);
+	memset(q, 0, sizeof(*q));
 }
 
-static int wq_alloc(struct wq_scratch *s, uint32_t cout, size_t k)
+int fnet_qweights(const struct fnode *f, const struct npu_onnx_import_opts *o, float in_scale,
+		  struct fnet_qweights *q)
 {
-	s->wq = calloc(cout, sizeof(*s->wq));
-	s->mins = calloc(cout, sizeof(float));
-	s->maxs = calloc(cout, sizeof(float));
-	s->ws = calloc(cout, sizeof(float));
-	s->zb = calloc(cout, sizeof(float));
-	s->wz = calloc(cout, sizeof(int32_t));
-	s->b32 = calloc(cout, sizeof(int32_t));
-	s->w8 = malloc((size_t)cout * k);
-	return s->wq && s->mins && s->maxs && s->ws && s->zb && s->wz && s->b32 && s->w8 ?
-	       0 : -ENOMEM;
+	size_t kk = (size_t)f->kh * f->kw * f->cin_g;
+	float *mins = calloc(f->cout, sizeof(float)), *maxs = calloc(f->cout, sizeof(float));
+	float *zb = calloc(f->cout, sizeof(float));
+	struct npu_qparams *wq = calloc(f->cout, sizeof(*wq));
+	uint32_t c;
+	int ret;
+
+	q->cout = f->cout;
+	q->inner = kk;
+	q->w8 = malloc((size_t)f->cout * kk);
+	q->scales = calloc(f->cout, sizeof(float));
+	q->zero_points = calloc(f->cout, sizeof(int32_t));
+	q->b32 = calloc(f->cout, sizeof(int32_t));
+	ret = mins && maxs && zb && wq && q->w8 && q->scales && q->zero_points && q->b32 ?
+	      0 : -ENOMEM;
+	ret = ret ?: weight_ranges(f, o, mins, maxs);
+	ret = ret ?: npu_qparams_per_channel(mins, maxs, f->cout, NPU_INT8, true, wq);
+	ret = ret ?: npu_quantize_weights(f->w, f->cout, kk, wq, q->w8);
+	for (c = 0; !ret && c < f->cout; c++)
+		q->scales[c] = wq[c].scale;
+	ret = ret ?: npu_quantize_bias(f->b ? f->b : zb, f->cout, in_scale, q->scales, q->b32);
+	free(mins);
+	free(maxs);
+	free(zb);
+	free(wq);
+	if (ret)
+		fnet_qweights_free(q);
+	return ret;
 }
 
 /* A conv or FC's weights (symmetric int8) and bias (int32 at S_in S_w) as graph tensors. */
@@ -273,28 +292,21 @@ static int quantize_conv(struct npu_graph *g, const struct npu_onnx_import_opts 
 			 const struct fnode *f, float input_scale, struct npu_op_info *op)
 {
 	bool per_tensor = o->granularity == NPU_ONNX_PER_TENSOR;
-	uint32_t kk = f->kh * f->kw * f->cin_g, c;
-	struct wq_scratch s = { 0 };
+	struct fnet_qweights q = { 0 };
 	struct npu_tensor_info wt = { .name = f->name, .elem = NPU_ELEM_INT8,
 				      .shape = { f->cout, f->kh, f->kw, f->cin_g },
 				      .qcount = per_tensor ? 1 : f->cout };
 	struct npu_tensor_info bt = { .name = f->name, .elem = NPU_ELEM_INT32,
 				      .shape = { 1, 1, 1, f->cout } };
-	int ret = wq_alloc(&s, f->cout, kk);
+	int ret = fnet_qweights(f, o, input_scale, &q);
 
-	ret = ret ?: weight_ranges(f, per_tensor, s.mins, s.maxs);
-	ret = ret ?: npu_qparams_per_channel(s.mins, s.maxs, f->cout, NPU_INT8, true, s.wq);
-	ret = ret ?: npu_quantize_weights(f->w, f->cout, kk, s.wq, s.w8);
-	for (c = 0; !ret && c < f->cout; c++)
-		s.ws[c] = s.wq[c].scale;
-	ret = ret ?: npu_quantize_bias(f->b ? f->b : s.zb, f->cout, input_scale, s.ws, s.b32);
-	wt.scales = s.ws;
-	wt.zero_points = s.wz;
-	wt.data = s.w8;
-	bt.data = s.b32;
+	wt.scales = q.scales;
+	wt.zero_points = q.zero_points;
+	wt.data = q.w8;
+	bt.data = q.b32;
 	ret = ret ?: npu_graph_tensor(g, &wt, &op->inputs[1]);
 	ret = ret ?: npu_graph_tensor(g, &bt, &op->inputs[2]);
-	wq_free(&s);
+	fnet_qweights_free(&q);
 	return ret;
 }
 
@@ -447,7 +459,8 @@ static int build_node(struct npu_graph *g, struct fnet *n, int i, bool *skip,
 		      const struct npu_qparams *qp, const struct npu_onnx_import_opts *o)
 {
 	struct fnode *f = &n->nodes[i];
-	struct npu_op_info op = { .name = f->name, .inputs = { -1, -1, -1 } };
+	struct npu_op_info op = { .name = f->name, .inputs = { -1, -1, -1 },
+				  .rounding = o->rounding };
 	int outv = f->out, ret;
 
 	if (f->kind == F_CONV || f->kind == F_FC || f->kind == F_ADD || f->kind == F_MATMUL)
@@ -558,6 +571,16 @@ NPU_API int npu_onnx_import(const struct npu_onnx *m,
 
 	if (!m || !o || !out)
 		return -EINVAL;
+	if (npu_onnx_is_quantized(m) && (o->qdq_path || o->rounding || o->weight_bits)) {
+		snprintf(err, errlen, "QDQ export, rounding and weight bits are for FP32 models: "
+			 "this one is quantized already");
+		return -EINVAL;
+	}
+	if ((o->rounding != 0 && o->rounding != 1) ||
+	    (o->weight_bits && o->weight_bits != 7 && o->weight_bits != 8)) {
+		snprintf(err, errlen, "rounding is 0 (double) or 1 (single), weight bits 7 or 8");
+		return -EINVAL;
+	}
 	if (npu_onnx_is_quantized(m))
 		return npu_onnx_import_quantized(m, o, out, err, errlen);
 	if (!o->calib_data || !o->calib_count)
@@ -572,6 +595,8 @@ NPU_API int npu_onnx_import(const struct npu_onnx *m,
 		set_batch(&n);
 		ret = build_graph(&n, o, qp, &g);
 	}
+	if (!ret && o->qdq_path)
+		ret = fnet_export_qdq(&n, m, qp, o, o->qdq_path);
 	free(qp);
 	fnet_free(&n);
 	if (ret) {

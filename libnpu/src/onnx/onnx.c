@@ -297,6 +297,11 @@ const Onnx__GraphProto *npu_onnx_graph(const struct npu_onnx *m)
 	return m->model->graph;
 }
 
+const Onnx__ModelProto *npu_onnx_model(const struct npu_onnx *m)
+{
+	return m->model;
+}
+
 NPU_API int npu_onnx_info(const struct npu_onnx *m, struct npu_onnx_info *info)
 {
 	if (!m || !info)

@@ -18,6 +18,7 @@
 int npu_onnx_decode(const Onnx__TensorProto *p, struct npu_onnx_tensor *t,
 		    const char *where, char *err, size_t errlen);
 const Onnx__GraphProto *npu_onnx_graph(const struct npu_onnx *m);
+const Onnx__ModelProto *npu_onnx_model(const struct npu_onnx *m);
 const Onnx__AttributeProto *npu_onnx_attr(const Onnx__NodeProto *nd,
 					  const char *name);
 int64_t npu_onnx_attr_i(const Onnx__NodeProto *nd, const char *name, int64_t dflt);

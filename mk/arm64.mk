@@ -10,7 +10,7 @@
 ARM64_B := $(B)/arm64
 ARM64_DIR_FILE := $(B)/arm64-kernel.dir
 ARM64_CROSS := aarch64-linux-gnu-
-ARM64_PROGS := npu-info npu-run npu-top hello_npu conv_npu $(notdir $(VM_TESTS))
+ARM64_PROGS := npu-info npu-run npu-top hello_npu conv_npu chain_npu $(notdir $(VM_TESTS))
 
 arm64: qemu-aarch64 arm64-driver arm64-programs
 

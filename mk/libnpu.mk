@@ -45,7 +45,7 @@ $(B)/lib/libnpu.a: $(NPU_OBJS)
 TOOL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -Ilibnpu/include
 
 tools: $(B)/bin/npu-info $(B)/bin/npu-top $(B)/bin/npu-run $(B)/bin/hello_npu \
-	$(B)/bin/conv_npu python
+	$(B)/bin/conv_npu $(B)/bin/chain_npu python
 
 # The Python module qnpu (python/qnpu): the package and its C extension over
 # libnpu.a (Debian's python3-dev); PYTHONPATH=$(B)/python uses it in place.
@@ -73,6 +73,11 @@ $(B)/bin/conv_npu: examples/conv_npu.c $(B)/lib/libnpu.a $(NPU_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Wall -Werror -std=gnu11 -Ilibnpu/include -Iuapi $< -o $@ \
 		$(B)/lib/libnpu.a $(NPU_LIBS) -lpthread -lm -ldl
+
+$(B)/bin/chain_npu: examples/chain_npu.c $(B)/lib/libnpu.a $(NPU_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Wall -Werror -std=gnu11 -Ilibnpu/include -Iuapi $< -o $@ \
+		$(B)/lib/libnpu.a $(NPU_LIBS) -lpthread -lm
 
 $(B)/bin/hello_npu: examples/hello_npu.c $(B)/lib/libnpu.a $(NPU_HDRS)
 	@mkdir -p $(@D)

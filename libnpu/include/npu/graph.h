@@ -305,6 +305,43 @@ NPU_API void npu_executor_free(struct npu_executor *e);
 NPU_API int npu_executor_run(struct npu_executor *e, const void *const *inputs,
 			     void *const *outputs, struct npu_job_result *result);
 
+/**
+ * npu_executor_io() - where an NPU executor keeps a graph input or output
+ * @e: an executor of kind %NPU_EXEC_NPU
+ * @output: 0 for input @index, 1 for output @index
+ * @index: which one, in npu_graph_io() order
+ * @buf: the device buffer that holds it (the executor's, alive as long as @e)
+ * @offset: its byte offset in @buf (NHWC, dense)
+ * @bytes: its size (may be NULL)
+ *
+ * For apps that chain programs on the device: another job reads an output
+ * or writes an input in place (a COPY, or an imported dma-buf's producer).
+ *
+ * Return: 0; -EINVAL for another kind of executor or an index out of range.
+ */
+NPU_API int npu_executor_io(struct npu_executor *e, int output, uint32_t index,
+			    struct npu_buffer **buf, uint64_t *offset, uint64_t *bytes);
+
+/**
+ * npu_executor_submit() - queue one run on the device, without waiting
+ * @e: an executor of kind %NPU_EXEC_NPU whose inputs are in place
+ *	(npu_executor_io())
+ * @wait: fences the run waits for (other programs', other jobs')
+ * @nwait: entries of @wait
+ * @signal: fence the run signals when its last job ends, or NULL
+ * @id: the last job's id, for npu_wait() (may be NULL)
+ *
+ * The program's device segments are queued one after the other, each
+ * waiting for the one before; the CPU is not involved until someone waits.
+ * Only for programs that are device work alone: int8 or int32 inputs and
+ * outputs, no CPU step (npu_program_stats().cpu_ops == 0).
+ *
+ * Return: 0; -EOPNOTSUPP for a program with CPU steps or uint8 inputs or
+ * outputs (npu_executor_run() runs those); an npu_submit() error.
+ */
+NPU_API int npu_executor_submit(struct npu_executor *e, struct npu_fence *const *wait,
+				size_t nwait, struct npu_fence *signal, uint64_t *id);
+
 #ifdef __cplusplus
 }
 #endif

@@ -338,3 +338,88 @@ NPU_API int npu_executor_run(struct npu_executor *e, const void *const *inputs,
 	}
 	return 0;
 }
+
+NPU_API int npu_executor_io(struct npu_executor *e, int output, uint32_t index,
+			    struct npu_buffer **buf, uint64_t *offset, uint64_t *bytes)
+{
+	const struct npu_io *io;
+
+	if (!e || e->kind != NPU_EXEC_NPU || !buf || !offset ||
+	    index >= (output ? e->p->noutputs : e->p->ninputs))
+		return -EINVAL;
+	io = output ? &e->p->outputs[index] : &e->p->inputs[index];
+	*buf = e->abo;
+	*offset = io->offset;
+	if (bytes)
+		*bytes = io->bytes;
+	return 0;
+}
+
+/* Whether @p runs on the device alone, its inputs and outputs as they are. */
+static bool device_only(const struct npu_program *p)
+{
+	uint32_t i;
+
+	for (i = 0; i < p->nsteps; i++) {
+		if (p->steps[i].kind != NPU_STEP_DEVICE)
+			return false;
+	}
+	for (i = 0; i < p->ninputs; i++) {
+		if (p->inputs[i].elem == NPU_ELEM_UINT8)
+			return false;
+	}
+	for (i = 0; i < p->noutputs; i++) {
+		if (p->outputs[i].elem == NPU_ELEM_UINT8)
+			return false;
+	}
+	return p->nsteps > 0;
+}
+
+/* Segment @s queued after @wait, signalling @signal. */
+static int submit_segment(struct npu_executor *e, const struct npu_step *s,
+			  struct npu_fence *const *wait, size_t nwait,
+			  struct npu_fence *signal, uint64_t *id)
+{
+	struct npu_buffer *bufs[] = { e->wbo, e->abo };
+	struct npu_job job = {
+		.cmdbuf = e->cbo, .offset = s->cb_offset, .size = s->cb_size,
+		.buffers = bufs, .buffer_count = 2, .wait = wait, .wait_count = nwait,
+		.signal = signal,
+	};
+	int ret;
+
+	while ((ret = npu_submit(e->dev, &job, id)) == -EBUSY)
+		;
+	return ret;
+}
+
+NPU_API int npu_executor_submit(struct npu_executor *e, struct npu_fence *const *wait,
+				size_t nwait, struct npu_fence *signal, uint64_t *id)
+{
+	struct npu_fence *prev = NULL, *next = NULL;
+	uint64_t last = 0;
+	uint32_t i;
+	int ret = 0;
+
+	if (!e || e->kind != NPU_EXEC_NPU || (nwait && !wait))
+		return -EINVAL;
+	if (!device_only(e->p))
+		return -EOPNOTSUPP;
+	/* Segments follow each other through fences of their own. */
+	for (i = 0; !ret && i < e->p->nsteps; i++) {
+		bool first = i == 0, final = i + 1 == e->p->nsteps;
+
+		if (!final)
+			ret = npu_fence_new(e->dev, &next);
+		if (!ret)
+			ret = submit_segment(e, &e->p->steps[i], first ? wait : &prev,
+					     first ? nwait : 1, final ? signal : next, &last);
+		npu_fence_free(prev);
+		prev = next;
+		next = NULL;
+	}
+	npu_fence_free(prev);
+	if (!ret && id)
+		*id = last;
+	return ret;
+}

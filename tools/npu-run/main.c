@@ -122,27 +122,28 @@ static int argmax(const float *v, int n)
 	return best;
 }
 
-static void progress(size_t done, size_t total, double t0)
+void progress_bar(const char *what, const char *unit, size_t done, size_t total, double t0)
 {
-	if (!isatty(2) || getenv("NPU_RUN_QUIET") || (done % 100 && done != total))
+	double secs = now() - t0;
+
+	if (!isatty(2) || getenv("NPU_RUN_QUIET") || !done)
 		return;
-	fprintf(stderr, "\r  %5zu/%zu images  %5.0f images/s", done, total,
-		done / (now() - t0 + 1e-9));
+	fprintf(stderr, "\r  %s %5zu/%zu %s  %5.1f %s/s  ETA %4.0f s", what, done, total, unit,
+		done / (secs + 1e-9), unit, secs / done * (total - done));
 	if (done == total)
 		fprintf(stderr, "\n");
+}
+
+static void progress(size_t done, size_t total, double t0)
+{
+	if (done % 100 == 0 || done == total)
+		progress_bar("evaluating", "images", done, total, t0);
 }
 
 /* The import's calibration progress (struct npu_onnx_import_opts), with an ETA. */
 void calib_progress(void *arg, size_t done, size_t total)
 {
-	double t0 = *(const double *)arg, secs = now() - t0;
-
-	if (!isatty(2) || getenv("NPU_RUN_QUIET"))
-		return;
-	fprintf(stderr, "\r  calibrating %5zu/%zu images  %5.1f images/s  ETA %4.0f s", done,
-		total, done / (secs + 1e-9), secs / done * (total - done));
-	if (done == total)
-		fprintf(stderr, "\n");
+	progress_bar("calibrating", "images", done, total, *(const double *)arg);
 }
 
 static int calib_method(const char *s)

@@ -37,6 +37,8 @@ struct run_opts {
 double now(void);
 int open_executor(const struct npu_program *p, const struct run_opts *ro,
 		  struct npu_device **dev, struct npu_executor **e);
+/* On a terminal (and without NPU_RUN_QUIET): "WHAT done/total UNIT  rate  ETA". */
+void progress_bar(const char *what, const char *unit, size_t done, size_t total, double t0);
 /* npu_onnx_import_opts.progress: a bar with an ETA on a terminal; @arg the start time */
 void calib_progress(void *arg, size_t done, size_t total);
 

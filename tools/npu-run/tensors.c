@@ -243,8 +243,8 @@ static int run_all(struct tensor_run *t)
 {
 	struct npu_executor *e = NULL;
 	struct npu_device *dev = NULL;
-	size_t c, k, runs = t->ro->repeat;
-	double t0;
+	size_t c, k, runs = t->ro->repeat, done = 0, total;
+	double t0, start = now();
 	struct npu_device_info info;
 	int ret = open_executor(t->prog, t->ro, &dev, &e);
 
@@ -253,13 +253,17 @@ static int run_all(struct tensor_run *t)
 	t->clock_mhz = dev && !npu_device_info(dev, &info) ? info.clock_mhz : QNPU_DEFAULT_MHZ;
 	t->lat = runs ? malloc(sizeof(double) * runs * t->chunks) : NULL;
 	ret = runs && !t->lat ? -ENOMEM : 0;
-	for (c = 0; !ret && c < t->chunks; c++)
+	total = t->chunks * (runs + 1);
+	for (c = 0; !ret && c < t->chunks; c++) {
 		ret = run_batch(t, e, c);
+		progress_bar("running", "batches", ++done, total, start);
+	}
 	for (k = 0; !ret && k < runs; k++) {
 		for (c = 0; !ret && c < t->chunks; c++) {
 			t0 = now();
 			ret = run_batch(t, e, c);
 			t->lat[t->nlat++] = now() - t0;
+			progress_bar("running", "batches", ++done, total, start);
 		}
 	}
 	npu_executor_free(e);

@@ -40,6 +40,8 @@ static void test_emu_equals_ref(void **state)
 
 	setenv("NPU_EMU_PLUGIN", EMU_PLUGIN_PATH, 1);
 	for (seed = 1000; seed < 1500; seed++) {
+		/* a third of the seeds on three compute threads ($NPU_EMU_WORKERS) */
+		const char *workers = seed % 3 ? "1" : "3";
 		struct npu_executor *emu, *ref;
 		struct npu_program *p;
 		struct npu_graph *g;
@@ -54,10 +56,11 @@ static void test_emu_equals_ref(void **state)
 		layers += rn.layers + 1;
 		assert_int_equal(npu_compile(g, &p), 0);
 		fill(in, sizeof(in), seed);
+		setenv("NPU_EMU_WORKERS", workers, 1);
 		assert_int_equal(npu_executor_new(p, NPU_EXEC_EMU, NULL, &emu), 0);
 		assert_int_equal(npu_executor_new(p, NPU_EXEC_REF, NULL, &ref), 0);
 		if (npu_executor_run(emu, ins, oa, &res))
-			fail_msg("seed %d: emu status %u", seed, res.status);
+			fail_msg("seed %d: emu (%s workers) status %u", seed, workers, res.status);
 		assert_int_equal(npu_executor_run(ref, ins, ob, NULL), 0);
 		assert_memory_equal(a, b, rn.out_shape[0] * rn.out_shape[3]);
 		npu_executor_free(emu);
@@ -67,6 +70,7 @@ static void test_emu_equals_ref(void **state)
 	}
 	/* Issue 5's floor: at least 2,000 random layers, emu against ref. */
 	assert_true(layers >= 2000);
+	unsetenv("NPU_EMU_WORKERS");
 }
 
 static void test_missing_plugin(void **state)
@@ -81,6 +85,12 @@ static void test_missing_plugin(void **state)
 	randnet_build(g, &rn, 1);
 	assert_int_equal(npu_compile(g, &p), 0);
 	assert_int_equal(npu_executor_new(p, NPU_EXEC_EMU, NULL, &e), -ENOENT);
+	setenv("NPU_EMU_PLUGIN", EMU_PLUGIN_PATH, 1);
+	setenv("NPU_EMU_WORKERS", "0", 1);
+	assert_int_equal(npu_executor_new(p, NPU_EXEC_EMU, NULL, &e), -EINVAL);
+	setenv("NPU_EMU_WORKERS", "65", 1);
+	assert_int_equal(npu_executor_new(p, NPU_EXEC_EMU, NULL, &e), -EINVAL);
+	unsetenv("NPU_EMU_WORKERS");
 	assert_int_equal(npu_executor_new(p, NPU_EXEC_NPU, NULL, &e), -EINVAL);
 	assert_int_equal(npu_executor_new(p, 7, NULL, &e), -EINVAL);
 	npu_program_free(p);

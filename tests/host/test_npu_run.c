@@ -287,6 +287,8 @@ static void test_options_that_do_not_apply(void **state)
 		{ "--program P --calib mse", "--calib does not apply to a compiled", 2 },
 		{ "M --input X --rounding nearest", "--rounding is double or single", 2 },
 		{ "M --input X --weight-bits 4", "--weight-bits is 8 or 7", 2 },
+		{ "--executor ref M --input X --threads 2", "--threads does not apply to the npu", 2 },
+		{ "--executor emu M --input X --threads 65", "--threads takes a count from 1 to 64", 2 },
 		{ "Q --input X --rounding single", "do not apply to a model quantized already", 1 },
 		{ "Q --input X --export-onnx X", "QDQ export, rounding and weight bits are for FP32", 1 },
 	};

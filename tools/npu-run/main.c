@@ -20,6 +20,7 @@
  *     --save FILE               write the compiled program (with the model's
  *                               signature, so that it runs on .npy tensors)
  *     --program FILE            run a compiled program instead of a model
+ *     --threads N               --executor emu: the emulator's compute threads
  *     --export-onnx FILE        FP32 models: also write libnpu's quantization as
  *                               a QDQ ONNX model that ONNX Runtime runs
  *     --rounding MODE           FP32 models: requantization rounding, double
@@ -403,7 +404,7 @@ static const char usage[] =
 	"--save PROG.qnpu\n"
 	"       npu-run [--executor npu|emu|ref] MODEL.onnx | --program PROG.qnpu "
 	"--input X.npy... [--output Y.npy...] [--calib-data C.npy [--calib-count N]] "
-	"[--labels L.npy] [--repeat N] [--save PROG.qnpu] [--export-onnx Q.onnx]\n"
+	"[--labels L.npy] [--repeat N] [--threads N] [--save PROG.qnpu] [--export-onnx Q.onnx]\n"
 	"       npu-run [--executor npu|emu|ref] [--calib METHOD] "
 	"[--granularity per-channel|per-tensor] [--calib-images N] "
 	"[--images N] [--dataset DIR] [--fp32] [--sqnr N] [--plot-data DIR] "
@@ -484,6 +485,10 @@ static int parse_option(int c, const char *arg, struct dataset_run *r)
 	case 's': r->save = arg; return 0;
 	case 'p': r->program = arg; return 0;
 	case 'X': r->ro.export_onnx = arg; return 0;
+	case 'T':
+		if (!count_arg(arg) || count_arg(arg) > 64)
+			return bad_option("--threads takes a count from 1 to 64");
+		return setenv("NPU_EMU_WORKERS", arg, 1) ? bad_option("--threads: no memory") : 0;
 	case 'r':
 		r->ro.rounding = !strcmp(arg, "single") ? 1 : !strcmp(arg, "double") ? 0 : -1;
 		return r->ro.rounding >= 0 ? 0 : bad_option("--rounding is double or single");
@@ -536,13 +541,14 @@ static int parse_args(int argc, char **argv, struct dataset_run *r)
 		{ "repeat", required_argument, NULL, 'R' },
 		{ "export-onnx", required_argument, NULL, 'X' },
 		{ "rounding", required_argument, NULL, 'r' },
+		{ "threads", required_argument, NULL, 'T' },
 		{ "weight-bits", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "e:c:C:n:d:fs:p:j:i:o:g:q:P:k:K:L:R:X:r:w:h", opts,
+	while ((c = getopt_long(argc, argv, "e:c:C:n:d:fs:p:j:i:o:g:q:P:k:K:L:R:X:r:w:T:h", opts,
 				NULL)) != -1) {
 		if (c == 'h') {
 			fputs(usage, stdout);
@@ -896,6 +902,9 @@ int main(int argc, char **argv)
 	ret = check_program_options(&r);
 	if (ret)
 		return ret;
+	if (r.given['T'] && r.ro.kind != NPU_EXEC_EMU)
+		return not_applicable("--threads", "to the npu and ref executors (the device, "
+				      "the reference: one thread each)");
 	if (tensor_mode(&r)) {
 		ret = check_tensor_options(&r);
 		return ret ? ret : run_tensors(&r.ro);

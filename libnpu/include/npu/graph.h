@@ -283,7 +283,11 @@ struct npu_executor;
  * @dev: the device, for NPU_EXEC_NPU; NULL otherwise
  * @out: the executor
  *
- * Return: 0; -ENOENT when NPU_EXEC_EMU cannot find its plugin.
+ * NPU_EXEC_EMU computes on $NPU_EMU_WORKERS host threads (1 to 64; 1 when
+ * unset), as the device model's "workers" property does in QEMU.
+ *
+ * Return: 0; -ENOENT when NPU_EXEC_EMU cannot find its plugin, -EINVAL
+ * when $NPU_EMU_WORKERS is not a count from 1 to 64.
  */
 NPU_API int npu_executor_new(const struct npu_program *p,
 			     enum npu_executor_kind kind, struct npu_device *dev,

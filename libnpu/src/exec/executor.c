@@ -123,14 +123,31 @@ static int npu_segment(struct npu_executor *e, const struct npu_step *s,
 
 /* ---- the emulator executor (a plugin: the emulator is GPL) ---- */
 
+/* $NPU_EMU_WORKERS: the emulator's compute threads, 1 (unset) to 64; 0 if not a count. */
+static unsigned int emu_workers(void)
+{
+	const char *s = getenv("NPU_EMU_WORKERS");
+	char *end;
+	unsigned long n;
+
+	if (!s)
+		return 1;
+	n = strtoul(s, &end, 10);
+	return *s && !*end && n >= 1 && n <= 64 ? (unsigned int)n : 0;
+}
+
 static int emu_setup(struct npu_executor *e)
 {
 	const char *path = getenv("NPU_EMU_PLUGIN");
 	const struct npu_program *p = e->p;
+	unsigned int workers = emu_workers();
 	uint64_t va[3], size[3];
 	void *host[3];
 	npu_emu_plugin_version_fn *version;
 	int r;
+
+	if (!workers)
+		return -EINVAL;
 
 	e->dl = dlopen(path ? path : "libnpu-emu.so.0", RTLD_NOW | RTLD_LOCAL);
 	if (!e->dl)
@@ -150,7 +167,7 @@ static int emu_setup(struct npu_executor *e)
 	size[NPU_REGION_ARENA] = p->arena_size;
 	va[2] = EMU_CB_BASE;
 	size[2] = p->cmdbuf_size ? p->cmdbuf_size : 1;
-	e->emu = e->emu_open(3, va, size, host, 1);
+	e->emu = e->emu_open(3, va, size, host, workers);
 	if (!e->emu)
 		return -ENOMEM;
 	e->cmd = npu_relocate(p, e->mem.base);

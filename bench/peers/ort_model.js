@@ -2,37 +2,43 @@
 // SPDX-License-Identifier: MIT
 // Copyright (c) 2026 The qnpu authors
 //
-// ONNX Runtime running an FP32 image model over N images, timed whole (the
-// peer of bench_calib: the forward passes a calibration needs). Input
-// [1, 3, H, W] float32 of seeded pseudo-random values (the time does not
-// depend on them); one session, intraOpNumThreads T (default 1),
-// interOpNumThreads 1, graphOptimizationLevel 'all', session creation and
-// one warm-up run outside the timing.
+// ONNX Runtime running an image model (FP32, or QDQ INT8) over N images,
+// timed whole (the peer of bench_calib: the forward passes a calibration
+// needs; and of npu-run --repeat on whole models). Input [B, 3, 224, 224]
+// float32 of seeded pseudo-random values (the time does not depend on
+// them); one session, intraOpNumThreads T (default 1), interOpNumThreads
+// 1, graphOptimizationLevel 'all', session creation and one warm-up run
+// outside the timing. The JSON value is the seconds, or with --rate the
+// images per second.
 //
 //   node bench/peers/ort_model.js MODEL.onnx [--images N] [--threads T]
-//        [--json FILE --name NAME]
+//        [--batch B] [--rate] [--json FILE --name NAME]
 'use strict';
 
 const fs = require('fs');
 const { loadOrt } = require('./ort_fashion.js');
 
 function usage() {
-  console.error('usage: ort_model.js MODEL.onnx [--images N] [--threads T] [--json FILE --name NAME]');
+  console.error('usage: ort_model.js MODEL.onnx [--images N] [--threads T] [--batch B] [--rate] ' +
+    '[--json FILE --name NAME]');
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const o = { model: null, images: 100, threads: 1, json: null, name: 'ort model' };
+  const o = { model: null, images: 100, threads: 1, batch: 1, rate: false, json: null,
+    name: 'ort model' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--images' && i + 1 < argv.length) o.images = parseInt(argv[++i], 10);
     else if (a === '--threads' && i + 1 < argv.length) o.threads = parseInt(argv[++i], 10);
+    else if (a === '--batch' && i + 1 < argv.length) o.batch = parseInt(argv[++i], 10);
+    else if (a === '--rate') o.rate = true;
     else if (a === '--json' && i + 1 < argv.length) o.json = argv[++i];
     else if (a === '--name' && i + 1 < argv.length) o.name = argv[++i];
     else if (!a.startsWith('-') && o.model === null) o.model = a;
     else usage();
   }
-  if (o.model === null || !(o.images >= 1) || !(o.threads >= 1)) usage();
+  if (o.model === null || !(o.images >= 1) || !(o.threads >= 1) || !(o.batch >= 1)) usage();
   return o;
 }
 
@@ -46,7 +52,8 @@ async function main() {
     graphOptimizationLevel: 'all',
   });
   const name = session.inputNames[0];
-  const dims = [1, 3, 224, 224];
+  const dims = [o.batch, 3, 224, 224];
+  const runs = Math.ceil(o.images / o.batch);
   const x = new Float32Array(dims.reduce((a, b) => a * b));
   let seed = 1;
   for (let k = 0; k < x.length; k++) {
@@ -56,12 +63,14 @@ async function main() {
   const feeds = { [name]: new ort.Tensor('float32', x, dims) };
   await session.run(feeds);
   const t0 = process.hrtime.bigint();
-  for (let i = 0; i < o.images; i++) await session.run(feeds);
+  for (let i = 0; i < runs; i++) await session.run(feeds);
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  const images = runs * o.batch;
   if (session.release) await session.release();
-  console.log(`  ${o.name.padEnd(52)} ${secs.toFixed(2).padStart(10)} s (${o.images} images)`);
+  console.log(`  ${o.name.padEnd(52)} ${secs.toFixed(2).padStart(10)} s (${images} images)`);
   if (o.json) {
-    fs.writeFileSync(o.json, JSON.stringify({ name: o.name, value: secs, unit: 's' }) + '\n');
+    const r = o.rate ? { value: images / secs, unit: 'images/s' } : { value: secs, unit: 's' };
+    fs.writeFileSync(o.json, JSON.stringify({ name: o.name, ...r }) + '\n');
   }
 }
 

@@ -183,6 +183,7 @@ static const struct {
 	{ "r_concat_batch", "concatenation along axis 0 (any axis but the batch)" },
 	{ "r_reducemean_channels", "ReduceMean over axes other than an image's H and W" },
 	{ "r_slice_batch", "a Slice of the batch axis" },
+	{ "r_squeeze_axes_attr", "attribute 'axes' (an input from opset 13)" },
 	{ "r_dropout_training", "Dropout in training mode" },
 	{ "r_resize_linear", "Resize mode 'linear'" },
 	{ "r_pad_reflect", "Pad other than constant 0" },

@@ -575,6 +575,10 @@ def refused(out, rng):
                                                 'pads')])
     case('r_resize_linear', [helper.make_node('Resize', ['c', '', 'sc'], ['y'], mode='linear')],
          [1, 3, 8, 8], [numpy_helper.from_array(np.array([1, 1, 2, 2], np.float32), 'sc')])
+    # ONNX 13 made Squeeze's axes an input: an attribute there is invalid, so refused.
+    case('r_squeeze_axes_attr', [helper.make_node('Unsqueeze', ['c'], ['u'], axes=[2]),
+                                 helper.make_node('Squeeze', ['u'], ['y'], axes=[2])],
+         [1, 3, 4, 4], check=False)
     case('r_slice_batch', [helper.make_node('Slice', ['c', 'st', 'en', 'ax'], ['y'])],
          [1, 3, 4, 4], [numpy_helper.from_array(np.array(v, np.int64), k)
                         for k, v in (('st', [1]), ('en', [3]), ('ax', [0]))])

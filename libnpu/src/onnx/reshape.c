@@ -165,6 +165,11 @@ static int squeeze_dims(struct fnet *n, const Onnx__GraphProto *g, const Onnx__N
 	int count = a ? (int)a->n_ints : fnet_ints(n, g, nd, 1, axes, 4), j, k, r;
 	bool hit[8] = { false };
 
+	if (a && n->opset >= 13)
+		return ferr(n, -EOPNOTSUPP, "%s: attribute 'axes' (an input from opset 13)", where);
+	if (!a && n->opset < 13 && nd->n_input > 1)
+		return ferr(n, -EOPNOTSUPP, "%s: a second input (the axes are an attribute before "
+			    "opset 13)", where);
 	r = un ? rank + count : rank;
 	for (j = 0; a && j < count && j < 4; j++)
 		axes[j] = a->ints[j];

@@ -27,21 +27,13 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-/* @n images in the graph's layout (NHWC), the first of @t repeated. */
+/* @n images in the graph's layout (NHWC), @t's repeated. */
 static float *calib_images(const struct npu_onnx_tensor *t, size_t n, size_t *pixels)
 {
-	struct npu_onnx_io io = { .type = NPU_ONNX_FLOAT, .ndims = 4, .nchw = 1 };
-	size_t per = t->count / t->dims[0], k;
-	float *out = malloc(sizeof(float) * per * n);
+	float *out = NULL;
 
-	memcpy(io.dims, t->dims, sizeof(io.dims));
-	io.dims[0] = 1;
-	io.count = per;
-	for (k = 0; out && k < n; k++)
-		npu_onnx_to_graph(&io, (const float *)t->data + (k % t->dims[0]) * per,
-				  out + k * per);
-	*pixels = per;
-	return out;
+	*pixels = t->count / t->dims[0];
+	return npu_onnx_graph_samples(t, n, &out) ? NULL : out;
 }
 
 int main(int argc, char **argv)

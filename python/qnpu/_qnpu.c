@@ -75,16 +75,12 @@ static PyObject *is_quantized(PyObject *self, PyObject *args)
 /* Calibration samples [n][c][h][w] float32 (model layout) as n images NHWC. */
 static float *graph_samples(const Py_buffer *b, Py_ssize_t n, const int64_t dims[4])
 {
-	struct npu_onnx_io io = { .type = NPU_ONNX_FLOAT, .ndims = 4, .nchw = 1 };
-	size_t per = (size_t)(dims[1] * dims[2] * dims[3]), k;
-	float *g = malloc(sizeof(float) * per * (size_t)n + 1);
+	struct npu_onnx_tensor t = { .type = NPU_ONNX_FLOAT, .ndims = 4, .data = b->buf };
+	float *g = NULL;
 
-	memcpy(io.dims, dims, sizeof(int64_t) * 4);
-	io.dims[0] = 1;
-	io.count = per;
-	for (k = 0; g && k < (size_t)n; k++)
-		npu_onnx_to_graph(&io, (const float *)b->buf + k * per, g + k * per);
-	return g;
+	memcpy(t.dims, dims, sizeof(int64_t) * 4);
+	t.count = (size_t)(dims[0] * dims[1] * dims[2] * dims[3]);
+	return npu_onnx_graph_samples(&t, (size_t)n, &g) ? NULL : g;
 }
 
 /*

@@ -138,6 +138,30 @@ static void test_project_model(void **state)
 	npu_onnx_free(m);
 }
 
+/* NCHW samples to NHWC images, repeated past N; other shapes refused. */
+static void test_graph_samples(void **state)
+{
+	float x[2 * 3 * 1 * 2], *g = NULL;
+	struct npu_onnx_tensor t = { .type = NPU_ONNX_FLOAT, .ndims = 4, .dims = { 2, 3, 1, 2 },
+				     .count = 12, .data = x };
+	size_t i, k, c, w;
+
+	(void)state;
+	for (i = 0; i < 12; i++)
+		x[i] = (float)i;
+	assert_int_equal(npu_onnx_graph_samples(&t, 3, &g), 0);
+	for (k = 0; k < 3; k++)
+		for (w = 0; w < 2; w++)
+			for (c = 0; c < 3; c++)
+				assert_true(g[k * 6 + w * 3 + c] == x[(k % 2) * 6 + c * 2 + w]);
+	free(g);
+	t.ndims = 3;
+	assert_int_equal(npu_onnx_graph_samples(&t, 1, &g), -EINVAL);
+	t.ndims = 4;
+	t.type = NPU_ONNX_INT8;
+	assert_int_equal(npu_onnx_graph_samples(&t, 1, &g), -EINVAL);
+}
+
 static void test_broken_files(void **state)
 {
 	char path[] = "/tmp/qnpu-onnx-XXXXXX", err[512];
@@ -186,6 +210,7 @@ int main(void)
 		cmocka_unit_test(test_all_node_models),
 		cmocka_unit_test(test_project_model),
 		cmocka_unit_test(test_broken_files),
+		cmocka_unit_test(test_graph_samples),
 	};
 
 	return cmocka_run_group_tests_name("onnx reader", tests, NULL, NULL);

@@ -51,29 +51,20 @@ static int fail(struct tensor_run *t, int ret, const char *fmt, const char *a, c
 	return ret;
 }
 
-/* @files as samples along their first axis, each one image in the graph's layout (NHWC). */
+/* @x's samples (the first @want, 0: all), each one image in the graph's layout (NHWC). */
 static float *samples(struct tensor_run *t, const struct npu_onnx_tensor *x, size_t want,
 		      size_t *count)
 {
-	struct npu_onnx_io io = { .type = NPU_ONNX_FLOAT, .ndims = x->ndims, .nchw = 1 };
-	size_t n = x->ndims ? (size_t)x->dims[0] : 0, per, k;
-	float *g;
+	size_t n = x->ndims ? (size_t)x->dims[0] : 0;
+	float *g = NULL;
 
 	if (x->type != NPU_ONNX_FLOAT || x->ndims != 4 || !n) {
 		fail(t, -EINVAL, "%s: FP32 models take samples as float32 [N, C, H, W]%s",
 		     x->name, "");
 		return NULL;
 	}
-	n = want && want < n ? want : n;
-	per = x->count / x->dims[0];
-	memcpy(io.dims, x->dims, sizeof(io.dims));
-	io.dims[0] = 1;
-	io.count = per;
-	g = malloc(sizeof(float) * per * n);
-	for (k = 0; g && k < n; k++)
-		npu_onnx_to_graph(&io, (const float *)x->data + k * per, g + k * per);
-	*count = n;
-	return g;
+	*count = want && want < n ? want : n;
+	return npu_onnx_graph_samples(x, *count, &g) ? NULL : g;
 }
 
 /* Quantize and compile the model: calibrated on --calib-data, or on the inputs. */

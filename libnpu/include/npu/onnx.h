@@ -171,6 +171,17 @@ NPU_API void npu_onnx_to_graph(const struct npu_onnx_io *io, const void *src,
 NPU_API void npu_onnx_from_graph(const struct npu_onnx_io *io, const void *src,
 				 void *dst);
 
+/**
+ * npu_onnx_graph_samples() - image samples as calibration data wants them
+ * @t: float32 [N, C, H, W] samples in the model's layout (npu_npy_load())
+ * @count: how many (0: N); past N the samples repeat from the first
+ * @out: @count images NHWC, one after the other (free() them), for
+ *	&npu_onnx_import_opts.calib_data
+ *
+ * Return: 0, -EINVAL for another type or rank, -ENOMEM.
+ */
+NPU_API int npu_onnx_graph_samples(const struct npu_onnx_tensor *t, size_t count, float **out);
+
 /** enum npu_onnx_granularity - weight quantization of an FP32 import */
 enum npu_onnx_granularity {
 	NPU_ONNX_PER_CHANNEL,	/* symmetric, one scale per output channel */

@@ -459,6 +459,29 @@ NPU_API void npu_onnx_from_graph(const struct npu_onnx_io *io, const void *src,
 	transpose_io(io, src, dst, false);
 }
 
+NPU_API int npu_onnx_graph_samples(const struct npu_onnx_tensor *t, size_t count, float **out)
+{
+	struct npu_onnx_io io = { .type = NPU_ONNX_FLOAT, .ndims = 4, .nchw = 1 };
+	size_t per, k;
+	float *g;
+
+	if (!t || !out || t->type != NPU_ONNX_FLOAT || t->ndims != 4 || t->dims[0] < 1)
+		return -EINVAL;
+	count = count ? count : (size_t)t->dims[0];
+	per = t->count / (size_t)t->dims[0];
+	memcpy(io.dims, t->dims, sizeof(io.dims));
+	io.dims[0] = 1;
+	io.count = per;
+	g = malloc(sizeof(float) * per * count + 1);
+	if (!g)
+		return -ENOMEM;
+	for (k = 0; k < count; k++)
+		npu_onnx_to_graph(&io, (const float *)t->data + (k % t->dims[0]) * per,
+				  g + k * per);
+	*out = g;
+	return 0;
+}
+
 NPU_API const char *npu_onnx_input_name(const struct npu_onnx *m, size_t i)
 {
 	const Onnx__GraphProto *g = m ? npu_onnx_graph(m) : NULL;

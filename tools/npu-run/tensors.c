@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,9 +46,16 @@ struct tensor_run {
 	char err[512];
 };
 
-static int fail(struct tensor_run *t, int ret, const char *fmt, const char *a, const char *b)
+static int fail(struct tensor_run *t, int ret, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(struct tensor_run *t, int ret, const char *fmt, ...)
 {
-	snprintf(t->err, sizeof(t->err), fmt, a, b);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(t->err, sizeof(t->err), fmt, ap);
+	va_end(ap);
 	return ret;
 }
 
@@ -59,8 +67,8 @@ static float *samples(struct tensor_run *t, const struct npu_onnx_tensor *x, siz
 	float *g = NULL;
 
 	if (x->type != NPU_ONNX_FLOAT || x->ndims != 4 || !n) {
-		fail(t, -EINVAL, "%s: FP32 models take samples as float32 [N, C, H, W]%s",
-		     x->name, "");
+		fail(t, -EINVAL, "%s: FP32 models take samples as float32 [N, C, H, W]",
+		     x->name);
 		return NULL;
 	}
 	*count = want && want < n ? want : n;
@@ -86,17 +94,17 @@ static int compile(struct tensor_run *t)
 		return -EINVAL;
 	for (i = 0; i < ro->ninputs; i++) {
 		if (!npu_onnx_input_name(t->m, i))
-			return fail(t, -EINVAL, "%s: the model has fewer inputs than --input files%s",
-				    ro->model, "");
+			return fail(t, -EINVAL, "%s: the model has fewer inputs than --input files",
+				    ro->model);
 		snprintf(t->in[i].name, sizeof(t->in[i].name), "%s", npu_onnx_input_name(t->m, i));
 	}
 	if (npu_onnx_is_quantized(t->m) && (ro->ncalib || ro->calib_given))
-		return fail(t, -EINVAL, "%s: --calib-data, --calib, --granularity, --rounding and --weight-bits do not apply to a model quantized already%s",
-			    ro->model, "");
+		return fail(t, -EINVAL, "%s: --calib-data, --calib, --granularity, --rounding and --weight-bits do not apply to a model quantized already",
+			    ro->model);
 	if (!npu_onnx_is_quantized(t->m)) {
 		if (ro->ncalib > 1 || (!ro->ncalib && ro->ninputs != 1))
-			return fail(t, -EINVAL, "%s: an FP32 model takes one input, so one calibration file%s",
-				    ro->model, "");
+			return fail(t, -EINVAL, "%s: an FP32 model takes one input, so one calibration file",
+				    ro->model);
 		if (ro->ncalib && npu_npy_load(ro->calib[0], &calib, t->err, sizeof(t->err)))
 			return -EINVAL;
 		snprintf(calib.name, sizeof(calib.name), "%s", ro->ncalib ? ro->calib[0] : ro->inputs[0]);
@@ -109,10 +117,10 @@ static int compile(struct tensor_run *t)
 	if (!ret && npu_onnx_import(t->m, &o, &g, t->err, sizeof(t->err)))
 		ret = -EINVAL;
 	if (!ret && npu_compile(g, &t->prog))
-		ret = fail(t, -EINVAL, "%s%s", npu_graph_error(g), "");
+		ret = fail(t, -EINVAL, "%s", npu_graph_error(g));
 	ret = ret ?: npu_onnx_program_set_signature(t->prog, &t->sig);
 	if (!ret && ro->save && npu_program_save(t->prog, ro->save))
-		ret = fail(t, -EIO, "%s: cannot write%s", ro->save, "");
+		ret = fail(t, -EIO, "%s: cannot write", ro->save);
 	npu_graph_free(g);
 	npu_onnx_tensor_release(&calib);
 	free(cal);
@@ -163,7 +171,7 @@ static int bind(struct tensor_run *t)
 		       strcmp(npu_onnx_input_name(t->m, k) ?: "", io->name); k++)
 			;
 		if (k >= ro->ninputs)
-			return fail(t, -EINVAL, "no --input for the program's input '%s'%s", io->name, "");
+			return fail(t, -EINVAL, "no --input for the program's input '%s'", io->name);
 		t->bound[i] = k;
 		chunks = io->ndims && io->dims[0] ? t->in[k].dims[0] / io->dims[0] : 1;
 		for (d = 1; d < (int)io->ndims; d++)
@@ -175,9 +183,9 @@ static int bind(struct tensor_run *t)
 		t->chunks = chunks;
 	}
 	if ((size_t)ro->ninputs > t->sig.ninputs && ro->program)
-		return fail(t, -EINVAL, "%s takes %s inputs", ro->program, "fewer");
+		return fail(t, -EINVAL, "%s takes fewer inputs", ro->program);
 	if ((size_t)ro->noutputs > t->sig.noutputs)
-		return fail(t, -EINVAL, "more --output files than the program's outputs%s%s", "", "");
+		return fail(t, -EINVAL, "more --output files than the program's outputs");
 	return 0;
 }
 

@@ -75,26 +75,36 @@ function usage() {
   process.exit(2);
 }
 
-function parseArgs(argv) {
-  const o = { model: null, images: 10000, threads: 1, json: null, name: null };
+/*
+ * The peers' command lines: MODEL.onnx and --KEY VALUE for each key of
+ * @defaults (an integer >= 1 where the default is a number), --KEY alone
+ * where it is a boolean; anything else calls @usage.
+ */
+function parseArgs(argv, defaults, usage) {
+  const o = { model: null, ...defaults };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--images' && i + 1 < argv.length) o.images = parseInt(argv[++i], 10);
-    else if (a === '--threads' && i + 1 < argv.length) o.threads = parseInt(argv[++i], 10);
-    else if (a === '--json' && i + 1 < argv.length) o.json = argv[++i];
-    else if (a === '--name' && i + 1 < argv.length) o.name = argv[++i];
-    else if (!a.startsWith('-') && o.model === null) o.model = a;
+    const key = a.startsWith('--') ? a.slice(2) : null;
+    if (key && key in defaults && typeof defaults[key] === 'boolean') o[key] = true;
+    else if (key && key in defaults && i + 1 < argv.length) {
+      const v = argv[++i];
+      o[key] = typeof defaults[key] === 'number' ? parseInt(v, 10) : v;
+    } else if (!a.startsWith('-') && o.model === null) o.model = a;
     else usage();
   }
-  if (o.model === null || !(o.images >= 1) || !(o.threads >= 1)) usage();
-  if ((o.json === null) !== (o.name === null)) usage();
+  if (o.model === null) usage();
+  for (const k of Object.keys(defaults)) {
+    if (typeof defaults[k] === 'number' && !(o[k] >= 1)) usage();
+  }
   return o;
 }
 
 const now = () => process.hrtime.bigint();
 
 async function main() {
-  const o = parseArgs(process.argv.slice(2));
+  const o = parseArgs(process.argv.slice(2),
+    { images: 10000, threads: 1, json: null, name: null }, usage);
+  if ((o.json === null) !== (o.name === null)) usage();
   const { ort, version } = loadOrt();
   const peer = `onnxruntime-node ${version}`;
   const { n, pixels, labels } = loadImages('t10k', o.images);
@@ -145,7 +155,7 @@ async function main() {
   }
 }
 
-module.exports = { readIdx, loadImages, loadOrt };
+module.exports = { readIdx, loadImages, loadOrt, parseArgs };
 
 if (require.main === module) {
   main().catch((e) => {

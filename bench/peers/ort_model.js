@@ -16,7 +16,7 @@
 'use strict';
 
 const fs = require('fs');
-const { loadOrt } = require('./ort_fashion.js');
+const { loadOrt, parseArgs } = require('./ort_fashion.js');
 
 function usage() {
   console.error('usage: ort_model.js MODEL.onnx [--images N] [--threads T] [--batch B] [--rate] ' +
@@ -24,26 +24,9 @@ function usage() {
   process.exit(2);
 }
 
-function parseArgs(argv) {
-  const o = { model: null, images: 100, threads: 1, batch: 1, rate: false, json: null,
-    name: 'ort model' };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--images' && i + 1 < argv.length) o.images = parseInt(argv[++i], 10);
-    else if (a === '--threads' && i + 1 < argv.length) o.threads = parseInt(argv[++i], 10);
-    else if (a === '--batch' && i + 1 < argv.length) o.batch = parseInt(argv[++i], 10);
-    else if (a === '--rate') o.rate = true;
-    else if (a === '--json' && i + 1 < argv.length) o.json = argv[++i];
-    else if (a === '--name' && i + 1 < argv.length) o.name = argv[++i];
-    else if (!a.startsWith('-') && o.model === null) o.model = a;
-    else usage();
-  }
-  if (o.model === null || !(o.images >= 1) || !(o.threads >= 1) || !(o.batch >= 1)) usage();
-  return o;
-}
-
 async function main() {
-  const o = parseArgs(process.argv.slice(2));
+  const o = parseArgs(process.argv.slice(2), { images: 100, threads: 1, batch: 1, rate: false,
+    json: null, name: 'ort model' }, usage);
   const { ort } = loadOrt();
   const session = await ort.InferenceSession.create(o.model, {
     intraOpNumThreads: o.threads,

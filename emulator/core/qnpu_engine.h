@@ -53,6 +53,31 @@ enum qnpu_scratch_slot {
  * Zero-initialise; qnpu_engine_release() frees the buffers and stops the
  * threads.
  */
+/**
+ * struct qnpu_wcache_entry - a convolution's weights as its GEMM takes
+ *	them, kept from job to job (a network runs the same weights again)
+ * @k: the kernel family it was made for
+ * @kb: 16x4 blocks along K
+ * @ob: blocks of 16 output channels
+ * @raw: the packed weights it was made from: a hit compares every byte
+ * @prep: @k's own layout of them (NULL: the family takes @raw as it is)
+ * @wsum: sum of the weights of each of the @ob * 16 output channels
+ * @bytes: what the entry holds
+ * @used: the engine's clock at its last use
+ */
+struct qnpu_wcache_entry {
+    const struct qnpu_kernels *k;
+    size_t kb, ob;
+    int8_t *raw;
+    void *prep;
+    int32_t *wsum;
+    size_t bytes;
+    uint64_t used;
+};
+
+#define QNPU_WCACHE_ENTRIES     64
+#define QNPU_WCACHE_BYTES       (256u << 20)
+
 struct qnpu_engine {
     const struct qnpu_config *cfg;
     struct qnpu_mmu *mmu;
@@ -61,6 +86,9 @@ struct qnpu_engine {
     void *scratch[QNPU_SCRATCH_SLOTS];
     size_t scratch_size[QNPU_SCRATCH_SLOTS];
     struct qnpu_pool *pool;
+    struct qnpu_wcache_entry wcache[QNPU_WCACHE_ENTRIES];
+    size_t wcache_bytes;
+    uint64_t wcache_clock;
 };
 
 /**
@@ -70,6 +98,16 @@ struct qnpu_engine {
  */
 void *qnpu_engine_scratch(struct qnpu_engine *eng, enum qnpu_scratch_slot slot,
                           size_t bytes);
+
+/**
+ * qnpu_engine_weights() - packed weights @w (@kb x @ob blocks) prepared for
+ *	the engine's kernels, from the cache when a job ran the same bytes
+ *	before; NULL when memory is short or they are too big to keep (the
+ *	caller prepares them itself then)
+ */
+const struct qnpu_wcache_entry *qnpu_engine_weights(struct qnpu_engine *eng,
+                                                    const int8_t *w, size_t kb,
+                                                    size_t ob);
 
 /** qnpu_engine_release() - free the engine's buffers (it stays usable) */
 void qnpu_engine_release(struct qnpu_engine *eng);

@@ -256,6 +256,29 @@ static const int8_t *gemm_weights(struct qnpu_engine *eng, const int8_t *w,
     return buf;
 }
 
+/*
+ * A convolution's weights for the GEMM and its bias with the input shift
+ * folded in: the prepared weights and channel sums from the engine's
+ * cache (the same weights run job after job), else made here.
+ */
+static const int8_t *cached_weights(struct qnpu_engine *eng, const int8_t *w, size_t kb,
+                                    size_t ob, const int32_t *bias, size_t cols,
+                                    int32_t *bias_adj)
+{
+    const struct qnpu_wcache_entry *e = qnpu_engine_weights(eng, w, kb, ob);
+    size_t ch;
+
+    if (!e) {
+        fold_bias(eng, w, ob, kb, bias, cols, bias_adj);
+        return gemm_weights(eng, w, kb, ob);
+    }
+    for (ch = 0; ch < ob * 16; ch++) {
+        bias_adj[ch] = (int32_t)((ch < cols && bias ? (uint32_t)bias[ch] : 0u) -
+                                 128u * (uint32_t)e->wsum[ch]);
+    }
+    return e->prep ? e->prep : e->raw;
+}
+
 /* ---- CONV2D ---- */
 
 
@@ -570,9 +593,9 @@ static uint32_t conv_packed(struct qnpu_engine *eng,
                       !cs->pt && !cs->pl && !cs->pb && !cs->pr &&
                       cs->groups == 1 && kp == cs->cin,
         };
-        fold_bias(eng, wg, ob, kb, bias ? bias + (size_t)g * cs->cg_out : NULL,
-                  cs->cg_out, bias_adj);
-        job.w = gemm_weights(eng, wg, kb, ob);
+        job.w = cached_weights(eng, wg, kb, ob,
+                               bias ? bias + (size_t)g * cs->cg_out : NULL,
+                               cs->cg_out, bias_adj);
         if (!job.w) {
             status = QNPU_STATUS_LIMIT_EXCEEDED;
             break;

@@ -242,6 +242,9 @@ static void check_case(struct world *w, const void *desc, uint32_t size,
     }
 }
 
+/* conv_case(): change one weight (the engine's weights cache must notice). */
+static bool perturb_weights;
+
 static void conv_case(struct world *w, char *what, size_t len)
 {
     struct qnpu_desc_conv2d d = { .hdr = { QNPU_OP_CONV2D, 1, 0,
@@ -304,6 +307,9 @@ static void conv_case(struct world *w, char *what, size_t len)
     seven = chance(35);
     for (int32_t i = 0; i < ohwi_len; i++) {
         ohwi[i] = rnd_weight(seven);
+    }
+    if (perturb_weights) {
+        ohwi[ohwi_len / 2] ^= 1;
     }
     wt = buf_new(w, npu_ref_weight_bytes(cout, d.kernel_h, d.kernel_w, cin,
                                          groups), false);
@@ -576,6 +582,70 @@ static void test_conv2d(void **state)
     run_cases(state, conv_case, 700);
 }
 
+/* Convolution @seed in a fresh world (the same addresses as any other). */
+static void conv_seeded(struct world *w, uint64_t seed, bool perturb)
+{
+    char what[160];
+
+    rng_state = seed;
+    perturb_weights = perturb;
+    conv_case(w, what, sizeof(what));
+    perturb_weights = false;
+    world_reset(w);
+}
+
+/*
+ * The weights scratch moved and its old memory overwritten, as a buffer
+ * that grows for a bigger layer is: a cache entry must not point into it.
+ * The old buffer (returned) is freed by the caller.
+ */
+static void *move_weights_scratch(struct sys *s)
+{
+    void *old = s->eng.scratch[QNPU_SCRATCH_WEIGHTS], *p = NULL;
+    size_t n = s->eng.scratch_size[QNPU_SCRATCH_WEIGHTS];
+
+    if (!old) {
+        return NULL;
+    }
+    assert_int_equal(posix_memalign(&p, 64, n), 0);
+    s->eng.scratch[QNPU_SCRATCH_WEIGHTS] = p;
+    memset(old, 0x55, n);
+    return old;
+}
+
+/*
+ * The engine keeps prepared weights from job to job: A, B, A again (a hit
+ * that must not see B's weights, nor the memory A was staged in), then A
+ * with one weight changed at the same address (a miss), on every kernel
+ * family.
+ */
+static void test_weights_cache(void **state)
+{
+    struct sys *s = *state;
+    struct world w;
+    int isa, i;
+
+    world_init(&w, s);
+    for (isa = 0; isa < QNPU_ISA_COUNT; isa++) {
+        if (!qnpu_kernels_get(isa)) {
+            continue;
+        }
+        s->eng.kernels = qnpu_kernels_get(isa);
+        for (i = 0; i < 60; i++) {
+            uint64_t a = 0x51ed270b27c1f3a5ull * (i + 1), b = a ^ 0xabcdef;
+
+            void *old;
+
+            conv_seeded(&w, a, false);
+            old = move_weights_scratch(s);
+            conv_seeded(&w, b, false);
+            conv_seeded(&w, a, false);
+            conv_seeded(&w, a, true);
+            free(old);
+        }
+    }
+}
+
 static void test_fully_connected(void **state)
 {
     run_cases(state, fc_case, 300);
@@ -605,6 +675,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_conv2d, sim_setup, sim_teardown),
+        cmocka_unit_test_setup_teardown(test_weights_cache, sim_setup, sim_teardown),
         cmocka_unit_test_setup_teardown(test_fully_connected, sim_setup,
                                         sim_teardown),
         cmocka_unit_test_setup_teardown(test_matmul, sim_setup, sim_teardown),

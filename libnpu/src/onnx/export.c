@@ -88,7 +88,8 @@ static const char *add_init(struct qdq_out *q, const char *name, int type, const
 	if (!t || !d || !raw || !room(q, (void ***)&q->inits, q->ninits, &q->init_cap))
 		return NULL;
 	onnx__tensor_proto__init(t);
-	memcpy(d, dims, sizeof(*d) * ndims);
+	if (ndims)	/* a scalar has no dims (and @dims may be NULL) */
+		memcpy(d, dims, sizeof(*d) * ndims);
 	memcpy(raw, data, bytes);
 	t->name = (char *)name;
 	t->has_data_type = 1;
